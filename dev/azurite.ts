@@ -1,0 +1,96 @@
+/**
+ * Starts Azurite (blob, queue, table) from the `azurite` npm package on loopback, on free ports,
+ * with telemetry off. Used by `npm start`, the dev host and the tests.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { freePort, waitForPort } from "./net";
+
+export const AZURITE_ACCOUNT = "devstoreaccount1";
+// The well-known Azurite development key (public, documented by Azurite; not a secret).
+export const AZURITE_KEY =
+  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+export interface AzuriteOptions {
+  /** Folder for Azurite's data; in memory when omitted. */
+  location?: string;
+  /** Fixed ports (0 or omitted: pick free ones). */
+  blobPort?: number;
+  queuePort?: number;
+  tablePort?: number;
+}
+
+export interface RunningAzurite {
+  connectionString: string;
+  blobEndpoint: string;
+  queueEndpoint: string;
+  tableEndpoint: string;
+  stop(): Promise<void>;
+}
+
+export function azuriteConnectionString(blobPort: number, queuePort: number, tablePort: number): string {
+  const base = "http://127.0.0.1";
+  return [
+    "DefaultEndpointsProtocol=http",
+    `AccountName=${AZURITE_ACCOUNT}`,
+    `AccountKey=${AZURITE_KEY}`,
+    `BlobEndpoint=${base}:${blobPort}/${AZURITE_ACCOUNT}`,
+    `QueueEndpoint=${base}:${queuePort}/${AZURITE_ACCOUNT}`,
+    `TableEndpoint=${base}:${tablePort}/${AZURITE_ACCOUNT}`,
+  ].join(";");
+}
+
+export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
+  const blobPort = options.blobPort || (await freePort());
+  const queuePort = options.queuePort || (await freePort());
+  const tablePort = options.tablePort || (await freePort());
+  const args = [
+    require.resolve("azurite/dist/src/azurite.js"),
+    "--blobHost=127.0.0.1",
+    "--queueHost=127.0.0.1",
+    "--tableHost=127.0.0.1",
+    `--blobPort=${blobPort}`,
+    `--queuePort=${queuePort}`,
+    `--tablePort=${tablePort}`,
+    "--skipApiVersionCheck",
+    "--disableProductStyleUrl",
+    "--disableTelemetry",
+    "--silent",
+  ];
+  if (options.location) {
+    mkdirSync(options.location, { recursive: true });
+    args.push(`--location=${options.location}`);
+  } else {
+    args.push("--inMemoryPersistence");
+  }
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  try {
+    await Promise.race([
+      Promise.all([waitForPort(blobPort), waitForPort(queuePort), waitForPort(tablePort)]),
+      exited.then(() => {
+        throw new Error(`Azurite exited while starting: ${stderr.trim() || "no output"}`);
+      }),
+    ]);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
+  const base = "http://127.0.0.1";
+  return {
+    connectionString: azuriteConnectionString(blobPort, queuePort, tablePort),
+    blobEndpoint: `${base}:${blobPort}/${AZURITE_ACCOUNT}`,
+    queueEndpoint: `${base}:${queuePort}/${AZURITE_ACCOUNT}`,
+    tableEndpoint: `${base}:${tablePort}/${AZURITE_ACCOUNT}`,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
