@@ -1,0 +1,94 @@
+/**
+ * The records an operation reads and writes in Dev Center Storage, and where its blobs live.
+ * Shared by the orchestration, the data-plane API and the runner API.
+ */
+import type { OperationState, ProvisioningState } from "../core/states";
+
+export interface ErrorDetail {
+  code: string;
+  message: string;
+}
+
+/** Table `environments`: partition = project, row = environment name (unique in a project: it names the resource group). */
+export interface EnvironmentRecord {
+  project: string;
+  name: string;
+  /** Object id of the owner. */
+  user: string;
+  environmentType: string;
+  catalogName: string;
+  environmentDefinitionName: string;
+  parameters: Record<string, unknown>;
+  expirationDate?: string;
+  provisioningState: ProvisioningState;
+  resourceGroupId?: string;
+  /** The operation that runs now or ran last. */
+  currentOperationId?: string;
+  error?: ErrorDetail;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type OperationKind = "deploy" | "delete";
+
+/** The definition an operation runs: pinned to the catalog snapshot current when the operation started. */
+export interface OperationDefinition {
+  catalogName: string;
+  name: string;
+  /** Blob name of the catalog snapshot zip that holds the definition folder. */
+  snapshotBlob: string;
+  /** Folder of the definition inside the snapshot, e.g. `Environments/Counter`. */
+  path: string;
+  templatePath: string;
+  runner: string;
+}
+
+/** Table `operations`: partition = project, row = operation id (uuid; also the orchestration instance id). */
+export interface OperationRecord {
+  id: string;
+  project: string;
+  environmentName: string;
+  user: string;
+  kind: OperationKind;
+  status: OperationState;
+  createdBy: string;
+  startTime: string;
+  endTime?: string;
+  environmentParameters: Record<string, unknown>;
+  definition?: OperationDefinition;
+  /** Reported by the runner through `ade operation-result`. */
+  result?: ErrorDetail;
+  error?: ErrorDetail;
+  /** sha256 (hex) of the runner's bearer token; the token itself is never stored. */
+  runnerTokenHash?: string;
+  /** The step the orchestration is on, for people watching. */
+  step?: string;
+  force?: boolean;
+}
+
+/** Blob containers of Dev Center Storage. */
+export const CONTAINERS = {
+  catalogs: "catalogs",
+  environments: "environments",
+  logs: "operation-logs",
+} as const;
+
+/** Environment files (`storage.zip`, uploads) of one environment. */
+export function environmentFilePrefix(project: string, environment: string): string {
+  return `${project}/${environment}/files/`;
+}
+
+export function environmentOutputsBlob(project: string, environment: string): string {
+  return `${project}/${environment}/outputs.json`;
+}
+
+export function operationLogBlob(project: string, operationId: string): string {
+  return `${project}/${operationId}.log`;
+}
+
+/** External event the runner API raises on the operation's orchestration when the runner says it is done. */
+export const RUNNER_FINISHED_EVENT = "RunnerFinished";
+
+export interface RunnerFinishedEvent {
+  exitCode: number;
+}
