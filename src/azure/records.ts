@@ -1,0 +1,290 @@
+/**
+ * RecordStore on Azure Table storage (@azure/data-tables). A record's JSON is kept in string
+ * properties json0..jsonN (a string property holds at most 64 KiB, i.e. 32 Ki UTF-16 units; an entity
+ * at most 1 MiB and 255 properties), so values up to ~480 000 characters fit; larger ones are refused.
+ * The stored JSON is ASCII (non-ASCII characters \u-escaped): chunks never split a character, and
+ * Azurite 3.35, which decodes request bodies chunk by chunk, cannot garble multi-byte characters.
+ * ETags give optimistic concurrency: conditional replace/delete map 412/409/404 to RecordConflictError.
+ */
+import { RestError, TableClient, TableEntity, odata } from "@azure/data-tables";
+import {
+  CallOptions,
+  ListRecordsOptions,
+  RecordConflictError,
+  RecordStore,
+  RecordStoreError,
+  StoredRecord,
+} from "../operations/ports";
+
+const CHUNK_CHARS = 32000;
+const MAX_CHUNKS = 15;
+export const MAX_RECORD_JSON_CHARS = CHUNK_CHARS * MAX_CHUNKS;
+const CHUNK_PREFIX = "json";
+
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
+// Characters Table storage forbids in PartitionKey/RowKey.
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_KEY_CHARS = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
+const MAX_KEY_CHARS = 512;
+
+export function isInsecureLoopbackConnectionString(connectionString: string): boolean {
+  return /usedevelopmentstorage=true|defaultendpointsprotocol=http;|endpoint=http:\/\//i.test(
+    connectionString,
+  );
+}
+
+export function createTableClient(connectionString: string, table: string): TableClient {
+  return TableClient.fromConnectionString(connectionString, table, {
+    allowInsecureConnection: isInsecureLoopbackConnectionString(connectionString),
+  });
+}
+
+function toAsciiJson(value: unknown): string | undefined {
+  return JSON.stringify(value)?.replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+function splitJson(json: string): string[] {
+  const chunks: string[] = [];
+  for (let start = 0; start < json.length; start += CHUNK_CHARS)
+    chunks.push(json.slice(start, start + CHUNK_CHARS));
+  return chunks;
+}
+
+function joinJson(entity: Record<string, unknown>): string {
+  let json = "";
+  for (let i = 0; typeof entity[`${CHUNK_PREFIX}${i}`] === "string"; i++)
+    json += entity[`${CHUNK_PREFIX}${i}`];
+  return json;
+}
+
+/** The smallest string greater than every string that starts with `prefix`. */
+function prefixUpperBound(prefix: string): string | undefined {
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    const code = prefix.charCodeAt(i);
+    if (code < 0xffff) return prefix.slice(0, i) + String.fromCharCode(code + 1);
+  }
+  return undefined;
+}
+
+function statusOf(error: unknown): number | undefined {
+  return error instanceof RestError ? error.statusCode : undefined;
+}
+
+export class TableRecordStore<T extends object> implements RecordStore<T> {
+  private tableReady: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: TableClient,
+    private readonly table: string,
+  ) {
+    if (!TABLE_NAME.test(table)) {
+      throw new RecordStoreError(
+        "InvalidTableName",
+        `Table name "${table}" is invalid: use 3-63 letters and digits, starting with a letter.`,
+      );
+    }
+  }
+
+  async get(
+    partitionKey: string,
+    rowKey: string,
+    options: CallOptions = {},
+  ): Promise<StoredRecord<T> | undefined> {
+    this.checkKeys(partitionKey, rowKey);
+    await this.ensureTable(options);
+    try {
+      const entity = await this.client.getEntity<Record<string, unknown>>(partitionKey, rowKey, {
+        abortSignal: options.abortSignal,
+      });
+      return { partitionKey, rowKey, value: this.parse(entity, partitionKey, rowKey), etag: entity.etag };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw this.failed("read", partitionKey, rowKey, error);
+    }
+  }
+
+  async create(partitionKey: string, rowKey: string, value: T, options: CallOptions = {}): Promise<string> {
+    const entity = this.toEntity(partitionKey, rowKey, value);
+    await this.ensureTable(options);
+    try {
+      const result = await this.client.createEntity(entity, { abortSignal: options.abortSignal });
+      return result.etag ?? "";
+    } catch (error) {
+      if (statusOf(error) === 409) {
+        throw new RecordConflictError(this.table, partitionKey, rowKey, "already exists");
+      }
+      throw this.failed("create", partitionKey, rowKey, error);
+    }
+  }
+
+  async replace(
+    partitionKey: string,
+    rowKey: string,
+    value: T,
+    etag: string,
+    options: CallOptions = {},
+  ): Promise<string> {
+    const entity = this.toEntity(partitionKey, rowKey, value);
+    await this.ensureTable(options);
+    try {
+      const result = await this.client.updateEntity(entity, "Replace", {
+        etag,
+        abortSignal: options.abortSignal,
+      });
+      return result.etag ?? "";
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 412) {
+        throw new RecordConflictError(
+          this.table,
+          partitionKey,
+          rowKey,
+          "was changed by someone else since it was read",
+        );
+      }
+      if (status === 404) {
+        throw new RecordConflictError(
+          this.table,
+          partitionKey,
+          rowKey,
+          "was deleted by someone else since it was read",
+        );
+      }
+      throw this.failed("replace", partitionKey, rowKey, error);
+    }
+  }
+
+  async delete(
+    partitionKey: string,
+    rowKey: string,
+    etag?: string,
+    options: CallOptions = {},
+  ): Promise<void> {
+    this.checkKeys(partitionKey, rowKey);
+    await this.ensureTable(options);
+    try {
+      await this.client.deleteEntity(partitionKey, rowKey, {
+        etag: etag ?? "*",
+        abortSignal: options.abortSignal,
+      });
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404) return;
+      if (status === 412) {
+        throw new RecordConflictError(
+          this.table,
+          partitionKey,
+          rowKey,
+          "was changed by someone else since it was read",
+        );
+      }
+      throw this.failed("delete", partitionKey, rowKey, error);
+    }
+  }
+
+  async list(partitionKey: string, options: ListRecordsOptions = {}): Promise<StoredRecord<T>[]> {
+    this.checkKeys(partitionKey, options.prefix ?? "");
+    await this.ensureTable(options);
+    let filter = odata`PartitionKey eq ${partitionKey}`;
+    if (options.prefix) {
+      filter += odata` and RowKey ge ${options.prefix}`;
+      const upper = prefixUpperBound(options.prefix);
+      if (upper !== undefined) filter += odata` and RowKey lt ${upper}`;
+    }
+    const limit = options.limit ?? Infinity;
+    const records: StoredRecord<T>[] = [];
+    if (limit <= 0) return records;
+    try {
+      const entities = this.client.listEntities<Record<string, unknown>>({
+        queryOptions: { filter },
+        abortSignal: options.abortSignal,
+      });
+      for await (const entity of entities) {
+        const rowKey = entity.rowKey ?? "";
+        records.push({
+          partitionKey,
+          rowKey,
+          value: this.parse(entity, partitionKey, rowKey),
+          etag: entity.etag,
+        });
+        if (records.length >= limit) break;
+      }
+    } catch (error) {
+      throw this.failed("list", partitionKey, "*", error);
+    }
+    return records;
+  }
+
+  private ensureTable(options: CallOptions): Promise<void> {
+    this.tableReady ??= this.client
+      .createTable({ abortSignal: options.abortSignal })
+      .catch((error: unknown) => {
+        this.tableReady = undefined;
+        throw new RecordStoreError(
+          "StorageRequestFailed",
+          `Creating table ${this.table} failed: ${error instanceof Error ? error.message : String(error)}`,
+          statusOf(error),
+        );
+      });
+    return this.tableReady;
+  }
+
+  private checkKeys(partitionKey: string, rowKey: string): void {
+    for (const key of [partitionKey, rowKey]) {
+      if (FORBIDDEN_KEY_CHARS.test(key) || key.length > MAX_KEY_CHARS) {
+        throw new RecordStoreError(
+          "InvalidRecordKey",
+          `Record key ${JSON.stringify(key.slice(0, 100))} in table ${this.table} is invalid: ` +
+            `keys may not contain / \\ # ? or control characters, nor exceed ${MAX_KEY_CHARS} characters.`,
+        );
+      }
+    }
+  }
+
+  private toEntity(partitionKey: string, rowKey: string, value: T): TableEntity<Record<string, string>> {
+    this.checkKeys(partitionKey, rowKey);
+    const json = toAsciiJson(value);
+    if (json === undefined || typeof value !== "object" || value === null) {
+      throw new RecordStoreError(
+        "InvalidRecordValue",
+        `Record ${this.table}/${partitionKey}/${rowKey}: the value must be a JSON object.`,
+      );
+    }
+    const chunks = splitJson(json);
+    if (chunks.length > MAX_CHUNKS) {
+      throw new RecordStoreError(
+        "RecordTooLarge",
+        `Record ${this.table}/${partitionKey}/${rowKey} is too large: its JSON has ${json.length} characters, ` +
+          `the limit is ${MAX_RECORD_JSON_CHARS}. Keep large data in a blob and store its name.`,
+        413,
+      );
+    }
+    const entity: TableEntity<Record<string, string>> = { partitionKey, rowKey };
+    chunks.forEach((chunk, i) => (entity[`${CHUNK_PREFIX}${i}`] = chunk));
+    return entity;
+  }
+
+  private parse(entity: Record<string, unknown>, partitionKey: string, rowKey: string): T {
+    try {
+      return JSON.parse(joinJson(entity)) as T;
+    } catch {
+      throw new RecordStoreError(
+        "CorruptRecord",
+        `Record ${this.table}/${partitionKey}/${rowKey} does not hold a JSON value written by this store.`,
+      );
+    }
+  }
+
+  private failed(action: string, partitionKey: string, rowKey: string, error: unknown): RecordStoreError {
+    if (error instanceof RecordStoreError) return error;
+    const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    return new RecordStoreError(
+      "StorageRequestFailed",
+      `Could not ${action} record ${this.table}/${partitionKey}/${rowKey}: ${detail}`,
+      statusOf(error),
+    );
+  }
+}

@@ -1,0 +1,100 @@
+import { BlobServiceClient } from "@azure/storage-blob";
+import { startAzurite, RunningAzurite } from "../../../dev/azurite";
+import { createStorageAdapters } from "../../../src/azure/storage";
+import { MAX_APPEND_BLOCK_BYTES } from "../../../src/azure/blobs";
+import { BlobStore, BlobStoreError } from "../../../src/operations/ports";
+
+describe("AzureBlobStore against Azurite", () => {
+  let azurite: RunningAzurite;
+  let blobs: BlobStore;
+  let service: BlobServiceClient;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    blobs = createStorageAdapters(azurite.connectionString).blobs;
+    service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+  });
+  afterAll(() => azurite.stop());
+
+  it("creates the container on first put and round-trips put, get, exists, list, delete", async () => {
+    expect(await blobs.get("snapshots", "missing.zip")).toBeUndefined();
+    expect(await blobs.exists("snapshots", "missing.zip")).toBe(false);
+    expect(await blobs.list("snapshots")).toEqual([]);
+
+    const zip = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0xff, 0x00]);
+    await blobs.put("snapshots", "catalog-a/commit1.zip", zip, { contentType: "application/zip" });
+    await blobs.put("snapshots", "catalog-a/commit2.zip", "second");
+    await blobs.put("snapshots", "catalog-b/commit1.zip", "other");
+
+    expect(await blobs.get("snapshots", "catalog-a/commit1.zip")).toEqual(zip);
+    expect((await blobs.get("snapshots", "catalog-a/commit2.zip"))?.toString()).toBe("second");
+    expect(await blobs.exists("snapshots", "catalog-a/commit1.zip")).toBe(true);
+    const listed = await blobs.list("snapshots", "catalog-a/");
+    expect(listed.map((b) => [b.name, b.size, b.contentType])).toEqual([
+      ["catalog-a/commit1.zip", 6, "application/zip"],
+      ["catalog-a/commit2.zip", 6, "application/octet-stream"],
+    ]);
+    expect(listed[0].lastModified).toBeInstanceOf(Date);
+
+    await blobs.put("snapshots", "catalog-a/commit2.zip", "replaced");
+    expect((await blobs.get("snapshots", "catalog-a/commit2.zip"))?.toString()).toBe("replaced");
+
+    await blobs.delete("snapshots", "catalog-a/commit1.zip");
+    await blobs.delete("snapshots", "catalog-a/commit1.zip");
+    await blobs.delete("never-created", "x");
+    expect((await blobs.list("snapshots")).map((b) => b.name)).toEqual([
+      "catalog-a/commit2.zip",
+      "catalog-b/commit1.zip",
+    ]);
+  });
+
+  it("creates a log on first append and reads it whole or from an offset", async () => {
+    expect(await blobs.readLog("logs", "op-1.log")).toBeUndefined();
+    await blobs.appendLog("logs", "op-1.log", "line 1 ✓\n");
+    await blobs.appendLog("logs", "op-1.log", "line 2\n");
+    expect(await blobs.readLog("logs", "op-1.log")).toBe("line 1 ✓\nline 2\n");
+    expect(await blobs.readLog("logs", "op-1.log", { offset: Buffer.byteLength("line 1 ✓\n") })).toBe(
+      "line 2\n",
+    );
+    expect(await blobs.readLog("logs", "op-1.log", { offset: 1000 })).toBe("");
+    const properties = await service.getContainerClient("logs").getBlobClient("op-1.log").getProperties();
+    expect(properties.blobType).toBe("AppendBlob");
+
+    await blobs.appendLog("logs", "op-empty.log", "");
+    expect(await blobs.readLog("logs", "op-empty.log")).toBe("");
+  });
+
+  it("splits a large append into blocks of at most 4 MiB", async () => {
+    const text = "0123456789abcdef".repeat((MAX_APPEND_BLOCK_BYTES * 2.5) / 16);
+    await blobs.appendLog("logs", "big.log", text);
+    const properties = await service.getContainerClient("logs").getBlobClient("big.log").getProperties();
+    expect(properties.blobCommittedBlockCount).toBe(3);
+    expect(properties.contentLength).toBe(text.length);
+    expect((await blobs.readLog("logs", "big.log")) === text).toBe(true);
+  });
+
+  it("appends at an expected position once, and reports a stale position as a conflict", async () => {
+    await blobs.appendLog("logs", "op-2.log", "batch 1\n", { appendPosition: 0 });
+    await blobs.appendLog("logs", "op-2.log", "batch 2\n", { appendPosition: 8 });
+    const retry = await blobs
+      .appendLog("logs", "op-2.log", "batch 2\n", { appendPosition: 8 })
+      .catch((e: unknown) => e);
+    expect(retry).toBeInstanceOf(BlobStoreError);
+    expect(retry).toMatchObject({ code: "BlobConflict" });
+    expect((retry as Error).message).toBe(
+      "Log logs/op-2.log does not have 8 bytes: someone else appended to it.",
+    );
+    expect(await blobs.readLog("logs", "op-2.log")).toBe("batch 1\nbatch 2\n");
+  });
+
+  it("keeps every line of concurrent appenders racing to create the same log", async () => {
+    const lines = Array.from({ length: 20 }, (_, i) => `writer ${i}\n`);
+    await Promise.all(lines.map((line) => blobs.appendLog("racelogs", "shared.log", line)));
+    const log = (await blobs.readLog("racelogs", "shared.log")) ?? "";
+    expect(log.split("\n").filter(Boolean).sort()).toEqual(lines.map((l) => l.trim()).sort());
+  });
+
+  it("rejects invalid container names with a clear code", async () => {
+    await expect(blobs.put("Bad_Name", "x", "y")).rejects.toMatchObject({ code: "InvalidContainerName" });
+    await expect(blobs.get("a", "x")).rejects.toThrow('Container name "a" is invalid');
+  });
+});
