@@ -18,6 +18,35 @@ export interface Config {
   eventGrid?: EventGridConfig;
   /** NCRONTAB schedule of the periodic sync of every catalog. */
   catalogSyncSchedule: string;
+  /** Azure Resource Manager endpoint, trust and credential. */
+  arm: ArmConfig;
+  /** Size of each runner container group. */
+  runnerContainer: RunnerContainerConfig;
+}
+
+/**
+ * ARM_ENDPOINT (https, default management.azure.com), ARM_CA_CERT_FILE (extra PEM to trust, e.g.
+ * the local ARM emulator's certificate or a TLS-inspecting proxy's), AZURE_CREDENTIAL, ARM_POLL_INTERVAL_MS.
+ */
+export interface ArmConfig {
+  endpoint: string;
+  caCertFile?: string;
+  credential: ArmCredentialConfig;
+  /** Interval between polls of long-running ARM operations. */
+  pollIntervalMs: number;
+}
+
+/**
+ * AZURE_CREDENTIAL: `default` (DefaultAzureCredential), `managedIdentity` (AZURE_CLIENT_ID selects a
+ * user-assigned identity), or `emulator` (a fixed token, only for a loopback ARM_ENDPOINT).
+ */
+export type ArmCredentialConfig =
+  { kind: "default" } | { kind: "managedIdentity"; clientId?: string } | { kind: "emulator" };
+
+/** RUNNER_CPU (cores, default 1) and RUNNER_MEMORY_GB (default 2). */
+export interface RunnerContainerConfig {
+  cpu: number;
+  memoryInGB: number;
 }
 
 /**
@@ -48,6 +77,8 @@ export const LOCAL_AUTH = {
 } as const;
 
 export const DEFAULT_CATALOG_SYNC_SCHEDULE = "0 */30 * * * *";
+
+export const DEFAULT_ARM_ENDPOINT = "https://management.azure.com";
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -100,6 +131,51 @@ function loadEventGridConfig(env: Env): EventGridConfig | undefined {
   return { endpoint, key: required(env, "EVENTGRID_KEY") };
 }
 
+function positiveNumber(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new ConfigError(`Setting ${name} must be a positive number.`);
+  return value;
+}
+
+/** True for 127.0.0.1 (or any 127.x), ::1 and localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function loadArmConfig(env: Env): ArmConfig {
+  const endpoint = optional(env, "ARM_ENDPOINT", DEFAULT_ARM_ENDPOINT).replace(/\/+$/, "");
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new ConfigError("Setting ARM_ENDPOINT must be an https:// URL.");
+  }
+  if (url.protocol !== "https:") throw new ConfigError("Setting ARM_ENDPOINT must be an https:// URL.");
+  const kind = optional(env, "AZURE_CREDENTIAL", "default");
+  let credential: ArmCredentialConfig;
+  if (kind === "default") credential = { kind };
+  else if (kind === "managedIdentity")
+    credential = { kind, clientId: env.AZURE_CLIENT_ID?.trim() || undefined };
+  else if (kind === "emulator") {
+    if (!isLoopbackHost(url.hostname)) {
+      throw new ConfigError(
+        "Setting AZURE_CREDENTIAL=emulator is only allowed with a loopback ARM_ENDPOINT.",
+      );
+    }
+    credential = { kind };
+  } else {
+    throw new ConfigError("Setting AZURE_CREDENTIAL must be default, managedIdentity or emulator.");
+  }
+  const pollIntervalMs = positiveNumber(env, "ARM_POLL_INTERVAL_MS", 2000);
+  if (!Number.isInteger(pollIntervalMs))
+    throw new ConfigError("Setting ARM_POLL_INTERVAL_MS must be an integer.");
+  return { endpoint, caCertFile: env.ARM_CA_CERT_FILE?.trim() || undefined, credential, pollIntervalMs };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const webJobsStorage = required(env, "AzureWebJobsStorage");
   return {
@@ -110,6 +186,11 @@ export function loadConfig(env: Env = process.env): Config {
     auth: loadAuthConfig(env),
     eventGrid: loadEventGridConfig(env),
     catalogSyncSchedule: optional(env, "CATALOG_SYNC_SCHEDULE", DEFAULT_CATALOG_SYNC_SCHEDULE),
+    arm: loadArmConfig(env),
+    runnerContainer: {
+      cpu: positiveNumber(env, "RUNNER_CPU", 1),
+      memoryInGB: positiveNumber(env, "RUNNER_MEMORY_GB", 2),
+    },
   };
 }
 
