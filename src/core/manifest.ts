@@ -1,0 +1,193 @@
+/**
+ * The manifest of an environment definition (`environment.yaml` or `manifest.yaml`): parsed with
+ * js-yaml, checked against schemas/manifest.schema.json (which editors can use too), then against
+ * the rules a schema cannot say (runner, template path, parameter ids, defaults and allowed values).
+ */
+
+import manifestSchema from "./schemas/manifest.schema.json";
+import { normalizeTemplatePath } from "./paths";
+import { fail, jsonPointer, ok, type Result, type ValidationIssue } from "./result";
+import { compileSchema, parseYaml } from "./validation";
+import {
+  describeKind,
+  describeType,
+  isPlainObject,
+  jsonEqual,
+  matchesParameterType,
+  showValue,
+} from "./values";
+
+export type ParameterType = "array" | "boolean" | "integer" | "number" | "object" | "string";
+
+export const PARAMETER_TYPES: readonly ParameterType[] = [
+  "array",
+  "boolean",
+  "integer",
+  "number",
+  "object",
+  "string",
+];
+
+export interface ManifestParameter {
+  id: string;
+  name?: string;
+  description?: string;
+  /** Filled in: "string" when the manifest leaves it out. */
+  type: ParameterType;
+  default?: unknown;
+  allowed?: unknown[];
+  required?: boolean;
+  readOnly?: boolean;
+}
+
+export interface EnvironmentManifest {
+  name: string;
+  version?: string;
+  summary?: string;
+  description?: string;
+  /** "ARM", "Bicep", "Terraform" (spelled so whatever the manifest's case) or a container image reference. */
+  runner: string;
+  /** Normalized path of the template file inside the definition folder ("./a/../main.bicep" → "main.bicep"). */
+  templatePath: string;
+  parameters: ManifestParameter[];
+}
+
+/** File names that make a folder of a catalog an environment definition, in order of preference. */
+export const MANIFEST_FILE_NAMES: readonly string[] = Object.freeze(["environment.yaml", "manifest.yaml"]);
+
+export const RUNNER_ALIASES = ["ARM", "Bicep", "Terraform"] as const;
+export type RunnerAlias = (typeof RUNNER_ALIASES)[number];
+
+/** The built-in runner a manifest's `runner` names, ignoring case; undefined for an image reference. */
+export function runnerAlias(runner: string): RunnerAlias | undefined {
+  return RUNNER_ALIASES.find((alias) => alias.toLowerCase() === runner.toLowerCase());
+}
+
+// Container image reference grammar (registry/path[:tag][@digest]), as in the OCI distribution spec.
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const DOMAIN = `${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?`;
+const TAG = "[\\w][\\w.-]{0,127}";
+const DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+const IMAGE_REFERENCE = new RegExp(
+  `^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`,
+);
+const IMAGE_REFERENCE_MAX_LENGTH = 512;
+
+export function isImageReference(value: string): boolean {
+  return value.length <= IMAGE_REFERENCE_MAX_LENGTH && IMAGE_REFERENCE.test(value);
+}
+
+const validateManifestShape = compileSchema(manifestSchema);
+
+export function parseManifest(text: string, file: string): Result<EnvironmentManifest> {
+  const parsed = parseYaml(text, file);
+  if (!parsed.ok) return parsed;
+  const data = parsed.value;
+  if (data === undefined || data === null) {
+    return fail([
+      {
+        file,
+        pointer: "",
+        message: "the manifest is empty; it needs at least name, runner and templatePath",
+      },
+    ]);
+  }
+  const errors = [...validateManifestShape(data, file), ...checkManifestRules(data, file)];
+  if (errors.length > 0) return fail(errors);
+  return ok(toManifest(data as RawManifest));
+}
+
+interface RawManifest {
+  name: string;
+  version?: string;
+  summary?: string;
+  description?: string;
+  runner: string;
+  templatePath: string;
+  parameters?: Array<Omit<ManifestParameter, "type"> & { type?: ParameterType }>;
+}
+
+function toManifest(raw: RawManifest): EnvironmentManifest {
+  const templatePath = normalizeTemplatePath(raw.templatePath);
+  return {
+    ...raw,
+    runner: runnerAlias(raw.runner) ?? raw.runner,
+    templatePath: templatePath.ok ? templatePath.value : raw.templatePath,
+    parameters: (raw.parameters ?? []).map((p) => ({ ...p, type: p.type ?? "string" })),
+  };
+}
+
+/**
+ * Rules beyond the schema. They look only at values of the right shape, so a value the schema
+ * already rejected is not reported twice.
+ */
+function checkManifestRules(data: unknown, file: string): ValidationIssue[] {
+  if (!isPlainObject(data)) return [];
+  const errors: ValidationIssue[] = [];
+  const issue = (pointer: string, message: string) => errors.push({ file, pointer, message });
+
+  if (typeof data.runner === "string" && !runnerAlias(data.runner) && !isImageReference(data.runner)) {
+    issue(
+      "/runner",
+      "must be ARM, Bicep, Terraform or a container image reference such as " +
+        `myregistry.azurecr.io/runners/custom:1.0; found ${showValue(data.runner)}`,
+    );
+  }
+  if (typeof data.templatePath === "string") {
+    const path = normalizeTemplatePath(data.templatePath);
+    if (!path.ok) issue("/templatePath", `${path.message}; found ${showValue(data.templatePath)}`);
+  }
+  if (Array.isArray(data.parameters)) {
+    const seen = new Map<string, number>();
+    data.parameters.forEach((parameter: unknown, index) => {
+      if (!isPlainObject(parameter)) return;
+      if (typeof parameter.id === "string" && parameter.id !== "") {
+        // Ids differing only in case would be the same parameter to ARM, which ignores case.
+        const key = parameter.id.toLowerCase();
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, index);
+        else
+          issue(
+            jsonPointer("parameters", index, "id"),
+            `duplicate parameter id ${showValue(parameter.id)}: /parameters/${first} has the same id ` +
+              "(ids are compared without case)",
+          );
+      }
+      checkParameterValues(parameter, jsonPointer("parameters", index), issue);
+    });
+  }
+  return errors;
+}
+
+function checkParameterValues(
+  parameter: Record<string, unknown>,
+  at: string,
+  issue: (pointer: string, message: string) => void,
+): void {
+  const type = parameter.type ?? "string";
+  if (typeof type !== "string" || !(PARAMETER_TYPES as readonly string[]).includes(type)) return;
+  const parameterType = type as ParameterType;
+  const mismatch = (value: unknown) =>
+    `must be ${describeType(parameterType)} to match the parameter type "${parameterType}"; found ${describeKind(value)}`;
+
+  const allowed = Array.isArray(parameter.allowed) ? parameter.allowed : undefined;
+  allowed?.forEach((value, i) => {
+    if (!matchesParameterType(value, parameterType)) issue(`${at}/allowed/${i}`, mismatch(value));
+  });
+
+  const hasDefault = Object.prototype.hasOwnProperty.call(parameter, "default");
+  if (hasDefault) {
+    const value = parameter.default;
+    if (!matchesParameterType(value, parameterType)) {
+      issue(`${at}/default`, mismatch(value));
+    } else if (allowed && allowed.length > 0 && !allowed.some((a) => jsonEqual(a, value))) {
+      issue(
+        `${at}/default`,
+        `must be one of the allowed values (${allowed.map((a) => showValue(a)).join(", ")}); found ${showValue(value)}`,
+      );
+    }
+  } else if (parameter.readOnly === true) {
+    issue(`${at}/default`, "is required because the parameter is read-only (readOnly: true)");
+  }
+}
