@@ -1,0 +1,286 @@
+/**
+ * Where a catalog's files come from: a git branch (isomorphic-git over http(s), shallow, no git
+ * binary) or a local folder (development), whose "commit" is a hash of its content. Both hand the
+ * sync the files under the catalog's folder, keyed by "/"-separated paths relative to that folder.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import git, { HttpClient } from "isomorphic-git";
+import http from "isomorphic-git/http/node";
+import { splitContainedPath } from "../core/paths";
+
+export type CatalogFiles = Map<string, Uint8Array>;
+
+export type SourceFetch =
+  { commit: string; unchanged: true } | { commit: string; unchanged: false; files: CatalogFiles };
+
+export interface CatalogSource {
+  /** The files at the current head, or only the head when it is `knownCommit` (nothing to do). */
+  fetch(knownCommit: string | undefined): Promise<SourceFetch>;
+}
+
+/**
+ * A source could not be read. `code`: RepositoryNotFound, BranchNotFound, FolderNotFound,
+ * AuthenticationFailed, SourceUnavailable, InvalidCatalogPath. Messages never contain the token.
+ */
+export class CatalogSourceError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "CatalogSourceError";
+  }
+}
+
+/** The catalog folder as path segments ("", "/" and "." are the root). */
+export function catalogFolderSegments(folder: string | undefined): string[] {
+  const split = splitContainedPath(folder ?? "");
+  if (!split.ok)
+    throw new CatalogSourceError(
+      "InvalidCatalogPath",
+      `The catalog path ${JSON.stringify(folder)} ${split.message}.`,
+    );
+  return split.segments;
+}
+
+/** Hash of a set of files: stable whatever order they were read in. */
+export function hashFiles(files: CatalogFiles): string {
+  const hash = createHash("sha256");
+  for (const name of [...files.keys()].sort()) {
+    hash
+      .update(name)
+      .update("\0")
+      .update(createHash("sha256").update(files.get(name)!).digest())
+      .update("\n");
+  }
+  return hash.digest("hex");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Local folder
+
+export interface LocalFolderSourceOptions {
+  /** Absolute path of the catalog's root folder. */
+  root: string;
+  /** The catalog folder inside the root. */
+  path?: string;
+}
+
+/** Reads every regular file below the folder; `.git` folders and symbolic links (which could point outside) are skipped. */
+async function readFolder(folder: string): Promise<CatalogFiles> {
+  const files: CatalogFiles = new Map();
+  const visit = async (dir: string, prefix: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    await Promise.all(
+      entries.map(async (entry) => {
+        const name = prefix + entry.name;
+        if (entry.isDirectory() && entry.name !== ".git") await visit(path.join(dir, entry.name), `${name}/`);
+        else if (entry.isFile()) files.set(name, await readFile(path.join(dir, entry.name)));
+      }),
+    );
+  };
+  await visit(folder, "");
+  return files;
+}
+
+export class LocalFolderSource implements CatalogSource {
+  constructor(private readonly options: LocalFolderSourceOptions) {}
+
+  async fetch(knownCommit: string | undefined): Promise<SourceFetch> {
+    const folder = path.join(this.options.root, ...catalogFolderSegments(this.options.path));
+    const info = await stat(folder).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      throw new CatalogSourceError(
+        "FolderNotFound",
+        `The catalog folder ${folder} does not exist or is not a folder.`,
+      );
+    }
+    const files = await readFolder(folder);
+    const commit = hashFiles(files);
+    return commit === knownCommit ? { commit, unchanged: true } : { commit, unchanged: false, files };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Git
+
+export interface GitSourceOptions {
+  url: string;
+  branch: string;
+  path?: string;
+  /** Personal access token or app token; sent as HTTP Basic password, as GitHub and Azure DevOps accept. */
+  token?: string;
+  /** Bound on the whole fetch (ms). */
+  timeoutMs?: number;
+}
+
+const DEFAULT_GIT_TIMEOUT_MS = 5 * 60_000;
+
+export class GitSource implements CatalogSource {
+  constructor(private readonly options: GitSourceOptions) {
+    if (!/^https?:\/\//i.test(options.url)) {
+      throw new CatalogSourceError(
+        "InvalidCatalogUrl",
+        `The catalog URL must be http(s); found ${safeUrl(options.url)}.`,
+      );
+    }
+  }
+
+  async fetch(knownCommit: string | undefined): Promise<SourceFetch> {
+    const segments = catalogFolderSegments(this.options.path);
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
+    // isomorphic-git's fetch takes no AbortSignal, but its HTTP client does: abort every request on timeout.
+    const abort = new AbortController();
+    const client: HttpClient = { request: (request) => http.request({ ...request, signal: abort.signal }) };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(
+          new CatalogSourceError(
+            "SourceUnavailable",
+            `${this.describe()} did not answer within ${timeoutMs} ms.`,
+          ),
+        );
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.fetchHead(client, knownCommit, segments), timeout]);
+    } catch (error) {
+      throw this.toSourceError(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async fetchHead(
+    client: HttpClient,
+    knownCommit: string | undefined,
+    segments: string[],
+  ): Promise<SourceFetch> {
+    const { url, branch } = this.options;
+    const ref = `refs/heads/${branch}`;
+    // One GET of the advertised refs settles "unchanged" without downloading anything.
+    const refs = await git.listServerRefs({
+      http: client,
+      url,
+      headers: this.headers(),
+      protocolVersion: 1,
+      prefix: ref,
+    });
+    const head = refs.find((r) => r.ref === ref)?.oid;
+    if (!head) throw new CatalogSourceError("BranchNotFound", `${this.describe()} has no branch ${branch}.`);
+    if (head === knownCommit) return { commit: head, unchanged: true };
+
+    const gitdir = await mkdtemp(path.join(os.tmpdir(), "catalog-git-"));
+    try {
+      await git.init({ fs, gitdir, bare: true });
+      await git.addRemote({ fs, gitdir, remote: "origin", url });
+      const fetched = await git.fetch({
+        fs,
+        http: client,
+        gitdir,
+        remote: "origin",
+        ref: branch,
+        singleBranch: true,
+        depth: 1,
+        tags: false,
+        headers: this.headers(),
+      });
+      // The branch may have moved since the refs were listed: what was fetched is the commit.
+      const commit = fetched.fetchHead ?? head;
+      if (commit === knownCommit) return { commit, unchanged: true };
+      return {
+        commit,
+        unchanged: false,
+        files: await readCommitFolder(gitdir, commit, segments, this.describe()),
+      };
+    } finally {
+      await rm(gitdir, { recursive: true, force: true });
+    }
+  }
+
+  private headers(): Record<string, string> {
+    // A fresh object each call: isomorphic-git adds to the headers it is given.
+    const token = this.options.token;
+    return token
+      ? { Authorization: `Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}` }
+      : {};
+  }
+
+  private describe(): string {
+    return `The git repository ${safeUrl(this.options.url)}`;
+  }
+
+  private toSourceError(error: unknown): CatalogSourceError {
+    if (error instanceof CatalogSourceError) return error;
+    const status = (error as { data?: { statusCode?: number } }).data?.statusCode;
+    if (status === 401 || status === 403) {
+      return new CatalogSourceError(
+        "AuthenticationFailed",
+        `${this.describe()} refused the request (HTTP ${status}): ` +
+          (this.options.token
+            ? "check the token in the catalog's secret setting."
+            : "it needs a token (secretSetting)."),
+      );
+    }
+    if (status === 404)
+      return new CatalogSourceError("RepositoryNotFound", `${this.describe()} was not found (HTTP 404).`);
+    const message = error instanceof Error ? error.message : String(error);
+    return new CatalogSourceError(
+      "SourceUnavailable",
+      `${this.describe()} could not be read: ${this.redact(message)}`,
+    );
+  }
+
+  private redact(text: string): string {
+    const token = this.options.token;
+    return token ? text.split(token).join("***") : text;
+  }
+}
+
+/** The URL without user info, query or fragment (those may carry credentials). */
+function safeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return "(an invalid URL)";
+  }
+}
+
+async function readCommitFolder(
+  gitdir: string,
+  commit: string,
+  segments: string[],
+  what: string,
+): Promise<CatalogFiles> {
+  const cache = {};
+  const files: CatalogFiles = new Map();
+  let root: string;
+  try {
+    root = (await git.readTree({ fs, gitdir, oid: commit, filepath: segments.join("/") || undefined, cache }))
+      .oid;
+  } catch {
+    throw new CatalogSourceError(
+      "FolderNotFound",
+      `${what} has no folder ${segments.join("/")} at commit ${commit}.`,
+    );
+  }
+  const visit = async (treeOid: string, prefix: string): Promise<void> => {
+    const { tree } = await git.readTree({ fs, gitdir, oid: treeOid, cache });
+    for (const entry of tree) {
+      // Submodules ("commit" entries) are not part of the catalog's content; symbolic links (120000) are skipped as in a local folder.
+      if (entry.type === "tree") await visit(entry.oid, `${prefix}${entry.path}/`);
+      else if (entry.type === "blob" && entry.mode !== "120000") {
+        files.set(prefix + entry.path, (await git.readBlob({ fs, gitdir, oid: entry.oid, cache })).blob);
+      }
+    }
+  };
+  await visit(root, "");
+  return files;
+}

@@ -1,0 +1,127 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { CatalogSourceError, GitSource, LocalFolderSource } from "../../../src/catalog/sources";
+import { commitFiles, createRepo, GitServer, startGitServer } from "./git-server";
+
+const text = (files: Map<string, Uint8Array>) =>
+  Object.fromEntries([...files].map(([name, data]) => [name, Buffer.from(data).toString()]));
+
+describe("git source over loopback smart HTTP", () => {
+  let root: string;
+  let server: GitServer;
+  const token = "s3cr3t-token-value";
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), "git-source-"));
+    server = await startGitServer({ root, token });
+    await createRepo(path.join(root, "catalog"));
+  });
+  afterAll(async () => {
+    await server.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("fetches the branch head shallowly and reads only the catalog folder", async () => {
+    const dir = path.join(root, "catalog");
+    await commitFiles(dir, { "README.md": "old", "defs/a/environment.yaml": "name: a-old" });
+    const head = await commitFiles(dir, {
+      "README.md": "root file outside the folder",
+      "defs/a/environment.yaml": "name: a",
+      "defs/a/nested/main.bicep": "param x string",
+      "defs/b/manifest.yaml": "name: b",
+    });
+    const source = new GitSource({ url: server.url("catalog"), branch: "main", path: "defs", token });
+    const fetched = await source.fetch(undefined);
+    expect(fetched).toMatchObject({ commit: head, unchanged: false });
+    expect(fetched.unchanged ? {} : text(fetched.files)).toEqual({
+      "a/environment.yaml": "name: a",
+      "a/nested/main.bicep": "param x string",
+      "b/manifest.yaml": "name: b",
+    });
+    expect(server.requests.every((r) => r.authorized)).toBe(true);
+  });
+
+  it("answers unchanged from the advertised refs alone", async () => {
+    const dir = path.join(root, "catalog");
+    const head = await commitFiles(dir, { "defs/a/environment.yaml": "name: a2" });
+    const source = new GitSource({ url: server.url("catalog"), branch: "main", path: "defs", token });
+    const before = server.requests.length;
+    expect(await source.fetch(head)).toEqual({ commit: head, unchanged: true });
+    expect(server.requests.slice(before).map((r) => r.method)).toEqual(["GET"]);
+  });
+
+  it("reports a wrong token, a missing branch, repository and folder without echoing the token", async () => {
+    const wrong = new GitSource({ url: server.url("catalog"), branch: "main", token: "wrong-token" });
+    const noToken = new GitSource({ url: server.url("catalog"), branch: "main" });
+    const noBranch = new GitSource({ url: server.url("catalog"), branch: "release", token });
+    const noRepo = new GitSource({ url: server.url("missing"), branch: "main", token });
+    const noFolder = new GitSource({ url: server.url("catalog"), branch: "main", path: "nope", token });
+    const errors = await Promise.all(
+      [wrong, noToken, noBranch, noRepo, noFolder].map((s) =>
+        s.fetch(undefined).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    );
+    expect(errors.map((e) => (e as CatalogSourceError).code)).toEqual([
+      "AuthenticationFailed",
+      "AuthenticationFailed",
+      "BranchNotFound",
+      "RepositoryNotFound",
+      "FolderNotFound",
+    ]);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(CatalogSourceError);
+      expect((error as Error).message).not.toContain("wrong-token");
+      expect((error as Error).message).not.toContain(token);
+    }
+  });
+
+  it("fails within the timeout when the server does not answer", async () => {
+    const { createServer } = await import("node:net");
+    const sockets: import("node:net").Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    const source = new GitSource({ url: `http://127.0.0.1:${port}/x.git`, branch: "main", timeoutMs: 300 });
+    await expect(source.fetch(undefined)).rejects.toMatchObject({ code: "SourceUnavailable" });
+    sockets.forEach((socket) => socket.destroy());
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+});
+
+describe("local folder source", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), "local-source-"));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it("hashes the content: same files, same commit; any change, new commit", async () => {
+    await mkdir(path.join(root, "cat/a/.git"), { recursive: true });
+    await writeFile(path.join(root, "cat/a/environment.yaml"), "name: a");
+    await writeFile(path.join(root, "cat/a/.git/HEAD"), "ignored");
+    await writeFile(path.join(root, "outside.txt"), "outside");
+    await symlink(path.join(root, "outside.txt"), path.join(root, "cat/a/link.txt"));
+    const source = new LocalFolderSource({ root, path: "cat" });
+    const first = await source.fetch(undefined);
+    expect(first.unchanged ? {} : text(first.files)).toEqual({ "a/environment.yaml": "name: a" });
+    expect(first.commit).toMatch(/^[0-9a-f]{64}$/);
+    expect(await source.fetch(first.commit)).toEqual({ commit: first.commit, unchanged: true });
+    await writeFile(path.join(root, "cat/a/environment.yaml"), "name: b");
+    const second = await source.fetch(first.commit);
+    expect(second.unchanged).toBe(false);
+    expect(second.commit).not.toBe(first.commit);
+  });
+
+  it("refuses a missing folder and a path that leaves the root", async () => {
+    await expect(new LocalFolderSource({ root, path: "none" }).fetch(undefined)).rejects.toMatchObject({
+      code: "FolderNotFound",
+    });
+    await expect(new LocalFolderSource({ root, path: "../etc" }).fetch(undefined)).rejects.toMatchObject({
+      code: "InvalidCatalogPath",
+    });
+  });
+});
