@@ -69,6 +69,13 @@ function toIssue(error: ErrorObject, file: string): ValidationIssue {
           `allowed fields here: ${allowed.join(", ")}`,
       };
     }
+    case "uniqueItems":
+      // Point at the repeated item rather than at the whole list.
+      return {
+        file,
+        pointer: at + jsonPointer(Number(error.params.i)),
+        message: `repeats item ${error.params.j}; the values must be unique`,
+      };
   }
   if (parent["x-message"]) return { file, pointer: at, message: parent["x-message"] + found };
   return { file, pointer: at, message: defaultMessage(error) };
@@ -88,8 +95,7 @@ function defaultMessage(error: ErrorObject): string {
       return `must be at most ${p.limit} characters long${found}`;
     case "minItems":
       return `must list at least ${p.limit} ${p.limit === 1 ? "item" : "items"}`;
-    case "uniqueItems":
-      return `must not repeat values: items ${p.j} and ${p.i} are the same`;
+
     case "minimum":
       return `must be ${p.limit} or more${found}`;
     case "pattern":
