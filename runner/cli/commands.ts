@@ -1,0 +1,213 @@
+/** The `ade` commands other than log and execute (see logs.ts). */
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { formatIssues } from "../../src/core/result";
+import { validateEnvironmentOutputs } from "../../src/runner-api/outputs";
+import { isValidFileName, RUNNER_PROTOCOL_VERSION, RUNNER_VARIABLES } from "../../src/runner-api/protocol";
+import { safeEntrySegments } from "../../src/runner-api/zip";
+import { RunnerApi } from "./api";
+import { parseFlags, requiredFlag } from "./args";
+import { CliError } from "./errors";
+import type { CliIo } from "./io";
+import { adeRoot, apiSettings } from "./settings";
+import { extractZip, zipFolder } from "./zip-files";
+
+function api(io: CliIo): RunnerApi {
+  return new RunnerApi(apiSettings(io.env));
+}
+
+function printJson(io: CliIo, value: unknown): void {
+  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A single-quoted shell word: safe in `eval` whatever the value holds. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Reads a file the user named; a missing or unreadable one is a FileOperationError. */
+async function readUserFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new CliError(
+      "FileOperationError",
+      `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}.`,
+    );
+  }
+}
+
+async function downloadDefinition(client: RunnerApi, folder: string): Promise<number> {
+  return extractZip(await client.definitionContent(), folder);
+}
+
+/**
+ * Prints `export NAME='value'` for every ADE variable and downloads the definition to
+ * $ADE_ROOT/repository/{catalog}/{definition folder}. Meant for `eval "$(ade init)"`.
+ */
+export async function initCommand(args: string[], io: CliIo): Promise<number> {
+  parseFlags(args, { values: [] });
+  const client = api(io);
+  const context = await client.context();
+  const root = adeRoot(io.env);
+  const repository = join(root, "repository");
+  // The server builds these paths from catalog names; they must still stay below the repository.
+  const contentFolder = join(repository, ...safeEntrySegments(context.definition.contentSourcePath));
+  const templateFile = join(repository, ...safeEntrySegments(context.definition.templatePath));
+  await downloadDefinition(client, contentFolder);
+
+  const rg = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(
+    context.environment.resourceGroupId ?? "",
+  );
+  const temp = join(root, "temp");
+  const variables: Record<string, string> = {
+    ADE_ROOT: root,
+    ADE_TEMP: temp,
+    ADE_STORAGE: join(root, "storage"),
+    ADE_OUTPUTS: join(temp, "output.json"),
+    ADE_ERROR_LOG: join(temp, "error.log"),
+    ADE_OPERATION_NAME: context.operation.kind,
+    ADE_OPERATION_PARAMETERS: JSON.stringify(context.environment.parameters),
+    ADE_TEMPLATE_FILE: templateFile,
+    ADE_MANIFEST_FOLDER: contentFolder,
+    ADE_ENVIRONMENT_NAME: context.environment.name,
+    ADE_ENVIRONMENT_TYPE: context.environment.environmentType,
+    ADE_ENVIRONMENT_LOCATION: context.environment.location ?? "",
+    ADE_RESOURCE_GROUP_NAME: rg?.[2] ?? "",
+    ADE_SUBSCRIPTION_ID: rg?.[1] ?? "",
+    ADE_TENANT_ID: io.env.ADE_TENANT_ID ?? "",
+    ADE_CLIENT_ID: io.env.ADE_CLIENT_ID ?? "",
+    ADE_HTTP__OPERATIONID: context.operation.id,
+    ADE_HTTP__DEVCENTERID: io.env[RUNNER_VARIABLES.devCenterId] ?? "",
+  };
+  io.stdout(
+    Object.entries(variables)
+      .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
+      .join(""),
+  );
+  return 0;
+}
+
+export async function environmentCommand(args: string[], io: CliIo): Promise<number> {
+  parseFlags(args, { values: [] });
+  printJson(io, (await api(io).context()).environment);
+  return 0;
+}
+
+export async function definitionsCommand(args: string[], io: CliIo): Promise<number> {
+  const [action, ...rest] = args;
+  if (action === "list") {
+    parseFlags(rest, { values: [] });
+    printJson(io, (await api(io).context()).definition);
+    return 0;
+  }
+  if (action === "download") {
+    const flags = parseFlags(rest, { values: ["folder-path"] });
+    const folder = resolve(io.cwd, flags.values.get("folder-path") ?? "EnvironmentDefinition");
+    await downloadDefinition(api(io), folder);
+    return 0;
+  }
+  throw new CliError(
+    "InvalidCliInput",
+    'Use "ade definitions list" or "ade definitions download [--folder-path PATH]".',
+  );
+}
+
+export async function filesCommand(args: string[], io: CliIo): Promise<number> {
+  const [action, ...rest] = args;
+  if (action === "list") {
+    parseFlags(rest, { values: [] });
+    printJson(io, await api(io).listFiles());
+    return 0;
+  }
+  if (action === "download") {
+    const flags = parseFlags(rest, { values: ["file-name", "folder-path"], switches: ["unzip"] });
+    const name = requiredFlag(flags, "file-name");
+    if (!isValidFileName(name)) throw new CliError("InvalidCliInput", `"${name}" is not a valid file name.`);
+    const folder = resolve(io.cwd, flags.values.get("folder-path") ?? ".");
+    const data = await api(io).downloadFile(name);
+    if (flags.switches.has("unzip")) {
+      await extractZip(data, folder);
+    } else {
+      await mkdir(folder, { recursive: true });
+      await writeFile(join(folder, name), data);
+    }
+    return 0;
+  }
+  if (action === "upload") {
+    const flags = parseFlags(rest, { values: ["file-path", "folder-path"] });
+    const filePath = flags.values.get("file-path");
+    const folderPath = flags.values.get("folder-path");
+    if ((filePath === undefined) === (folderPath === undefined)) {
+      throw new CliError("InvalidCliInput", "Give either --file-path or --folder-path.");
+    }
+    let name: string;
+    let data: Uint8Array;
+    if (filePath !== undefined) {
+      const path = resolve(io.cwd, filePath);
+      name = basename(path);
+      data = await readUserFile(path);
+    } else {
+      const path = resolve(io.cwd, folderPath as string);
+      if (!(await stat(path).catch(() => undefined))?.isDirectory()) {
+        throw new CliError("FileOperationError", `${path} is not a folder.`);
+      }
+      name = `${basename(path)}.zip`;
+      data = await zipFolder(path, (message) => io.stderr(`ade: ${message}\n`));
+    }
+    if (!isValidFileName(name)) throw new CliError("InvalidCliInput", `"${name}" is not a valid file name.`);
+    await api(io).uploadFile(name, data);
+    return 0;
+  }
+  throw new CliError("InvalidCliInput", 'Use "ade files list", "ade files download" or "ade files upload".');
+}
+
+export async function outputsCommand(args: string[], io: CliIo): Promise<number> {
+  const [action, ...rest] = args;
+  if (action !== "upload") throw new CliError("InvalidCliInput", 'Use "ade outputs upload --file PATH".');
+  const flags = parseFlags(rest, { values: ["file"] });
+  const path = resolve(io.cwd, requiredFlag(flags, "file"));
+  let document: unknown;
+  try {
+    document = JSON.parse((await readUserFile(path)).toString("utf8"));
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError("InvalidCliInput", `${path} is not JSON: ${(error as Error).message}`);
+  }
+  const checked = validateEnvironmentOutputs(document, path);
+  if (!checked.ok) throw new CliError("InvalidCliInput", `Invalid outputs:\n${formatIssues(checked.errors)}`);
+  await api(io).uploadOutputs(checked.value);
+  return 0;
+}
+
+export async function operationResultCommand(args: string[], io: CliIo): Promise<number> {
+  const flags = parseFlags(args, { values: ["code", "message"] });
+  await api(io).setResult({ code: requiredFlag(flags, "code"), message: flags.values.get("message") ?? "" });
+  return 0;
+}
+
+/** Prints nothing when this CLI speaks the control plane's runner protocol; fails when it does not. */
+export async function upgradeCommand(args: string[], io: CliIo): Promise<number> {
+  parseFlags(args, { values: [] });
+  const { protocolVersion } = await api(io).context();
+  if (protocolVersion !== RUNNER_PROTOCOL_VERSION) {
+    throw new CliError(
+      "CliUpgradeError",
+      `This ade CLI speaks runner protocol ${RUNNER_PROTOCOL_VERSION}, the control plane ${protocolVersion}: ` +
+        "rebuild the runner image on the current core image.",
+    );
+  }
+  return 0;
+}
+
+/** Not an ADE command: the core entrypoint's last step, telling the control plane the runner is done. */
+export async function finishedCommand(args: string[], io: CliIo): Promise<number> {
+  const flags = parseFlags(args, { values: ["exit-code"] });
+  const raw = requiredFlag(flags, "exit-code");
+  const exitCode = Number(raw);
+  if (!/^\d+$/.test(raw) || exitCode > 255) {
+    throw new CliError("InvalidCliInput", `--exit-code must be a number from 0 to 255, not "${raw}".`);
+  }
+  await api(io).finished({ exitCode });
+  return 0;
+}
