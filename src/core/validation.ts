@@ -69,13 +69,15 @@ function toIssue(error: ErrorObject, file: string): ValidationIssue {
           `allowed fields here: ${allowed.join(", ")}`,
       };
     }
-    case "uniqueItems":
-      // Point at the repeated item rather than at the whole list.
+    case "uniqueItems": {
+      // Point at the later of the two equal items (ajv's i and j come in either order).
+      const [first, repeat] = [Number(error.params.i), Number(error.params.j)].sort((a, b) => a - b);
       return {
         file,
-        pointer: at + jsonPointer(Number(error.params.i)),
-        message: `repeats item ${error.params.j}; the values must be unique`,
+        pointer: at + jsonPointer(repeat),
+        message: `repeats item ${first}; the values must be unique`,
       };
+    }
   }
   if (parent["x-message"]) return { file, pointer: at, message: parent["x-message"] + found };
   return { file, pointer: at, message: defaultMessage(error) };
