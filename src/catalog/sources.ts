@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import git, { HttpClient } from "isomorphic-git";
 import http from "isomorphic-git/http/node";
+import type { CatalogConfig } from "../core/devcenter-config";
 import { splitContainedPath } from "../core/paths";
 
 export type CatalogFiles = Map<string, Uint8Array>;
@@ -110,7 +111,8 @@ export class LocalFolderSource implements CatalogSource {
 
 export interface GitSourceOptions {
   url: string;
-  branch: string;
+  /** Default: the branch the remote's HEAD points at. */
+  branch?: string;
   path?: string;
   /** Personal access token or app token; sent as HTTP Basic password, as GitHub and Azure DevOps accept. */
   token?: string;
@@ -162,18 +164,26 @@ export class GitSource implements CatalogSource {
     knownCommit: string | undefined,
     segments: string[],
   ): Promise<SourceFetch> {
-    const { url, branch } = this.options;
-    const ref = `refs/heads/${branch}`;
+    const { url } = this.options;
     // One GET of the advertised refs settles "unchanged" without downloading anything.
     const refs = await git.listServerRefs({
       http: client,
       url,
       headers: this.headers(),
       protocolVersion: 1,
-      prefix: ref,
+      symrefs: true,
+      ...(this.options.branch !== undefined && { prefix: `refs/heads/${this.options.branch}` }),
     });
+    const ref = this.options.branch
+      ? `refs/heads/${this.options.branch}`
+      : refs.find((r) => r.ref === "HEAD")?.target;
     const head = refs.find((r) => r.ref === ref)?.oid;
-    if (!head) throw new CatalogSourceError("BranchNotFound", `${this.describe()} has no branch ${branch}.`);
+    if (!ref || !head) {
+      throw new CatalogSourceError(
+        "BranchNotFound",
+        `${this.describe()} has no branch ${this.options.branch ?? "behind HEAD (the default branch)"}.`,
+      );
+    }
     if (head === knownCommit) return { commit: head, unchanged: true };
 
     const gitdir = await mkdtemp(path.join(os.tmpdir(), "catalog-git-"));
@@ -185,7 +195,7 @@ export class GitSource implements CatalogSource {
         http: client,
         gitdir,
         remote: "origin",
-        ref: branch,
+        ref: ref.slice("refs/heads/".length),
         singleBranch: true,
         depth: 1,
         tags: false,
@@ -283,4 +293,36 @@ async function readCommitFolder(
   };
   await visit(root, "");
   return files;
+}
+
+/** The source a configured catalog reads from; `readSecret` gives the value of a setting (the git token). */
+export function createCatalogSource(
+  catalog: CatalogConfig,
+  readSecret: (setting: string) => string | undefined,
+  options: { cwd?: string; gitTimeoutMs?: number } = {},
+): CatalogSource {
+  if (catalog.localPath !== undefined) {
+    // Relative local paths are relative to the app's folder, like DEVCENTER_CONFIG itself.
+    return new LocalFolderSource({
+      root: path.resolve(options.cwd ?? process.cwd(), catalog.localPath),
+      path: catalog.path,
+    });
+  }
+  let token: string | undefined;
+  if (catalog.secretSetting) {
+    token = readSecret(catalog.secretSetting);
+    if (!token) {
+      throw new CatalogSourceError(
+        "SecretSettingMissing",
+        `The setting ${catalog.secretSetting} named by the catalog's secretSetting is not set (or empty).`,
+      );
+    }
+  }
+  return new GitSource({
+    url: catalog.gitUrl,
+    path: catalog.path,
+    ...(catalog.branch !== undefined && { branch: catalog.branch }),
+    ...(token !== undefined && { token }),
+    ...(options.gitTimeoutMs !== undefined && { timeoutMs: options.gitTimeoutMs }),
+  });
 }

@@ -1,0 +1,296 @@
+/**
+ * Catalog sync against a real Azurite, with git repositories served over loopback HTTP and with a
+ * local folder: valid, invalid and duplicate definitions, a bad push, coalesced duplicate requests,
+ * no-op re-syncs.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { startAzurite, RunningAzurite } from "../../../dev/azurite";
+import { createStorageAdapters } from "../../../src/azure/storage";
+import {
+  CATALOG_CONTAINER,
+  CATALOG_TABLE,
+  CatalogRecord,
+  CatalogRef,
+  catalogKeys,
+} from "../../../src/catalog/model";
+import { CatalogStorage } from "../../../src/catalog/ports";
+import { CatalogReader } from "../../../src/catalog/reader";
+import { readSnapshotFolder } from "../../../src/catalog/snapshot";
+import { CatalogSource, GitSource, LocalFolderSource, SourceFetch } from "../../../src/catalog/sources";
+import { CatalogSyncDeps, syncCatalog } from "../../../src/catalog/sync";
+import { BlobStore, RecordStore } from "../../../src/operations/ports";
+import { commitFiles, createRepo, GitServer, startGitServer } from "./git-server";
+
+function manifest(name: string, extra = ""): string {
+  return `name: ${name}\nrunner: Bicep\ntemplatePath: main.bicep\n${extra}`;
+}
+
+const VALID_CATALOG = {
+  "Environments/counter/environment.yaml": manifest("counter", "description: Counts\n"),
+  "Environments/counter/main.bicep": "// counter",
+  "Environments/web/manifest.yaml": manifest("web"),
+  "Environments/web/main.bicep": "// web",
+  "Environments/web/modules/site.bicep": "// site",
+  "Environments/zz-copy/environment.yaml": manifest("Counter"),
+  "Environments/zz-copy/main.bicep": "// duplicate name",
+  "Environments/broken/environment.yaml": "name: broken\nrunner: Bicep\n",
+  "README.md": "outside the catalog folder",
+};
+
+describe("catalog sync (Azurite)", () => {
+  let azurite: RunningAzurite;
+  let storage: CatalogStorage & { records: RecordStore<CatalogRecord>; blobs: BlobStore };
+  let root: string;
+  let server: GitServer;
+  let blobPuts: string[];
+  let counter = 0;
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    const adapters = createStorageAdapters(azurite.connectionString);
+    const blobs = adapters.blobs;
+    blobPuts = [];
+    // The real blob store, counting writes (to show that a coalesced or unchanged sync writes nothing).
+    const counting: BlobStore = Object.create(blobs);
+    counting.put = (container, name, data, options) => {
+      blobPuts.push(name);
+      return blobs.put(container, name, data, options);
+    };
+    storage = { records: adapters.records<CatalogRecord>(CATALOG_TABLE), blobs: counting };
+    root = await mkdtemp(path.join(os.tmpdir(), "catalog-sync-"));
+    server = await startGitServer({ root });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await azurite.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  /** A fresh catalog name per test, so tests do not see each other's records. */
+  function nextRef(project?: string): CatalogRef {
+    counter += 1;
+    return { catalog: `cat${counter}`, ...(project && { project }) };
+  }
+
+  async function newRepo(
+    files: Record<string, string>,
+  ): Promise<{ name: string; dir: string; head: string }> {
+    const name = `repo${++counter}`;
+    const dir = path.join(root, name);
+    await createRepo(dir);
+    return { name, dir, head: await commitFiles(dir, files) };
+  }
+
+  function gitDeps(repo: string, extra: Partial<CatalogSyncDeps> = {}): CatalogSyncDeps {
+    return {
+      ...storage,
+      source: () => new GitSource({ url: server.url(repo), branch: "main", path: "/Environments" }),
+      ...extra,
+    };
+  }
+
+  async function record(ref: CatalogRef): Promise<CatalogRecord | undefined> {
+    const { partitionKey, rowKey } = catalogKeys(ref);
+    return (await storage.records.get(partitionKey, rowKey))?.value;
+  }
+
+  it("indexes valid definitions, reports invalid and duplicate ones, and stores a snapshot of the valid folders", async () => {
+    const repo = await newRepo(VALID_CATALOG);
+    const ref = nextRef("demo");
+    const outcome = await syncCatalog(gitDeps(repo.name), ref);
+    expect(outcome).toEqual({
+      status: "Synced",
+      commit: repo.head,
+      stats: { added: 2, updated: 0, unchanged: 0, removed: 0, validationErrors: 1, conflicts: 1 },
+    });
+
+    const { record: rec, index } = await new CatalogReader(storage).read(ref);
+    expect(rec).toMatchObject({ project: "demo", catalog: ref.catalog, lastSyncResult: "Succeeded" });
+    expect(rec?.lease).toBeUndefined();
+    expect(rec?.current).toMatchObject({ commit: repo.head, definitionCount: 2 });
+    expect(index?.definitions.map((d) => [d.name, d.path, d.description])).toEqual([
+      ["counter", "counter", "Counts"],
+      ["web", "web", undefined],
+    ]);
+    expect(index?.errors.map((e) => [e.file, e.code])).toEqual([
+      ["broken/environment.yaml", "InvalidManifest"],
+      ["zz-copy/environment.yaml", "DuplicateDefinitionName"],
+    ]);
+
+    const zip = await storage.blobs.get(CATALOG_CONTAINER, rec!.current!.snapshotBlob);
+    const web = readSnapshotFolder(zip!, "web");
+    expect([...web.keys()].sort()).toEqual(["main.bicep", "manifest.yaml", "modules/site.bicep"]);
+    expect(readSnapshotFolder(zip!, "").has("broken/environment.yaml")).toBe(false);
+    expect(readSnapshotFolder(zip!, "").has("zz-copy/main.bicep")).toBe(false);
+  });
+
+  it("re-syncing an unchanged commit is a no-op: one refs request, no blob writes, same snapshot", async () => {
+    const repo = await newRepo(VALID_CATALOG);
+    const ref = nextRef();
+    await syncCatalog(gitDeps(repo.name), ref);
+    const before = await record(ref);
+    const puts = blobPuts.length;
+    const requests = server.requests.length;
+
+    expect(await syncCatalog(gitDeps(repo.name), ref)).toEqual({ status: "Unchanged", commit: repo.head });
+    expect(blobPuts.length).toBe(puts);
+    expect(server.requests.slice(requests).map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
+      `GET /${repo.name}.git/info/refs`,
+    ]);
+    const after = await record(ref);
+    expect(after?.current).toEqual(before?.current);
+    expect(after?.lastSyncStats).toEqual(before?.lastSyncStats);
+  });
+
+  it("a bad push keeps the last good snapshot and records the error; a fix then syncs with stats", async () => {
+    const repo = await newRepo(VALID_CATALOG);
+    const ref = nextRef();
+    await syncCatalog(gitDeps(repo.name), ref);
+    const good = (await record(ref))!.current!;
+
+    const bad = await commitFiles(repo.dir, {
+      ...VALID_CATALOG,
+      "Environments/counter/environment.yaml": "name: counter\nrunner: Bicep\ntemplatePath: missing.bicep\n",
+      "Environments/new/environment.yaml": manifest("new"),
+      "Environments/new/main.bicep": "// new",
+    });
+    const failed = await syncCatalog(gitDeps(repo.name), ref);
+    expect(failed).toMatchObject({ status: "Failed", error: { code: "PublishedDefinitionBroken" } });
+    const afterBad = await record(ref);
+    expect(afterBad?.current).toEqual(good);
+    expect(afterBad?.lastSyncResult).toBe("Failed");
+    expect(afterBad?.lastSyncError?.message).toContain(
+      `Commit ${bad} breaks published environment definitions: counter`,
+    );
+    expect(afterBad?.lastSyncError?.details?.[0].message).toContain("missing.bicep does not exist");
+    const served = await new CatalogReader(storage).read(ref);
+    expect(served.index?.commit).toBe(good.commit);
+    expect(served.index?.definitions.map((d) => d.name)).toEqual(["counter", "web"]);
+
+    const fixed = await commitFiles(repo.dir, {
+      ...VALID_CATALOG,
+      "Environments/counter/main.bicep": "// counter v2",
+      "Environments/new/environment.yaml": manifest("new"),
+      "Environments/new/main.bicep": "// new",
+    });
+    expect(await syncCatalog(gitDeps(repo.name), ref)).toEqual({
+      status: "Synced",
+      commit: fixed,
+      stats: { added: 1, updated: 1, unchanged: 1, removed: 0, validationErrors: 1, conflicts: 1 },
+    });
+    const afterFix = await record(ref);
+    expect(afterFix?.lastSyncResult).toBe("Succeeded");
+    expect(afterFix?.lastSyncError).toBeUndefined();
+  });
+
+  it("an unreachable source fails the sync, keeps the snapshot and records the reason", async () => {
+    const repo = await newRepo(VALID_CATALOG);
+    const ref = nextRef();
+    await syncCatalog(gitDeps(repo.name), ref);
+    const good = (await record(ref))!.current;
+    const outcome = await syncCatalog(
+      { ...storage, source: () => new GitSource({ url: server.url("no-such-repo"), branch: "main" }) },
+      ref,
+    );
+    expect(outcome).toMatchObject({ status: "Failed", error: { code: "RepositoryNotFound" } });
+    expect((await record(ref))?.current).toEqual(good);
+  });
+
+  it("duplicate requests arriving together sync once", async () => {
+    const repo = await newRepo(VALID_CATALOG);
+    const ref = nextRef();
+    const puts = blobPuts.length;
+    const requests = server.requests.length;
+    const outcomes = await Promise.all(Array.from({ length: 6 }, () => syncCatalog(gitDeps(repo.name), ref)));
+
+    const synced = outcomes.filter((o) => o.status === "Synced");
+    expect(synced).toHaveLength(1);
+    // Every other request either found the sync running, or (arriving after it) found the commit unchanged.
+    expect(outcomes.every((o) => ["Synced", "AlreadyRunning", "Unchanged"].includes(o.status))).toBe(true);
+    expect(blobPuts.length - puts).toBe(2);
+    const packs = server.requests.slice(requests).filter((r) => r.method === "POST");
+    expect(packs).toHaveLength(1);
+    expect((await record(ref))?.lease).toBeUndefined();
+  });
+
+  it("a request that arrives while a sync runs makes it check the head again and pick up the new commit", async () => {
+    const repo = await newRepo(VALID_CATALOG);
+    const ref = nextRef();
+    let release!: () => void;
+    const paused = new Promise<void>((resolve) => (release = resolve));
+    let fetches = 0;
+    let firstFetchStarted!: () => void;
+    const started = new Promise<void>((resolve) => (firstFetchStarted = resolve));
+    // The real git source, held at its first fetch until the test has pushed and asked again.
+    const source = (): CatalogSource => ({
+      async fetch(known): Promise<SourceFetch> {
+        const real = new GitSource({ url: server.url(repo.name), branch: "main", path: "/Environments" });
+        fetches += 1;
+        if (fetches === 1) {
+          const result = await real.fetch(known);
+          firstFetchStarted();
+          await paused;
+          return result;
+        }
+        return real.fetch(known);
+      },
+    });
+    const running = syncCatalog({ ...storage, source }, ref);
+    await started;
+    const pushed = await commitFiles(repo.dir, {
+      ...VALID_CATALOG,
+      "Environments/web/main.bicep": "// web v2",
+    });
+    expect(await syncCatalog({ ...storage, source }, ref)).toEqual({ status: "AlreadyRunning" });
+    release();
+
+    expect(await running).toEqual({
+      status: "Synced",
+      commit: pushed,
+      stats: { added: 0, updated: 1, unchanged: 1, removed: 0, validationErrors: 1, conflicts: 1 },
+    });
+    expect(fetches).toBe(2);
+    const rec = await record(ref);
+    expect(rec?.current?.commit).toBe(pushed);
+    expect(rec?.lease).toBeUndefined();
+  });
+
+  it("takes over the claim of a sync that died (expired lease)", async () => {
+    const repo = await newRepo(VALID_CATALOG);
+    const ref = nextRef();
+    const { partitionKey, rowKey } = catalogKeys(ref);
+    await storage.records.create(partitionKey, rowKey, {
+      catalog: ref.catalog,
+      lease: { id: "dead", expiresAt: new Date(Date.now() - 1000).toISOString(), requestedAgain: false },
+    });
+    expect(await syncCatalog(gitDeps(repo.name), ref)).toMatchObject({ status: "Synced", commit: repo.head });
+    expect((await record(ref))?.lease).toBeUndefined();
+  });
+
+  it("syncs a local folder, and a changed file makes a new snapshot", async () => {
+    const folder = path.join(root, `local${++counter}`);
+    await mkdir(path.join(folder, "catalog/counter"), { recursive: true });
+    await writeFile(path.join(folder, "catalog/counter/environment.yaml"), manifest("counter"));
+    await writeFile(path.join(folder, "catalog/counter/main.bicep"), "v1");
+    const ref = nextRef();
+    const deps: CatalogSyncDeps = {
+      ...storage,
+      source: () => new LocalFolderSource({ root: folder, path: "/catalog" }),
+    };
+
+    const first = await syncCatalog(deps, ref);
+    expect(first).toMatchObject({ status: "Synced", stats: { added: 1 } });
+    expect(await syncCatalog(deps, ref)).toMatchObject({ status: "Unchanged" });
+    await writeFile(path.join(folder, "catalog/counter/main.bicep"), "v2");
+    const second = await syncCatalog(deps, ref);
+    expect(second).toMatchObject({ status: "Synced", stats: { updated: 1 } });
+    expect(second.status === "Synced" && first.status === "Synced" && second.commit !== first.commit).toBe(
+      true,
+    );
+    const rec = await record(ref);
+    const zip = await storage.blobs.get(CATALOG_CONTAINER, rec!.current!.snapshotBlob);
+    expect(Buffer.from(readSnapshotFolder(zip!, "counter").get("main.bicep")!).toString()).toBe("v2");
+  });
+});

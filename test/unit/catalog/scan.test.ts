@@ -1,0 +1,188 @@
+import { compareIndexes, brokenDefinitions, scanCatalog } from "../../../src/catalog/scan";
+import { buildSnapshotZip, readSnapshotFolder } from "../../../src/catalog/snapshot";
+import type { CatalogFiles } from "../../../src/catalog/sources";
+
+const ref = { catalog: "samples" };
+
+function files(entries: Record<string, string>): CatalogFiles {
+  return new Map(Object.entries(entries).map(([name, text]) => [name, Buffer.from(text)]));
+}
+
+function manifest(name: string, extra = ""): string {
+  return `name: ${name}\nrunner: Bicep\ntemplatePath: main.bicep\n${extra}`;
+}
+
+const text = (f: CatalogFiles) => Object.fromEntries([...f].map(([n, d]) => [n, Buffer.from(d).toString()]));
+
+describe("scanCatalog", () => {
+  it("indexes valid definitions with contract parameters, a serialized schema and their folder", () => {
+    const { index, snapshotFiles } = scanCatalog(
+      ref,
+      "c1",
+      files({
+        "web/environment.yaml": manifest(
+          "web",
+          "description: A web app\nparameters:\n  - id: sku\n    name: SKU\n    type: string\n    default: B1\n    allowed: [B1, S1]\n  - id: https\n    type: boolean\n    default: true\n    readOnly: true\n",
+        ),
+        "web/main.bicep": "param sku string",
+        "web/modules/app.bicep": "module",
+        "README.md": "not part of any definition",
+      }),
+    );
+    expect(index.errors).toEqual([]);
+    expect(index.definitions).toHaveLength(1);
+    const [web] = index.definitions;
+    expect(web).toMatchObject({
+      name: "web",
+      path: "web",
+      manifestFile: "web/environment.yaml",
+      description: "A web app",
+      runner: "Bicep",
+      templatePath: "main.bicep",
+      parameters: [
+        { id: "sku", name: "SKU", type: "string", required: false, default: "B1", allowed: ["B1", "S1"] },
+        { id: "https", type: "boolean", required: false, default: "true", readOnly: true },
+      ],
+    });
+    expect(JSON.parse(web.parametersSchema)).toMatchObject({
+      type: "object",
+      properties: { sku: { enum: ["B1", "S1"] } },
+    });
+    expect([...snapshotFiles.keys()].sort()).toEqual([
+      "web/environment.yaml",
+      "web/main.bicep",
+      "web/modules/app.bicep",
+    ]);
+  });
+
+  it("reports invalid manifests and missing templates with the file and the reason", () => {
+    const { index } = scanCatalog(
+      ref,
+      "c1",
+      files({
+        "bad/environment.yaml": "name: x\nrunner: Bicep\n",
+        "broken/manifest.yaml": "name: [unclosed",
+        "notemplate/environment.yaml": manifest("notemplate"),
+        "escape/environment.yaml": "name: escape\nrunner: ARM\ntemplatePath: ../web/main.bicep\n",
+      }),
+    );
+    expect(index.definitions).toEqual([]);
+    expect(index.errors.map((e) => [e.file, e.code])).toEqual([
+      ["bad/environment.yaml", "InvalidManifest"],
+      ["broken/manifest.yaml", "InvalidManifest"],
+      ["escape/environment.yaml", "InvalidManifest"],
+      ["notemplate/environment.yaml", "TemplateNotFound"],
+    ]);
+    const missing = index.errors.find((e) => e.code === "TemplateNotFound")!;
+    expect(missing.message).toContain("main.bicep does not exist in the definition folder notemplate");
+    expect(index.errors[0].issues.length).toBeGreaterThan(0);
+    expect(index.errors[0].message).toContain("bad/environment.yaml#");
+  });
+
+  it("keeps the first of two definitions with the same name (sorted path order, any case) and reports the others", () => {
+    const { index } = scanCatalog(
+      ref,
+      "c1",
+      files({
+        "b/environment.yaml": manifest("Counter"),
+        "b/main.bicep": "",
+        "a/environment.yaml": manifest("counter"),
+        "a/main.bicep": "",
+        "c/manifest.yaml": manifest("other"),
+        "c/environment.yaml": manifest("other2"),
+        "c/main.bicep": "",
+      }),
+    );
+    expect(index.definitions.map((d) => [d.name, d.manifestFile])).toEqual([
+      ["counter", "a/environment.yaml"],
+      ["other2", "c/environment.yaml"],
+    ]);
+    expect(index.errors.map((e) => [e.file, e.code])).toEqual([
+      ["b/environment.yaml", "DuplicateDefinitionName"],
+      ["c/manifest.yaml", "DuplicateManifest"],
+    ]);
+    expect(index.errors[0].message).toContain("already used by a/environment.yaml");
+  });
+
+  it("accepts a definition at the catalog root", () => {
+    const { index, snapshotFiles } = scanCatalog(
+      ref,
+      "c1",
+      files({ "manifest.yaml": manifest("root"), "main.bicep": "x" }),
+    );
+    expect(index.definitions.map((d) => [d.name, d.path])).toEqual([["root", ""]]);
+    expect(snapshotFiles.size).toBe(2);
+  });
+});
+
+describe("compareIndexes and brokenDefinitions", () => {
+  const v1 = scanCatalog(
+    ref,
+    "c1",
+    files({
+      "a/environment.yaml": manifest("alpha"),
+      "a/main.bicep": "1",
+      "b/environment.yaml": manifest("beta"),
+      "b/main.bicep": "1",
+      "c/environment.yaml": manifest("gamma"),
+      "c/main.bicep": "1",
+    }),
+  ).index;
+
+  it("counts added, updated, unchanged, removed, invalid and conflicts by name", () => {
+    const v2 = scanCatalog(
+      ref,
+      "c2",
+      files({
+        "a/environment.yaml": manifest("alpha"),
+        "a/main.bicep": "1",
+        "b/environment.yaml": manifest("beta"),
+        "b/main.bicep": "2",
+        "d/environment.yaml": manifest("delta"),
+        "d/main.bicep": "1",
+        "e/environment.yaml": "name: e",
+        "f/environment.yaml": manifest("delta"),
+        "f/main.bicep": "1",
+      }),
+    ).index;
+    expect(compareIndexes(v1, v2)).toEqual({
+      added: 1,
+      updated: 1,
+      unchanged: 1,
+      removed: 1,
+      validationErrors: 1,
+      conflicts: 1,
+    });
+    expect(compareIndexes(undefined, v1)).toMatchObject({ added: 3, removed: 0 });
+    expect(brokenDefinitions(v1, v2)).toBeUndefined();
+  });
+
+  it("fails a commit that breaks a published definition, naming it and keeping the served commit", () => {
+    const v2 = scanCatalog(
+      ref,
+      "c2",
+      files({
+        "a/environment.yaml": "name: alpha\nrunner: 42\n",
+        "a/main.bicep": "1",
+        "b/environment.yaml": manifest("beta"),
+        "c/environment.yaml": manifest("gamma"),
+        "c/main.bicep": "1",
+      }),
+    ).index;
+    const error = brokenDefinitions(v1, v2);
+    expect(error?.code).toBe("PublishedDefinitionBroken");
+    expect(error?.message).toContain("alpha (a/environment.yaml), beta (b/environment.yaml)");
+    expect(error?.message).toContain("keeps serving commit c1");
+    expect(error?.details?.length).toBeGreaterThan(0);
+  });
+});
+
+describe("snapshot zip", () => {
+  it("is deterministic and gives back one definition folder", () => {
+    const f = files({ "a/environment.yaml": "m", "a/x/main.bicep": "t", "b/environment.yaml": "n" });
+    const zip = buildSnapshotZip(f);
+    expect(Buffer.from(buildSnapshotZip(new Map([...f].reverse()))).equals(Buffer.from(zip))).toBe(true);
+    expect(text(readSnapshotFolder(zip, "a"))).toEqual({ "environment.yaml": "m", "x/main.bicep": "t" });
+    expect(readSnapshotFolder(zip, "").size).toBe(3);
+  });
+});
