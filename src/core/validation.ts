@@ -14,7 +14,17 @@ import { describeKind, describeType, showValue } from "./values";
  */
 export function parseYaml(text: string, file: string): Result<unknown> {
   try {
-    return ok(yaml.load(text, { schema: yaml.JSON_SCHEMA, filename: file }));
+    const value = yaml.load(text, { schema: yaml.JSON_SCHEMA, filename: file });
+    if (!withinNodeBudget(value, MAX_YAML_VALUES)) {
+      return fail([
+        {
+          file,
+          pointer: "",
+          message: `the document has more than ${MAX_YAML_VALUES} values (counting each use of a YAML alias)`,
+        },
+      ]);
+    }
+    return ok(value);
   } catch (e) {
     if (e instanceof yaml.YAMLException) {
       const where = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : "";
@@ -22,6 +32,25 @@ export function parseYaml(text: string, file: string): Result<unknown> {
     }
     throw e;
   }
+}
+
+/**
+ * YAML aliases share one value between many places, so a small file can stand for a huge tree
+ * ("billion laughs") that would explode when validated or serialized. Manifests and configs are small.
+ */
+export const MAX_YAML_VALUES = 100_000;
+
+function withinNodeBudget(root: unknown, budget: number): boolean {
+  const pending: unknown[] = [root];
+  let visited = 0;
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (++visited > budget) return false;
+    if (value !== null && typeof value === "object") {
+      for (const child of Object.values(value)) pending.push(child);
+    }
+  }
+  return true;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { normalizeTemplatePath, splitContainedPath } from "../../../src/core/paths";
 import { formatIssues, jsonPointer } from "../../../src/core/result";
-import { closest } from "../../../src/core/validation";
+import { closest, parseYaml } from "../../../src/core/validation";
 
 describe("formatIssues", () => {
   test("one `file#/pointer: message` line per issue; the root pointer is empty", () => {
@@ -74,5 +74,34 @@ describe("closest (typo suggestions)", () => {
     ["location", undefined],
   ])("%s → %s", (typo, suggestion) => {
     expect(closest(typo, known)).toBe(suggestion);
+  });
+});
+
+describe("parseYaml", () => {
+  test("refuses alias bombs before anything walks the tree", () => {
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 8; i++) {
+      const previous = `*l${i - 1}`.replace("*l0", "*a");
+      levels.push(`l${i}: &l${i} [${Array(10).fill(previous).join(", ")}]`);
+    }
+    const result = parseYaml(levels.join("\n"), "bomb.yaml");
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        { file: "bomb.yaml", pointer: "", message: expect.stringContaining("more than 100000 values") },
+      ],
+    });
+  });
+
+  test("counts long lists without overflowing the stack", () => {
+    const result = parseYaml(`[${Array(150_000).fill("0").join(",")}]`, "long.yaml");
+    expect(result.ok).toBe(false);
+  });
+
+  test("accepts a reasonable document with aliases", () => {
+    expect(parseYaml("a: &a [1, 2]\nb: *a\n", "ok.yaml")).toEqual({
+      ok: true,
+      value: { a: [1, 2], b: [1, 2] },
+    });
   });
 });
