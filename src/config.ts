@@ -22,6 +22,8 @@ export interface Config {
   arm: ArmConfig;
   /** Size of each runner container group. */
   runnerContainer: RunnerContainerConfig;
+  /** The runner API and the log pump of runner containers. */
+  runnerApi: RunnerApiConfig;
 }
 
 /**
@@ -42,6 +44,20 @@ export interface ArmConfig {
  */
 export type ArmCredentialConfig =
   { kind: "default" } | { kind: "managedIdentity"; clientId?: string } | { kind: "emulator" };
+
+/**
+ * RUNNER_API_ENDPOINT: this app's base URL as runner containers reach it (default: https://$WEBSITE_HOSTNAME
+ * in Azure, else http://127.0.0.1:7071). RUNNER_ENVIRONMENT_STORAGE_CAP_BYTES: most bytes the files of one
+ * environment may take (default 1 GiB). RUNNER_LOG_BATCH_BYTES (default 65536), RUNNER_LOG_INTERVAL_MS
+ * (default 1000) and RUNNER_LOG_RETRY_MS (default 120000): the runner's log pump, passed to the container.
+ */
+export interface RunnerApiConfig {
+  endpoint: string;
+  environmentStorageCapBytes: number;
+  logBatchBytes: number;
+  logIntervalMs: number;
+  logRetryMs: number;
+}
 
 /** RUNNER_CPU (cores, default 1) and RUNNER_MEMORY_GB (default 2). */
 export interface RunnerContainerConfig {
@@ -176,6 +192,34 @@ function loadArmConfig(env: Env): ArmConfig {
   return { endpoint, caCertFile: env.ARM_CA_CERT_FILE?.trim() || undefined, credential, pollIntervalMs };
 }
 
+function positiveInteger(env: Env, name: string, fallback: number): number {
+  const value = positiveNumber(env, name, fallback);
+  if (!Number.isSafeInteger(value)) throw new ConfigError(`Setting ${name} must be a whole number.`);
+  return value;
+}
+
+/** Largest log batch the runner API accepts (one append-blob block). */
+const MAX_LOG_BATCH_BYTES = 4 * 1024 * 1024;
+
+function loadRunnerApiConfig(env: Env): RunnerApiConfig {
+  const host = env.WEBSITE_HOSTNAME?.trim();
+  const endpoint = optional(env, "RUNNER_API_ENDPOINT", host ? `https://${host}` : "http://127.0.0.1:7071");
+  if (!/^https?:\/\/[^/]/.test(endpoint) || !URL.canParse(endpoint)) {
+    throw new ConfigError("Setting RUNNER_API_ENDPOINT must be an http(s) URL.");
+  }
+  const logBatchBytes = positiveInteger(env, "RUNNER_LOG_BATCH_BYTES", 64 * 1024);
+  if (logBatchBytes > MAX_LOG_BATCH_BYTES) {
+    throw new ConfigError(`Setting RUNNER_LOG_BATCH_BYTES must be at most ${MAX_LOG_BATCH_BYTES}.`);
+  }
+  return {
+    endpoint: endpoint.replace(/\/+$/, ""),
+    environmentStorageCapBytes: positiveInteger(env, "RUNNER_ENVIRONMENT_STORAGE_CAP_BYTES", 1024 ** 3),
+    logBatchBytes,
+    logIntervalMs: positiveInteger(env, "RUNNER_LOG_INTERVAL_MS", 1000),
+    logRetryMs: positiveInteger(env, "RUNNER_LOG_RETRY_MS", 120_000),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const webJobsStorage = required(env, "AzureWebJobsStorage");
   return {
@@ -191,6 +235,7 @@ export function loadConfig(env: Env = process.env): Config {
       cpu: positiveNumber(env, "RUNNER_CPU", 1),
       memoryInGB: positiveNumber(env, "RUNNER_MEMORY_GB", 2),
     },
+    runnerApi: loadRunnerApiConfig(env),
   };
 }
 
