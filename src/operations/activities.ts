@@ -1,0 +1,367 @@
+/**
+ * The operation's activities, written against ports. Each is idempotent: the engine may run it
+ * again after a crash or a retry, so names are deterministic and "already done" is success.
+ */
+import { exitCodeName } from "../core/exit-codes";
+import { resourceGroupName, roleAssignmentName } from "../core/names";
+import type { ProvisioningState } from "../core/states";
+import type { DevCenterConfig } from "../core/devcenter-config";
+import { findProjectEnvironmentType } from "../core/devcenter-config";
+import {
+  CONTAINERS,
+  environmentFilePrefix,
+  environmentOutputsBlob,
+  operationLogBlob,
+  type EnvironmentRecord,
+  type ErrorDetail,
+  type OperationRecord,
+} from "./model";
+import type {
+  CollectInput,
+  FinishInput,
+  OperationInput,
+  OperationOutcome,
+  OperationPlan,
+  RoleGrant,
+} from "./plan";
+import type {
+  BlobStore,
+  EnvironmentVariable,
+  RecordStore,
+  ResourceGroups,
+  RoleAssignments,
+  RunnerContainerRef,
+  RunnerContainers,
+  RunnerContainerState,
+} from "./ports";
+import { updateRecord } from "./records";
+
+export interface OperationSettings {
+  /** Id of this dev center, given to the runner as ADE_HTTP__DEVCENTERID. */
+  devCenterId: string;
+  tenantId: string;
+  /** Base URL of the runner API as the runner container reaches it. */
+  runnerApiEndpoint: string;
+  /** Where runner container groups live (not in the environment's group: the definition owns that one). */
+  runnerResourceGroup: { subscriptionId: string; name: string; location: string };
+  /** Runner aliases (ARM, Bicep, Terraform) → image references; anything else is an image reference itself. */
+  runnerImages: Record<string, string>;
+  /** Extra variables for every runner (log pump settings). */
+  runnerEnvironment: Record<string, string>;
+  timeoutMinutes: number;
+  poll: { initialSeconds: number; maxSeconds: number };
+  retry: { firstIntervalSeconds: number; maxIntervalSeconds: number; maxAttempts: number };
+  cleanupMaxAttempts: number;
+}
+
+export interface OperationDeps {
+  environments: RecordStore<EnvironmentRecord>;
+  operations: RecordStore<OperationRecord>;
+  blobs: BlobStore;
+  roles: RoleAssignments;
+  resourceGroups: ResourceGroups;
+  containers: RunnerContainers;
+  devCenter: DevCenterConfig;
+  settings: OperationSettings;
+  newRunnerToken(): { token: string; hash: string };
+  now(): Date;
+}
+
+/** A failure the operation reports as is: the message becomes the operation's error. */
+export class OperationError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    // "Code: message" survives the trip through the orchestration history on every host.
+    super(`${code}: ${message}`);
+    this.name = "OperationError";
+  }
+}
+
+export function createOperationActivities(deps: OperationDeps) {
+  const { settings } = deps;
+
+  async function loadOperation(project: string, operationId: string): Promise<OperationRecord> {
+    const stored = await deps.operations.get(project, operationId);
+    if (!stored) throw new OperationError("OperationNotFound", `Operation ${operationId} does not exist.`);
+    return stored.value;
+  }
+
+  async function resolveOperation(input: OperationInput): Promise<OperationPlan> {
+    const operation = await loadOperation(input.project, input.operationId);
+    const stored = await deps.environments.get(input.project, input.environmentName);
+    if (!stored) {
+      throw new OperationError("EnvironmentNotFound", `Environment ${input.environmentName} does not exist.`);
+    }
+    const environment = stored.value;
+    const projectType = findProjectEnvironmentType(
+      deps.devCenter,
+      input.project,
+      environment.environmentType,
+    );
+    if (!projectType) {
+      throw new OperationError(
+        "EnvironmentTypeNotFound",
+        `Environment type ${environment.environmentType} is not available in project ${input.project}.`,
+      );
+    }
+    const subscriptionId = subscriptionOf(projectType.deploymentTargetId);
+    const rgName = resourceGroupName(input.project, input.environmentName);
+    const rgId = `/subscriptions/${subscriptionId}/resourceGroups/${rgName}`;
+
+    let runRunner = operation.definition !== undefined;
+    if (input.kind === "delete" && runRunner) {
+      runRunner = await deps.resourceGroups.exists(subscriptionId, rgName);
+    }
+    if (!runRunner && input.kind === "deploy") {
+      throw new OperationError(
+        "EnvironmentDefinitionNotFound",
+        "The operation has no environment definition.",
+      );
+    }
+
+    const runnerScope =
+      projectType.runnerRole.scope === "subscription" ? `/subscriptions/${subscriptionId}` : rgId;
+    const identity = projectType.runnerIdentity;
+    const memberRoleGrants: RoleGrant[] =
+      input.kind === "deploy"
+        ? [
+            ...projectType.creatorRoleAssignment.roles.map((roleName) => ({
+              scope: rgId,
+              roleName,
+              principalId: environment.user,
+              principalType: "User" as const,
+              nameSeed: rgId,
+            })),
+            ...projectType.userRoleAssignments.flatMap((assignment) =>
+              assignment.roles.map((roleName) => ({
+                scope: rgId,
+                roleName,
+                principalId: assignment.principalId,
+                principalType: "User" as const,
+                nameSeed: rgId,
+              })),
+            ),
+          ]
+        : [];
+
+    await updateRecord(
+      deps.operations,
+      input.project,
+      input.operationId,
+      (record): OperationRecord | undefined =>
+        record.status === "NotStarted" ? { ...record, status: "Running" } : undefined,
+    );
+    if (input.kind === "deploy") {
+      await updateRecord(deps.environments, input.project, input.environmentName, (record) =>
+        record.resourceGroupId === rgId ? undefined : { ...record, resourceGroupId: rgId },
+      );
+    }
+
+    const runner = operation.definition?.runner ?? "";
+    return {
+      ...input,
+      runRunner,
+      subscriptionId,
+      resourceGroupName: rgName,
+      resourceGroupId: rgId,
+      location: projectType.location ?? deps.devCenter.devCenter.location,
+      tags: {
+        "devcenter-project": input.project,
+        "devcenter-environment": input.environmentName,
+        "devcenter-environment-type": environment.environmentType,
+        "devcenter-operation": input.operationId,
+      },
+      runnerRoleGrants: [
+        {
+          scope: runnerScope,
+          roleName: projectType.runnerRole.roleName,
+          principalId: identity.principalId,
+          principalType: "ServicePrincipal",
+          nameSeed: input.operationId,
+        },
+      ],
+      memberRoleGrants,
+      runnerContainer: {
+        subscriptionId: settings.runnerResourceGroup.subscriptionId,
+        resourceGroup: settings.runnerResourceGroup.name,
+        name: `runner-${input.operationId}`,
+      },
+      runner: {
+        image: settings.runnerImages[runner] ?? runner,
+        identityResourceId: identity.resourceId,
+        clientId: identity.clientId,
+        registryLoginServer: registryOf(settings.runnerImages[runner] ?? runner),
+      },
+      timeoutMinutes: settings.timeoutMinutes,
+      poll: settings.poll,
+      retry: settings.retry,
+      cleanupMaxAttempts: settings.cleanupMaxAttempts,
+    };
+  }
+
+  async function ensureResourceGroup(plan: OperationPlan): Promise<void> {
+    await deps.resourceGroups.ensure(plan.subscriptionId, plan.resourceGroupName, plan.location, plan.tags);
+  }
+
+  async function assignmentName(grant: RoleGrant): Promise<{ roleDefinitionId: string; name: string }> {
+    const roleDefinitionId = await deps.roles.roleDefinitionIdByName(grant.scope, grant.roleName);
+    return {
+      roleDefinitionId,
+      name: roleAssignmentName(grant.nameSeed, grant.principalId, roleDefinitionId, grant.scope),
+    };
+  }
+
+  async function grantRole(grant: RoleGrant): Promise<void> {
+    const { roleDefinitionId, name } = await assignmentName(grant);
+    await deps.roles.grant({
+      scope: grant.scope,
+      roleDefinitionId,
+      principalId: grant.principalId,
+      principalType: grant.principalType,
+      name,
+    });
+  }
+
+  async function revokeRole(grant: RoleGrant): Promise<void> {
+    const { name } = await assignmentName(grant);
+    await deps.roles.revoke(grant.scope, name);
+  }
+
+  async function startRunner(plan: OperationPlan): Promise<void> {
+    // A retried start must not replace the token of a runner that already started.
+    const current = await deps.containers.state(plan.runnerContainer);
+    if (current.state !== "NotFound") return;
+
+    const { token, hash } = deps.newRunnerToken();
+    await updateRecord(deps.operations, plan.project, plan.operationId, (record) => ({
+      ...record,
+      runnerTokenHash: hash,
+    }));
+    const environment: EnvironmentVariable[] = [
+      { name: "ADE_HTTP__OPERATIONID", value: plan.operationId },
+      { name: "ADE_HTTP__DEVCENTERID", value: settings.devCenterId },
+      { name: "ADE_RUNNER_ENDPOINT", value: `${settings.runnerApiEndpoint}/runner/projects/${plan.project}` },
+      { name: "ADE_RUNNER_TOKEN", secureValue: token },
+      { name: "ADE_CLIENT_ID", value: plan.runner.clientId },
+      { name: "ADE_TENANT_ID", value: settings.tenantId },
+      ...Object.entries(settings.runnerEnvironment).map(([name, value]) => ({ name, value })),
+    ];
+    await deps.containers.start({
+      ...plan.runnerContainer,
+      location: settings.runnerResourceGroup.location,
+      image: plan.runner.image,
+      environment,
+      identityResourceId: plan.runner.identityResourceId,
+      registryLoginServer: plan.runner.registryLoginServer,
+    });
+  }
+
+  async function getRunnerState(ref: RunnerContainerRef): Promise<RunnerContainerState> {
+    return deps.containers.state(ref);
+  }
+
+  async function collectRunnerResults({ plan, exitCode }: CollectInput): Promise<OperationOutcome> {
+    const containerLog = await deps.containers.logs(plan.runnerContainer);
+    if (containerLog) {
+      await deps.blobs.appendLog(
+        CONTAINERS.logs,
+        operationLogBlob(plan.project, plan.operationId),
+        `\n--- runner container output ---\n${containerLog}${containerLog.endsWith("\n") ? "" : "\n"}`,
+      );
+    }
+    if (exitCode === 0) return { status: "Succeeded" };
+    const operation = await loadOperation(plan.project, plan.operationId);
+    const error: ErrorDetail = operation.result ?? {
+      code: exitCode === undefined ? "RunnerFailed" : exitCodeName(exitCode),
+      message:
+        exitCode === undefined
+          ? "The runner did not report an exit code."
+          : `The runner exited with code ${exitCode}.`,
+    };
+    return { status: "Failed", error };
+  }
+
+  async function deleteRunner(ref: RunnerContainerRef): Promise<void> {
+    await deps.containers.delete(ref);
+  }
+
+  async function deleteResourceGroup(plan: OperationPlan): Promise<void> {
+    await deps.resourceGroups.delete(plan.subscriptionId, plan.resourceGroupName);
+  }
+
+  async function finishOperation({ input, outcome }: FinishInput): Promise<void> {
+    const endTime = deps.now().toISOString();
+    await updateRecord(deps.operations, input.project, input.operationId, (record) => ({
+      ...record,
+      status: outcome.status,
+      endTime: record.endTime ?? endTime,
+      error: outcome.error,
+      runnerTokenHash: undefined,
+    }));
+
+    if (input.kind === "delete" && outcome.status === "Succeeded") {
+      for (const blob of await deps.blobs.list(
+        CONTAINERS.environments,
+        environmentFilePrefix(input.project, input.environmentName),
+      )) {
+        await deps.blobs.delete(CONTAINERS.environments, blob.name);
+      }
+      await deps.blobs.delete(
+        CONTAINERS.environments,
+        environmentOutputsBlob(input.project, input.environmentName),
+      );
+      const stored = await deps.environments.get(input.project, input.environmentName);
+      // Only remove the record this operation was deleting; a newer operation may own it by now.
+      if (stored && stored.value.currentOperationId === input.operationId) {
+        await deps.environments.delete(input.project, input.environmentName, stored.etag);
+      }
+      return;
+    }
+
+    const state: ProvisioningState = outcome.status;
+    await updateRecord(deps.environments, input.project, input.environmentName, (record) =>
+      record.currentOperationId === input.operationId
+        ? {
+            ...record,
+            provisioningState: state,
+            error: outcome.error,
+            updatedAt: endTime,
+          }
+        : undefined,
+    );
+  }
+
+  return {
+    resolveOperation,
+    ensureResourceGroup,
+    grantRole,
+    revokeRole,
+    startRunner,
+    getRunnerState,
+    collectRunnerResults,
+    deleteRunner,
+    deleteResourceGroup,
+    finishOperation,
+  };
+}
+
+export type OperationActivities = ReturnType<typeof createOperationActivities>;
+
+function subscriptionOf(deploymentTargetId: string): string {
+  const match = /^\/subscriptions\/([^/]+)/i.exec(deploymentTargetId);
+  if (!match) {
+    throw new OperationError(
+      "InvalidDeploymentTarget",
+      `Deployment target ${deploymentTargetId} is not a subscription id (/subscriptions/{id}).`,
+    );
+  }
+  return match[1];
+}
+
+/** The Azure Container Registry of an image, pulled with the runner identity; public images need no login. */
+function registryOf(image: string): string | undefined {
+  const host = image.split("/")[0].toLowerCase();
+  return image.includes("/") && host.endsWith(".azurecr.io") ? host : undefined;
+}

@@ -1,0 +1,78 @@
+/**
+ * What the orchestration passes between its activities. Everything here is plain JSON: it is
+ * recorded in the orchestration history and replayed.
+ */
+import type { ErrorDetail, OperationKind } from "./model";
+import type { PrincipalType, RunnerContainerRef } from "./ports";
+
+/** Activity names, as registered in src/functions/operations.ts. */
+export const ACTIVITY = {
+  resolveOperation: "resolveOperation",
+  ensureResourceGroup: "ensureResourceGroup",
+  grantRole: "grantRole",
+  revokeRole: "revokeRole",
+  startRunner: "startRunner",
+  getRunnerState: "getRunnerState",
+  collectRunnerResults: "collectRunnerResults",
+  deleteRunner: "deleteRunner",
+  deleteResourceGroup: "deleteResourceGroup",
+  finishOperation: "finishOperation",
+} as const;
+
+/** The orchestration's input; the instance id is the operation id. */
+export interface OperationInput {
+  project: string;
+  environmentName: string;
+  operationId: string;
+  kind: OperationKind;
+}
+
+export interface RoleGrant {
+  scope: string;
+  roleName: string;
+  principalId: string;
+  principalType: PrincipalType;
+  /** Makes the assignment name: the operation id for the runner's temporary role, the resource group id for lasting ones. */
+  nameSeed: string;
+}
+
+export interface OperationPlan extends OperationInput {
+  /** False for a delete with nothing to run: no resource group left, or `force` with the definition gone. */
+  runRunner: boolean;
+  subscriptionId: string;
+  resourceGroupName: string;
+  resourceGroupId: string;
+  location: string;
+  tags: Record<string, string>;
+  /** Temporary: revoked when the operation ends. */
+  runnerRoleGrants: RoleGrant[];
+  /** Lasting roles of the creator and configured users on the resource group (deploy only). */
+  memberRoleGrants: RoleGrant[];
+  runnerContainer: RunnerContainerRef;
+  runner: {
+    image: string;
+    identityResourceId: string;
+    clientId: string;
+    registryLoginServer?: string;
+  };
+  timeoutMinutes: number;
+  poll: { initialSeconds: number; maxSeconds: number };
+  retry: { firstIntervalSeconds: number; maxIntervalSeconds: number; maxAttempts: number };
+  cleanupMaxAttempts: number;
+}
+
+export interface CollectInput {
+  plan: OperationPlan;
+  /** Undefined when the runner never exited (timeout, vanished). */
+  exitCode?: number;
+}
+
+export interface OperationOutcome {
+  status: "Succeeded" | "Failed" | "Canceled";
+  error?: ErrorDetail;
+}
+
+export interface FinishInput {
+  input: OperationInput;
+  outcome: OperationOutcome;
+}
