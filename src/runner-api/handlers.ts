@@ -6,6 +6,7 @@
 import { findProjectEnvironmentType, type DevCenterConfig } from "../core/devcenter-config";
 import { isUuid, isValidName } from "../core/names";
 import { formatIssues } from "../core/result";
+import { isPlainObject } from "../core/values";
 import {
   CONTAINERS,
   environmentFilePrefix,
@@ -81,6 +82,9 @@ interface Authorized {
   /** The presented token, to scrub from what the runner sends. */
   token: string;
 }
+
+// eslint-disable-next-line no-control-regex
+const RESULT_CODE = /^[^\u0000-\u001f\u007f]{1,128}$/;
 
 function errorResponse(status: number, code: string, message: string): RunnerResponse {
   return { status, headers: { "x-ms-error-code": code }, jsonBody: { error: { code, message } } };
@@ -308,18 +312,10 @@ export function createRunnerApi(deps: RunnerApiDeps) {
   });
 
   const putResult = handler(async (request, { project, operation, token }) => {
-    const body = (await jsonBody(request, 4 * MAX_RESULT_MESSAGE_CHARS, "The operation result")) as Record<
-      string,
-      unknown
-    > | null;
-    const code = body?.code;
-    const message = body?.message ?? "";
-    // eslint-disable-next-line no-control-regex
-    if (
-      typeof code !== "string" ||
-      !/^[^\u0000-\u001f\u007f]{1,128}$/.test(code) ||
-      typeof message !== "string"
-    ) {
+    const body = await jsonBody(request, 1024 * 1024, "The operation result");
+    const code = isPlainObject(body) ? body.code : undefined;
+    const message = isPlainObject(body) ? (body.message ?? "") : undefined;
+    if (typeof code !== "string" || !RESULT_CODE.test(code) || typeof message !== "string") {
       throw new RunnerApiError(
         400,
         "InvalidCliInput",
@@ -340,8 +336,8 @@ export function createRunnerApi(deps: RunnerApiDeps) {
   /** The only handler that needs the Durable client: the registration passes its raiseEvent. */
   function finished(raise: RaiseEvent) {
     return handler(async (request, { operation }) => {
-      const body = (await jsonBody(request, 1024, "The finished notice")) as Record<string, unknown> | null;
-      const exitCode = body?.exitCode;
+      const body = await jsonBody(request, 1024, "The finished notice");
+      const exitCode = isPlainObject(body) ? body.exitCode : undefined;
       if (typeof exitCode !== "number" || !Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255) {
         throw new RunnerApiError(400, "InvalidCliInput", 'The body must be {"exitCode": <0-255>}.');
       }
