@@ -222,6 +222,7 @@ export interface RunnerContainerSpec extends RunnerContainerRef {
 
 export interface RunnerContainerState {
   state: "Pending" | "Running" | "Terminated" | "NotFound";
+  /** Set when the process ran; Terminated without an exit code means it never started (see detail). */
   exitCode?: number;
   startTime?: Date;
   finishTime?: Date;

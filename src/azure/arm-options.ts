@@ -1,0 +1,84 @@
+/**
+ * Client options shared by the ARM clients: the endpoint, the management scope (which a custom
+ * endpoint would otherwise change), extra trusted CA certificates, and retry settings.
+ */
+import { readFileSync } from "node:fs";
+import { rootCertificates } from "node:tls";
+import { ArmConfig, ConfigError } from "../config";
+import { ArmError } from "../operations/ports";
+
+export const ARM_SCOPE = "https://management.azure.com/.default";
+
+/** The SDK pipeline's retry settings (3 retries with exponential back-off by default). */
+export interface RetryOptions {
+  maxRetries?: number;
+  retryDelayInMs?: number;
+  maxRetryDelayInMs?: number;
+}
+
+export interface ArmClientOptions {
+  endpoint: string;
+  credentialScopes: string[];
+  tlsOptions?: { ca: string[] };
+  retryOptions?: RetryOptions;
+}
+
+export function armClientOptions(
+  config: Pick<ArmConfig, "endpoint" | "caCertFile">,
+  retryOptions?: RetryOptions,
+): ArmClientOptions {
+  const options: ArmClientOptions = {
+    endpoint: config.endpoint,
+    credentialScopes: [ARM_SCOPE],
+    retryOptions,
+  };
+  if (config.caCertFile) {
+    let pem: string;
+    try {
+      pem = readFileSync(config.caCertFile, "utf8");
+    } catch (error) {
+      throw new ConfigError(`Cannot read ARM_CA_CERT_FILE ${config.caCertFile}: ${(error as Error).message}`);
+    }
+    // Trust the file in addition to the usual public roots, not instead of them.
+    options.tlsOptions = { ca: [...rootCertificates, pem] };
+  }
+  return options;
+}
+
+/** The SDKs' RestError (from @azure/core-rest-pipeline, which this package does not import directly). */
+interface RestErrorLike extends Error {
+  statusCode?: number;
+  code?: string;
+}
+
+function isRestError(error: unknown): error is RestErrorLike {
+  return error instanceof Error && error.name === "RestError";
+}
+
+export function restStatus(error: unknown): number | undefined {
+  return isRestError(error) ? error.statusCode : undefined;
+}
+
+export function restCode(error: unknown): string | undefined {
+  return isRestError(error) ? error.code : undefined;
+}
+
+const LRO_FAILED = /^The long-running operation has failed\. ([\w.-]+)\. /;
+
+/**
+ * An ArmError for a failed call: ARM's code and first message line, never the request (its headers
+ * carry the token, its body may carry secure values).
+ */
+export function toArmError(error: unknown, action: string): ArmError {
+  if (error instanceof ArmError) return error;
+  const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  if (isRestError(error)) {
+    return new ArmError(
+      error.code ?? `Http${error.statusCode ?? "Error"}`,
+      `${action} failed: ${message}`,
+      error.statusCode,
+    );
+  }
+  const lro = LRO_FAILED.exec(message);
+  return new ArmError(lro ? lro[1] : "ArmRequestFailed", `${action} failed: ${message}`);
+}
