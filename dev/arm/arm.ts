@@ -36,6 +36,12 @@ export class ArmHttpError extends Error {
   }
 }
 
+export interface EmulatorSnapshot {
+  resourceGroups: ResourceGroupRecord[];
+  roleAssignments: (RoleAssignmentRecord & { id: string })[];
+  containerGroups: ContainerGroupRecord[];
+}
+
 export interface ArmServiceOptions {
   stateDir: string;
   images: Record<string, string>;
@@ -161,7 +167,7 @@ export class ArmService {
   }
 
   /** What tests inspect: every resource, with container processes. */
-  snapshot(): unknown {
+  snapshot(): EmulatorSnapshot {
     return {
       resourceGroups: Object.values(this.state.resourceGroups),
       roleAssignments: Object.values(this.state.roleAssignments).map((a) => ({

@@ -14,6 +14,7 @@ import { FaultInjector, FaultSettings, parseFaults } from "./faults";
 import { ensureCertificate } from "./tls";
 
 export type { FaultSettings, OperationFailure } from "./faults";
+export type { EmulatorSnapshot } from "./arm";
 
 export interface ArmEmulatorOptions {
   /** Folder for state.json, the TLS certificate and container folders. */

@@ -4,7 +4,13 @@ import { request } from "node:https";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ArmEmulatorOptions, FaultSettings, RunningArmEmulator, startArmEmulator } from "../../../dev/arm";
+import {
+  ArmEmulatorOptions,
+  EmulatorSnapshot,
+  FaultSettings,
+  RunningArmEmulator,
+  startArmEmulator,
+} from "../../../dev/arm";
 import { ArmAdapters, createArmAdapters } from "../../../src/azure/arm";
 import { ArmConfig } from "../../../src/config";
 
@@ -19,9 +25,9 @@ export interface ArmTestEnv {
     path: string,
     body?: unknown,
     headers?: Record<string, string>,
-  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  ): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }>;
   setFaults(faults: FaultSettings): Promise<void>;
-  state(): Promise<any>;
+  state(): Promise<EmulatorSnapshot>;
   stop(): Promise<void>;
 }
 
@@ -76,7 +82,7 @@ export async function startArmTestEnv(options: Partial<ArmEmulatorOptions> = {})
       if (reply.status !== 200) throw new Error(`Setting faults failed: ${JSON.stringify(reply.body)}`);
     },
     async state() {
-      return (await call("GET", "/_emulator/state")).body;
+      return (await call("GET", "/_emulator/state")).body as EmulatorSnapshot;
     },
     async stop() {
       await emulator.stop();
