@@ -1,0 +1,98 @@
+/**
+ * Composition root: the settings, the dev center config (read and validated once, at startup), the
+ * storage adapters and what the function registrations hand to the handlers. Small on purpose;
+ * each feature adds its wiring here.
+ */
+import { readFileSync } from "node:fs";
+import type { InvocationContext } from "@azure/functions";
+import { createVerifierFromConfig, TokenVerifier } from "./api/auth";
+import { DevCenterApiDeps } from "./api/ports";
+import { createStorageAdapters, StorageAdapters } from "./azure/storage";
+import { createEventGridPublisher, SyncRequestPublisher } from "./catalog/events";
+import { CATALOG_TABLE, CatalogRecord } from "./catalog/model";
+import { CatalogStorage } from "./catalog/ports";
+import { CatalogReader } from "./catalog/reader";
+import { findConfiguredCatalog } from "./catalog/requests";
+import { CatalogSourceError, createCatalogSource } from "./catalog/sources";
+import { CatalogSyncDeps } from "./catalog/sync";
+import { Config, ConfigError, getConfig, readSecretSetting } from "./config";
+import { DevCenterConfig, parseDevCenterConfig } from "./core/devcenter-config";
+import { formatIssues } from "./core/result";
+
+/** Reads and validates the dev center config; the error names the file and every issue. */
+export function loadDevCenterConfig(file: string): DevCenterConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError(
+      `The dev center config ${file} (DEVCENTER_CONFIG) cannot be read: ${(error as Error).message}`,
+    );
+  }
+  const parsed = parseDevCenterConfig(text, file);
+  if (!parsed.ok)
+    throw new ConfigError(`The dev center config ${file} is not valid:\n${formatIssues(parsed.errors)}`);
+  return parsed.value;
+}
+
+export interface AppContext {
+  config: Config;
+  devCenter: DevCenterConfig;
+  storage: StorageAdapters;
+  catalogStorage: CatalogStorage;
+  verifier: TokenVerifier;
+  syncRequests?: SyncRequestPublisher;
+  /** What the data-plane handlers get, logging to the invocation's log. */
+  api(log?: InvocationContext): DevCenterApiDeps;
+  /** What a catalog sync gets, logging to the invocation's log. */
+  catalogSync(log?: InvocationContext): CatalogSyncDeps;
+}
+
+export function createAppContext(config: Config): AppContext {
+  const devCenter = loadDevCenterConfig(config.devCenterConfigPath);
+  const storage = createStorageAdapters(config.devCenterStorage);
+  const catalogStorage: CatalogStorage = {
+    records: storage.records<CatalogRecord>(CATALOG_TABLE),
+    blobs: storage.blobs,
+  };
+  const reader = new CatalogReader(catalogStorage);
+  const verifier = createVerifierFromConfig(config.auth);
+  const syncRequests =
+    config.eventGrid && createEventGridPublisher(config.eventGrid.endpoint, config.eventGrid.key);
+  return {
+    config,
+    devCenter,
+    storage,
+    catalogStorage,
+    verifier,
+    ...(syncRequests && { syncRequests }),
+    api: (log) => ({
+      devCenter,
+      verifier,
+      catalogs: reader,
+      ...(syncRequests && { syncRequests }),
+      ...(log && { log: { error: (message: string) => log.error(message) } }),
+    }),
+    catalogSync: (log) => ({
+      ...catalogStorage,
+      source: (ref) => {
+        const catalog = findConfiguredCatalog(devCenter, ref);
+        if (!catalog)
+          throw new CatalogSourceError(
+            "CatalogNotConfigured",
+            `The dev center config has no catalog ${ref.catalog}.`,
+          );
+        return createCatalogSource(catalog, (setting) => readSecretSetting(setting));
+      },
+      ...(log && { log: (message: string) => log.log(message) }),
+    }),
+  };
+}
+
+let context: AppContext | undefined;
+
+/** The process-wide context, made on first use (the registrations call it when they load). */
+export function getAppContext(): AppContext {
+  context ??= createAppContext(getConfig());
+  return context;
+}
