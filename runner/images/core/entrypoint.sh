@@ -1,0 +1,91 @@
+#!/bin/bash
+# The core runner image's entrypoint: fetches the operation, runs its script through `ade execute`,
+# then uploads state and outputs, reports a failure and tells the control plane it is done.
+# Paths are below $ADE_ROOT (/ade in the image) and the scripts folder is $ADE_SCRIPTS_DIR (the
+# image's /scripts), so the same files run in a container and as a local process.
+set -e
+
+IMAGE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "${IMAGE_DIR%/}/shared/commands.sh"
+
+declare -A exitCodeMap=([1]=DeploymentError [7]=InvalidEndpoint [8]=InvalidDevCenterId [9]=CliSetupError
+    [10]=InvalidOperationId [11]=RequestFailed [12]=InvalidCliInput [13]=FileOperationError
+    [14]=EnvironmentStorageExceeded [15]=SecurityError [16]=DeploymentIdentitySignInError [17]=CliUpgradeError
+    [99]=UnknownError)
+
+export ADE_ROOT="${ADE_ROOT:-/ade}"
+ADE_SCRIPTS_DIR="${ADE_SCRIPTS_DIR:-${IMAGE_DIR%/}/scripts}"
+# Set before init (which exports the same values) so that finish() works even when init fails.
+export ADE_STORAGE="$ADE_ROOT/storage" ADE_OUTPUTS="$ADE_ROOT/temp/output.json" ADE_ERROR_LOG="$ADE_ROOT/temp/error.log"
+mkdir -p "$ADE_STORAGE" "$(dirname "$ADE_OUTPUTS")"
+touch "$ADE_OUTPUTS" "$ADE_ERROR_LOG"
+
+# On exit, whatever happened: save state and outputs, report a failure, then say the runner is done.
+finish() {
+    local code=$1 status
+    set +e
+    if [[ -n "$(ls -A "$ADE_STORAGE")" ]]; then
+        verbose "Uploading environment state from $ADE_STORAGE"
+        recordErrors ade files upload --folder-path "$ADE_STORAGE"
+        status=$?
+        ((code == 0)) && code=$status
+    fi
+    if [[ -s "$ADE_OUTPUTS" ]]; then
+        verbose "Uploading outputs"
+        recordErrors ade outputs upload --file "$ADE_OUTPUTS"
+        status=$?
+        ((code == 0)) && code=$status
+    fi
+    if ((code != 0)); then
+        local name="${exitCodeMap[$code]:-UnknownError}"
+        error "Operation failed with $name (exit code $code)"
+        ade operation-result --code "$name" \
+            --message "${ADE_OPERATION_NAME:-The operation} failed with $name (exit code $code): $(tail -c 16000 "$ADE_ERROR_LOG")"
+    else
+        log "Operation completed successfully!"
+    fi
+    ade finished --exit-code "$code"
+    exit "$code"
+}
+trap 'finish $?' EXIT
+
+# Ends the run as a DeploymentError whose details are the message.
+fail() {
+    error "$*"
+    echo "$*" >>"$ADE_ERROR_LOG"
+    exit 1
+}
+
+verbose "Checking the ade CLI"
+recordErrors ade upgrade
+
+verbose "Initializing runner"
+init="$(recordErrors ade init)"
+eval "$init"
+
+if ade files list | grep -q '"storage.zip"'; then
+    verbose "Downloading environment state to $ADE_STORAGE"
+    recordErrors ade files download --file-name storage.zip --folder-path "$ADE_STORAGE" --unzip
+fi
+
+cd "$(dirname "$ADE_TEMPLATE_FILE")"
+verbose "Working in the definition folder $PWD"
+
+# The operation's script: [operation].sh from the definition folder when custom deploy is on and it
+# has one, else from the scripts folder.
+script=""
+if [[ "$ADE_ENABLE_CUSTOM_DEPLOY" == true ]]; then
+    script="$(find "$PWD" -maxdepth 1 -type f -iname "$ADE_OPERATION_NAME.sh" | head -n 1)"
+fi
+if [[ -z "$script" ]]; then
+    script="$(find "$ADE_SCRIPTS_DIR" -maxdepth 1 -type f -iname "$ADE_OPERATION_NAME.sh" | head -n 1)"
+fi
+if [[ -z "$script" ]]; then
+    fail "Operation $ADE_OPERATION_NAME is not supported: no $ADE_OPERATION_NAME.sh in $ADE_SCRIPTS_DIR."
+fi
+if [[ ! -x "$script" ]]; then
+    fail "Script $script is not marked as executable."
+fi
+
+verbose "Executing $script"
+recordErrors ade execute --operation "$ADE_OPERATION_NAME" --command "$(printf '%q' "$script")"
