@@ -31,6 +31,12 @@ export interface FaultSettings {
   seed?: number;
 }
 
+export interface InjectedCounts {
+  failures: number;
+  throttled: number;
+  errors: number;
+}
+
 export interface FaultReply {
   status: number;
   code: string;
@@ -109,6 +115,7 @@ export class FaultInjector {
   private settings: FaultSettings = {};
   private remaining: (number | undefined)[] = [];
   private random: () => number = Math.random;
+  private injected: InjectedCounts = { failures: 0, throttled: 0, errors: 0 };
 
   constructor(settings: FaultSettings = {}) {
     this.set(settings);
@@ -118,10 +125,12 @@ export class FaultInjector {
     this.settings = settings;
     this.remaining = (settings.failures ?? []).map((f) => f.count);
     this.random = seededRandom(settings.seed ?? Date.now());
+    this.injected = { failures: 0, throttled: 0, errors: 0 };
   }
 
-  get(): FaultSettings & { remaining: (number | undefined)[] } {
-    return { ...this.settings, remaining: [...this.remaining] };
+  /** The settings, how many of each named failure are left, and how many faults were injected. */
+  get(): FaultSettings & { remaining: (number | undefined)[]; injected: InjectedCounts } {
+    return { ...this.settings, remaining: [...this.remaining], injected: { ...this.injected } };
   }
 
   get latencyMs(): number {
@@ -140,6 +149,7 @@ export class FaultInjector {
         if (left <= 0) continue;
         this.remaining[i] = left - 1;
       }
+      this.injected.failures++;
       return {
         status: f.status,
         code: f.code,
@@ -148,6 +158,7 @@ export class FaultInjector {
       };
     }
     if (this.settings.throttleRate && this.random() < this.settings.throttleRate) {
+      this.injected.throttled++;
       return {
         status: 429,
         code: "TooManyRequests",
@@ -156,6 +167,7 @@ export class FaultInjector {
       };
     }
     if (this.settings.errorRate && this.random() < this.settings.errorRate) {
+      this.injected.errors++;
       const status = this.settings.errorStatus ?? 503;
       return {
         status,

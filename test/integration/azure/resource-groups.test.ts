@@ -1,0 +1,63 @@
+import { ArmError } from "../../../src/operations/ports";
+import { ArmTestEnv, startArmTestEnv } from "./arm-test-env";
+
+describe("ArmResourceGroups against the ARM emulator", () => {
+  let env: ArmTestEnv;
+  beforeAll(async () => {
+    env = await startArmTestEnv({ lroDurationMs: 150 });
+  });
+  afterAll(() => env.stop());
+
+  it("creates, updates and finds a resource group with its tags", async () => {
+    const groups = env.adapters.resourceGroups;
+    expect(await groups.exists("sub-a", "rg-env1")).toBe(false);
+    const tags = { project: "proj", environment: "env1", operation: "op-1" };
+    expect(await groups.ensure("sub-a", "rg-env1", "westeurope", tags)).toEqual({
+      id: "/subscriptions/sub-a/resourceGroups/rg-env1",
+    });
+    await groups.ensure("sub-a", "rg-env1", "West Europe", { ...tags, operation: "op-2" });
+    expect(await groups.exists("sub-a", "rg-env1")).toBe(true);
+    expect(await groups.exists("sub-b", "rg-env1")).toBe(false);
+    const [stored] = (await env.state()).resourceGroups;
+    expect(stored).toMatchObject({ subscriptionId: "sub-a", name: "rg-env1", location: "westeurope" });
+    expect(stored.tags).toEqual({ project: "proj", environment: "env1", operation: "op-2" });
+  });
+
+  it("reports a group that exists elsewhere as a typed conflict", async () => {
+    const groups = env.adapters.resourceGroups;
+    await groups.ensure("sub-a", "rg-located", "westeurope", {});
+    const error = await groups.ensure("sub-a", "rg-located", "eastus", {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArmError);
+    expect(error).toMatchObject({ code: "InvalidResourceGroupLocation", statusCode: 409 });
+    expect((error as Error).message).toMatch(
+      /^Creating resource group rg-located in subscription sub-a failed: /,
+    );
+  });
+
+  it("deletes through the long-running operation, polling fast, and treats a missing group as deleted", async () => {
+    const groups = env.adapters.resourceGroups;
+    await groups.ensure("sub-a", "rg-doomed", "westeurope", {});
+    const started = Date.now();
+    await groups.delete("sub-a", "rg-doomed");
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(140);
+    expect(took).toBeLessThan(1500);
+    expect(await groups.exists("sub-a", "rg-doomed")).toBe(false);
+    await expect(groups.delete("sub-a", "rg-doomed")).resolves.toBeUndefined();
+    await expect(groups.delete("sub-a", "never-existed")).resolves.toBeUndefined();
+  });
+
+  it("refuses to recreate a group while it is being deleted", async () => {
+    const groups = env.adapters.resourceGroups;
+    await groups.ensure("sub-a", "rg-busy", "westeurope", {});
+    const deletion = groups.delete("sub-a", "rg-busy");
+    await new Promise((r) => setTimeout(r, 30));
+    await expect(groups.ensure("sub-a", "rg-busy", "westeurope", {})).rejects.toMatchObject({
+      code: "ResourceGroupBeingDeleted",
+    });
+    await deletion;
+    await expect(groups.ensure("sub-a", "rg-busy", "westeurope", {})).resolves.toEqual({
+      id: "/subscriptions/sub-a/resourceGroups/rg-busy",
+    });
+  });
+});
