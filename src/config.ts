@@ -50,6 +50,8 @@ export type ArmCredentialConfig =
  * in Azure, else http://127.0.0.1:7071). RUNNER_ENVIRONMENT_STORAGE_CAP_BYTES: most bytes the files of one
  * environment may take (default 1 GiB). RUNNER_LOG_BATCH_BYTES (default 65536), RUNNER_LOG_INTERVAL_MS
  * (default 1000) and RUNNER_LOG_RETRY_MS (default 120000): the runner's log pump, passed to the container.
+ * RUNNER_ENABLE_CUSTOM_DEPLOY (default true): passed as ADE_ENABLE_CUSTOM_DEPLOY, lets a definition's own
+ * deploy.sh / delete.sh run in the core image instead of the image's scripts.
  */
 export interface RunnerApiConfig {
   endpoint: string;
@@ -57,6 +59,7 @@ export interface RunnerApiConfig {
   logBatchBytes: number;
   logIntervalMs: number;
   logRetryMs: number;
+  enableCustomDeploy: boolean;
 }
 
 /** RUNNER_CPU (cores, default 1) and RUNNER_MEMORY_GB (default 2). */
@@ -198,6 +201,12 @@ function positiveInteger(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const value = optional(env, name, String(fallback)).toLowerCase();
+  if (value !== "true" && value !== "false") throw new ConfigError(`Setting ${name} must be true or false.`);
+  return value === "true";
+}
+
 /** Largest log batch the runner API accepts (one append-blob block). */
 const MAX_LOG_BATCH_BYTES = 4 * 1024 * 1024;
 
@@ -217,6 +226,7 @@ function loadRunnerApiConfig(env: Env): RunnerApiConfig {
     logBatchBytes,
     logIntervalMs: positiveInteger(env, "RUNNER_LOG_INTERVAL_MS", 1000),
     logRetryMs: positiveInteger(env, "RUNNER_LOG_RETRY_MS", 120_000),
+    enableCustomDeploy: flag(env, "RUNNER_ENABLE_CUSTOM_DEPLOY", true),
   };
 }
 

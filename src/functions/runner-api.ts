@@ -1,11 +1,7 @@
 /** HTTP triggers of the runner API (src/runner-api): routes, request/response mapping, wiring. */
-import { readFileSync } from "node:fs";
 import { app, type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import * as df from "durable-functions";
-import { getConfig } from "../config";
-import { parseDevCenterConfig } from "../core/devcenter-config";
-import { formatIssues } from "../core/result";
-import { createStorageAdapters } from "../azure/storage";
+import { getAppContext } from "../app-context";
 import type { EnvironmentRecord, OperationRecord } from "../operations/model";
 import {
   createRunnerApi,
@@ -20,18 +16,12 @@ let api: RunnerApi | undefined;
 
 function runnerApi(): RunnerApi {
   if (!api) {
-    const config = getConfig();
-    const storage = createStorageAdapters(config.devCenterStorage);
-    const devCenter = parseDevCenterConfig(
-      readFileSync(config.devCenterConfigPath, "utf8"),
-      config.devCenterConfigPath,
-    );
-    if (!devCenter.ok) throw new Error(`Invalid dev center config:\n${formatIssues(devCenter.errors)}`);
+    const { config, devCenter, storage } = getAppContext();
     api = createRunnerApi({
       operations: storage.records<OperationRecord>("operations"),
       environments: storage.records<EnvironmentRecord>("environments"),
       blobs: storage.blobs,
-      devCenter: devCenter.value,
+      devCenter,
       settings: { environmentStorageCapBytes: config.runnerApi.environmentStorageCapBytes },
     });
   }

@@ -2,14 +2,15 @@
 import type { RunnerApiConfig } from "../config";
 import { RUNNER_VARIABLES } from "./protocol";
 
-/** The log pump settings as container variables (OperationSettings.runnerEnvironment). */
-export function runnerLogPumpVariables(
-  config: Pick<RunnerApiConfig, "logBatchBytes" | "logIntervalMs" | "logRetryMs">,
+/** Settings passed to every runner container (OperationSettings.runnerEnvironment). */
+export function runnerContainerVariables(
+  config: Pick<RunnerApiConfig, "logBatchBytes" | "logIntervalMs" | "logRetryMs" | "enableCustomDeploy">,
 ): Record<string, string> {
   return {
     [RUNNER_VARIABLES.logBatchBytes]: String(config.logBatchBytes),
     [RUNNER_VARIABLES.logIntervalMs]: String(config.logIntervalMs),
     [RUNNER_VARIABLES.logRetryMs]: String(config.logRetryMs),
+    ADE_ENABLE_CUSTOM_DEPLOY: String(config.enableCustomDeploy),
   };
 }
 
