@@ -30,7 +30,14 @@ export function containerRoot(folder: string): string {
   return join(folder, "root");
 }
 
+/** True while the process runs; a zombie (exited, not yet reaped by init after we restarted) is not alive. */
 function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    // No /proc (not Linux) or no such process: ask the kernel directly.
+  }
   try {
     process.kill(pid, 0);
     return true;

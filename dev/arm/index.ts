@@ -130,7 +130,8 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Run
   const server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
     const started = Date.now();
     const method = (req.method ?? "GET").toUpperCase();
-    const url = new URL(req.url ?? "/", "https://127.0.0.1");
+    // A leading "//" (arm-authorization sends "//subscriptions/…") would otherwise parse as a host.
+    const url = new URL((req.url ?? "/").replace(/^\/{2,}/, "/"), "https://127.0.0.1");
     const path = normalizePath(url.pathname);
     const work = path.startsWith("/_emulator/") ? admin(method, path, req) : arm(method, path, url, req);
     work
