@@ -1,0 +1,104 @@
+import { requireName, resolveUserId } from "../../../src/api/authz";
+import { ApiError, ApiRequest, errorResponse } from "../../../src/api/http";
+import { page } from "../../../src/api/paging";
+import { LATEST_API_VERSION, requireApiVersion, SUPPORTED_API_VERSIONS } from "../../../src/api/versions";
+
+const caller = { objectId: "0f8fad5b-d9cb-469f-a165-70867728950e", roles: [] };
+
+function request(url: string): ApiRequest {
+  return { method: "GET", url: new URL(url), headers: new Headers(), params: {} };
+}
+
+function thrown(run: () => unknown): ApiError {
+  try {
+    run();
+  } catch (error) {
+    return error as ApiError;
+  }
+  throw new Error("nothing was thrown");
+}
+
+describe("error shape", () => {
+  it("is Azure.Core's, with x-ms-error-code, target and details only when set", () => {
+    expect(errorResponse(new ApiError(404, "NotFound", "gone"))).toEqual({
+      status: 404,
+      headers: { "content-type": "application/json", "x-ms-error-code": "NotFound" },
+      body: { error: { code: "NotFound", message: "gone" } },
+    });
+    const detailed = new ApiError(400, "Invalid", "bad", {
+      target: "x",
+      details: [{ code: "A", message: "a" }],
+      headers: { "retry-after": "1" },
+    });
+    expect(errorResponse(detailed)).toEqual({
+      status: 400,
+      headers: { "content-type": "application/json", "x-ms-error-code": "Invalid", "retry-after": "1" },
+      body: {
+        error: { code: "Invalid", message: "bad", target: "x", details: [{ code: "A", message: "a" }] },
+      },
+    });
+  });
+});
+
+describe("api-version", () => {
+  it("accepts every listed version and names them all when one is missing or unknown", () => {
+    for (const version of SUPPORTED_API_VERSIONS) {
+      expect(requireApiVersion(request(`https://h/projects?api-version=${version}`))).toBe(version);
+    }
+    expect(LATEST_API_VERSION).toBe("2026-01-01-preview");
+    expect(thrown(() => requireApiVersion(request("https://h/projects")))).toMatchObject({
+      status: 400,
+      code: "MissingApiVersionParameter",
+    });
+    const unknown = thrown(() => requireApiVersion(request("https://h/projects?api-version=2099-01-01")));
+    expect(unknown).toMatchObject({ status: 400, code: "UnsupportedApiVersion" });
+    expect(unknown.message).toBe(
+      `The api-version "2099-01-01" is not supported; supported versions: ${SUPPORTED_API_VERSIONS.join(", ")}.`,
+    );
+  });
+});
+
+describe("names and users", () => {
+  it("states the name rule", () => {
+    expect(requireName("my-env_1.0", "environmentName")).toBe("my-env_1.0");
+    for (const bad of ["ab", "-abc", "a b c", "x".repeat(64), undefined]) {
+      expect(thrown(() => requireName(bad, "environmentName"))).toMatchObject({
+        status: 400,
+        code: "InvalidName",
+        extra: { target: "environmentName" },
+      });
+    }
+  });
+
+  it("resolves me to the caller and keeps object ids (lower case)", () => {
+    expect(resolveUserId("me", caller)).toBe(caller.objectId);
+    expect(resolveUserId("7C9E6679-7425-40DE-944B-E07FC1F90AE7", caller)).toBe(
+      "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    );
+    for (const bad of ["ME", "alice", "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", undefined]) {
+      expect(thrown(() => resolveUserId(bad, caller))).toMatchObject({ status: 400, code: "InvalidUserId" });
+    }
+  });
+});
+
+describe("paging", () => {
+  const items = Array.from({ length: 5 }, (_, i) => i);
+  it("returns everything without nextLink when it fits", () => {
+    expect(page(items, request("https://h/x?api-version=v"), 5)).toEqual({ value: items });
+  });
+  it("links to the next page and refuses tokens it did not issue", () => {
+    const first = page(items, request("https://h/x?api-version=v"), 2);
+    expect(first).toEqual({ value: [0, 1], nextLink: "https://h/x?api-version=v&%24skipToken=2" });
+    expect(page(items, request(first.nextLink!), 2)).toEqual({
+      value: [2, 3],
+      nextLink: "https://h/x?api-version=v&%24skipToken=4",
+    });
+    expect(page(items, request("https://h/x?%24skipToken=4"), 2)).toEqual({ value: [4] });
+    for (const token of ["-1", "abc", "1.5"]) {
+      expect(thrown(() => page(items, request(`https://h/x?$skipToken=${token}`)))).toMatchObject({
+        status: 400,
+        code: "InvalidSkipToken",
+      });
+    }
+  });
+});
