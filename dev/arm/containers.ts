@@ -114,6 +114,8 @@ export class ContainerRuntime {
         detached: true,
         stdio: ["ignore", output, output],
       });
+      // A failed spawn also emits "error"; without a listener it would crash the emulator.
+      child.once("error", () => undefined);
       if (child.pid === undefined) throw new Error(`Could not start ${argv[0]}.`);
       const pid = child.pid;
       this.children.set(pid, child);

@@ -104,7 +104,8 @@ export class ArmRoleAssignments implements RoleAssignments {
         abortSignal: options.abortSignal,
       });
       for await (const definition of pages) {
-        if (definition.id && definition.roleName === roleName) return definition.id;
+        if (definition.id && definition.roleName?.toLowerCase() === roleName.toLowerCase())
+          return definition.id;
       }
     } catch (error) {
       throw toArmError(error, `Looking up role "${roleName}" at ${scope}`);

@@ -28,6 +28,7 @@ describe("ArmRoleAssignments against the ARM emulator", () => {
   it("finds built-in role definitions by name, with their well-known ids, and caches them", async () => {
     const roles = env.adapters.roleAssignments;
     expect(await roles.roleDefinitionIdByName(RG_SCOPE, "Contributor")).toBe(CONTRIBUTOR);
+    expect(await roles.roleDefinitionIdByName(RG_SCOPE, "contributor")).toBe(CONTRIBUTOR);
     expect(await roles.roleDefinitionIdByName(RG_SCOPE, "Owner")).toMatch(
       /8e3af657-a8ff-443c-a75c-2fe8c4bcb635$/,
     );
