@@ -18,6 +18,8 @@ export interface Config {
   eventGrid?: EventGridConfig;
   /** NCRONTAB schedule of the periodic sync of every catalog. */
   catalogSyncSchedule: string;
+  /** Also sync every catalog when the app starts (the timer's runOnStartup); unchanged catalogs cost one head check. */
+  catalogSyncOnStartup: boolean;
   /** Azure Resource Manager endpoint, trust and credential. */
   arm: ArmConfig;
   /** Size of each runner container group. */
@@ -240,6 +242,7 @@ export function loadConfig(env: Env = process.env): Config {
     auth: loadAuthConfig(env),
     eventGrid: loadEventGridConfig(env),
     catalogSyncSchedule: optional(env, "CATALOG_SYNC_SCHEDULE", DEFAULT_CATALOG_SYNC_SCHEDULE),
+    catalogSyncOnStartup: flag(env, "CATALOG_SYNC_ON_STARTUP", false),
     arm: loadArmConfig(env),
     runnerContainer: {
       cpu: positiveNumber(env, "RUNNER_CPU", 1),

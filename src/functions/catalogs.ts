@@ -22,6 +22,7 @@ app.eventGrid("catalogSync", {
 
 app.timer("catalogSyncTimer", {
   schedule: context.config.catalogSyncSchedule,
+  runOnStartup: context.config.catalogSyncOnStartup,
   handler: async (_timer, invocation) => {
     for (const { ref, outcome } of await syncAllCatalogs(
       context.devCenter,
