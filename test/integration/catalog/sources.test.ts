@@ -51,10 +51,19 @@ describe("git source over loopback smart HTTP", () => {
     expect(server.requests.slice(before).map((r) => r.method)).toEqual(["GET"]);
   });
 
+  it("follows the remote's default branch when the catalog names none", async () => {
+    const dir = path.join(root, "catalog");
+    const head = await commitFiles(dir, { "defs/a/environment.yaml": "name: a3" });
+    await commitFiles(dir, { "defs/a/environment.yaml": "name: other" }, "other branch", "release");
+    const fetched = await new GitSource({ url: server.url("catalog"), path: "defs", token }).fetch(undefined);
+    expect(fetched).toMatchObject({ commit: head, unchanged: false });
+    expect(fetched.unchanged ? {} : text(fetched.files)).toEqual({ "a/environment.yaml": "name: a3" });
+  });
+
   it("reports a wrong token, a missing branch, repository and folder without echoing the token", async () => {
     const wrong = new GitSource({ url: server.url("catalog"), branch: "main", token: "wrong-token" });
     const noToken = new GitSource({ url: server.url("catalog"), branch: "main" });
-    const noBranch = new GitSource({ url: server.url("catalog"), branch: "release", token });
+    const noBranch = new GitSource({ url: server.url("catalog"), branch: "no-such-branch", token });
     const noRepo = new GitSource({ url: server.url("missing"), branch: "main", token });
     const noFolder = new GitSource({ url: server.url("catalog"), branch: "main", path: "nope", token });
     const errors = await Promise.all(
