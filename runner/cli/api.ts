@@ -1,4 +1,6 @@
 /** The runner API as the CLI calls it: one method per route, errors mapped to exit-code names. */
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { EnvironmentOutputs } from "../../src/runner-api/outputs";
 import type {
   OperationContext,
@@ -25,19 +27,19 @@ export class RunnerApi {
   constructor(private readonly settings: ApiSettings) {}
 
   async context(): Promise<OperationContext> {
-    return (await this.request("GET", "")).json() as Promise<OperationContext>;
+    return (await this.request("GET", "")).json() as OperationContext;
   }
 
   async definitionContent(): Promise<Uint8Array> {
-    return bytes(await this.request("GET", "/definition/content"));
+    return (await this.request("GET", "/definition/content")).body;
   }
 
   async listFiles(): Promise<string[]> {
-    return (await this.request("GET", "/files")).json() as Promise<string[]>;
+    return (await this.request("GET", "/files")).json() as string[];
   }
 
   async downloadFile(name: string): Promise<Uint8Array> {
-    return bytes(await this.request("GET", `/files/${encodeURIComponent(name)}`));
+    return (await this.request("GET", `/files/${encodeURIComponent(name)}`)).body;
   }
 
   async uploadFile(name: string, data: Uint8Array): Promise<void> {
@@ -69,7 +71,7 @@ export class RunnerApi {
     await this.request("POST", "/finished", { body: JSON.stringify(body), contentType: "application/json" });
   }
 
-  private async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+  private async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
     const url = new URL(
       `${this.settings.endpoint}/operations/${encodeURIComponent(this.settings.operationId)}${path}`,
     );
@@ -79,44 +81,60 @@ export class RunnerApi {
     const delays = options.retry === false ? [] : RETRY_DELAYS_MS;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.send(url, method, headers, options.body);
+        return await send(url, method, headers, options.body);
       } catch (error) {
         if (!(error instanceof CliError) || !error.retryable || attempt >= delays.length) throw error;
         await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
       }
     }
   }
-
-  private async send(
-    url: URL,
-    method: string,
-    headers: Record<string, string>,
-    body: Uint8Array | string | undefined,
-  ): Promise<Response> {
-    let response: Response;
-    try {
-      response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    } catch (error) {
-      const reason =
-        error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : "";
-      throw new CliError(
-        "RequestFailed",
-        `${method} ${url.pathname} failed: ${reason || "no answer"}.`,
-        true,
-      );
-    }
-    if (response.ok) return response;
-    throw await responseError(method, url, response);
-  }
 }
 
-async function bytes(response: Response): Promise<Uint8Array> {
-  return new Uint8Array(await response.arrayBuffer());
+interface Reply {
+  status: number;
+  body: Buffer;
+  json(): unknown;
+}
+
+/**
+ * One request with node:http(s) (not fetch: loading undici costs a short-lived CLI process more
+ * than the request itself). Non-2xx answers become CliErrors.
+ */
+function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body?: Uint8Array | string,
+): Promise<Reply> {
+  const payload =
+    body === undefined ? undefined : typeof body === "string" ? Buffer.from(body, "utf8") : body;
+  if (payload) headers["content-length"] = String(payload.length);
+  const client = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise<Reply>((resolve, reject) => {
+    const request = client(url, { method, headers, timeout: REQUEST_TIMEOUT_MS }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.once("error", reject);
+      response.once("end", () => {
+        const status = response.statusCode ?? 0;
+        const data = Buffer.concat(chunks);
+        if (status >= 200 && status < 300) {
+          resolve({ status, body: data, json: () => JSON.parse(data.toString("utf8")) });
+        } else {
+          reject(responseError(method, url, status, response.statusMessage ?? "", data.toString("utf8")));
+        }
+      });
+    });
+    request.once("timeout", () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    request.once("error", (error) =>
+      reject(new CliError("RequestFailed", `${method} ${url.pathname} failed: ${error.message}.`, true)),
+    );
+    request.end(payload);
+  });
 }
 
 /** The Azure.Core error body as a CliError: ADE code names keep their exit code, others are RequestFailed. */
-async function responseError(method: string, url: URL, response: Response): Promise<CliError> {
-  const text = await response.text();
+function responseError(method: string, url: URL, status: number, statusText: string, text: string): CliError {
   let code: unknown;
   let message: unknown;
   try {
@@ -124,11 +142,10 @@ async function responseError(method: string, url: URL, response: Response): Prom
   } catch {
     // Not an Azure.Core error body (a proxy's page, say): report the status.
   }
-  const detail =
-    typeof message === "string" && message ? message : `${response.status} ${response.statusText}`;
+  const detail = typeof message === "string" && message ? message : `${status} ${statusText}`;
   return new CliError(
     isExitCodeName(code) ? code : "RequestFailed",
     `${method} ${url.pathname}: ${detail}`,
-    RETRYABLE_STATUS.has(response.status),
+    RETRYABLE_STATUS.has(status),
   );
 }

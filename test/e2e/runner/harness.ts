@@ -1,0 +1,291 @@
+/**
+ * What the runner end-to-end tests need: Azurite with the real storage adapters, the sample catalog
+ * synced into it, operations seeded as the orchestration would leave them (Running, token hash),
+ * a loopback server with the runner API, and the core image's entrypoint run as a local process.
+ */
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+import { startAzurite, type RunningAzurite } from "../../../dev/azurite";
+import { createStorageAdapters, type StorageAdapters } from "../../../src/azure/storage";
+import { CATALOG_TABLE, catalogKeys, type CatalogRecord } from "../../../src/catalog/model";
+import { LocalFolderSource } from "../../../src/catalog/sources";
+import { readIndex, syncCatalog } from "../../../src/catalog/sync";
+import { loadDevCenterConfig } from "../../../src/app-context";
+import type {
+  EnvironmentRecord,
+  OperationDefinition,
+  OperationKind,
+  OperationRecord,
+} from "../../../src/operations/model";
+import type { OperationState } from "../../../src/core/states";
+import {
+  createRunnerApi,
+  type RunnerApi,
+  type RunnerRequest,
+  type RunnerResponse,
+} from "../../../src/runner-api/handlers";
+import type { RunnerFinishedEvent } from "../../../src/operations/model";
+import { newRunnerToken } from "../../../src/runner-api/token";
+import { runnerEndpoint } from "../../../src/runner-api/variables";
+
+export const ROOT = resolve(__dirname, "../../..");
+export const IMAGE = join(ROOT, "runner/images/core");
+export const PROJECT = "demo";
+export const DEV_CENTER_ID =
+  "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/devcenter-local/providers/Microsoft.DevCenter/devcenters/local-devcenter";
+const CATALOG = "samples";
+const SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
+
+export interface RaisedEvent {
+  instanceId: string;
+  eventName: string;
+  data: RunnerFinishedEvent;
+}
+
+export interface SeededOperation {
+  id: string;
+  token: string;
+  environmentName: string;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class RunnerTestBed {
+  private constructor(
+    /** The external events the runner API raised, in order. */
+    readonly events: RaisedEvent[],
+    readonly azurite: RunningAzurite,
+    readonly storage: StorageAdapters,
+    private readonly server: ReturnType<typeof createServer>,
+    /** The app's base URL (RUNNER_API_ENDPOINT). */
+    readonly appEndpoint: string,
+    private readonly definitions: Map<string, OperationDefinition>,
+  ) {}
+
+  static async start(options: { environmentStorageCapBytes: number }): Promise<RunnerTestBed> {
+    const azurite = await startAzurite();
+    const storage = createStorageAdapters(azurite.connectionString);
+    const definitions = await syncSamples(storage);
+    const api = createRunnerApi({
+      operations: storage.records<OperationRecord>("operations"),
+      environments: storage.records<EnvironmentRecord>("environments"),
+      blobs: storage.blobs,
+      devCenter: loadDevCenterConfig(join(ROOT, "samples/devcenter.yaml")),
+      settings: { environmentStorageCapBytes: options.environmentStorageCapBytes },
+    });
+    const events: RaisedEvent[] = [];
+    const server = createServer((request, response) => {
+      serve(api, (event) => events.push(event), request, response).catch((error: unknown) => {
+        response.writeHead(500).end(String(error));
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const { port } = server.address() as AddressInfo;
+    return new RunnerTestBed(events, azurite, storage, server, `http://127.0.0.1:${port}`, definitions);
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((done) => this.server.close(() => done()));
+    await this.azurite.stop();
+  }
+
+  get operations() {
+    return this.storage.records<OperationRecord>("operations");
+  }
+
+  get environments() {
+    return this.storage.records<EnvironmentRecord>("environments");
+  }
+
+  /** An operation as the orchestration leaves it when it starts the runner: Running, with a token hash. */
+  async seedOperation(options: {
+    environmentName: string;
+    definition: string;
+    kind?: OperationKind;
+    parameters?: Record<string, unknown>;
+    status?: OperationState;
+  }): Promise<SeededOperation> {
+    const definition = this.definitions.get(options.definition);
+    if (!definition) throw new Error(`No sample definition ${options.definition}`);
+    const id = randomUUID();
+    const { token, hash } = newRunnerToken();
+    const now = new Date().toISOString();
+    const user = "33333333-3333-3333-3333-333333333333";
+    const parameters = options.parameters ?? {};
+    const environment: EnvironmentRecord = {
+      project: PROJECT,
+      name: options.environmentName,
+      user,
+      environmentType: "Dev",
+      catalogName: CATALOG,
+      environmentDefinitionName: definition.name,
+      parameters,
+      provisioningState: options.kind === "delete" ? "Deleting" : "Creating",
+      resourceGroupId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/${PROJECT}-${options.environmentName}`,
+      currentOperationId: id,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const stored = await this.environments.get(PROJECT, options.environmentName);
+    if (stored) await this.environments.replace(PROJECT, options.environmentName, environment, stored.etag);
+    else await this.environments.create(PROJECT, options.environmentName, environment);
+    await this.operations.create(PROJECT, id, {
+      id,
+      project: PROJECT,
+      environmentName: options.environmentName,
+      user,
+      kind: options.kind ?? "deploy",
+      status: options.status ?? "Running",
+      createdBy: user,
+      startTime: now,
+      environmentParameters: parameters,
+      definition,
+      runnerTokenHash: hash,
+    });
+    return { id, token, environmentName: options.environmentName };
+  }
+
+  /** The variables the orchestration gives a runner container. */
+  runnerVariables(operation: Pick<SeededOperation, "id" | "token">): Record<string, string> {
+    return {
+      ADE_RUNNER_ENDPOINT: runnerEndpoint(this.appEndpoint, PROJECT),
+      ADE_RUNNER_TOKEN: operation.token,
+      ADE_HTTP__OPERATIONID: operation.id,
+      ADE_HTTP__DEVCENTERID: DEV_CENTER_ID,
+      ADE_CLIENT_ID: "11111111-1111-1111-1111-111111111111",
+      ADE_TENANT_ID: "44444444-4444-4444-4444-444444444444",
+      ADE_ENABLE_CUSTOM_DEPLOY: "true",
+      ADE_LOG_INTERVAL_MS: "50",
+      ADE_LOG_RETRY_MS: "5000",
+    };
+  }
+
+  /** Runs a command as a runner container would: a fresh $ADE_ROOT, the image's bin/ on PATH. */
+  async run(
+    argv: string[],
+    variables: Record<string, string>,
+    cwd?: string,
+  ): Promise<RunResult & { root: string }> {
+    const root = await mkdtemp(join(tmpdir(), "ade-root-"));
+    const result = await runProcess(
+      argv,
+      {
+        PATH: `${join(IMAGE, "bin")}${delimiter}${process.env.PATH}`,
+        HOME: root,
+        ADE_ROOT: root,
+        ...variables,
+      },
+      cwd ?? root,
+    );
+    return { ...result, root };
+  }
+
+  async operationLog(operationId: string): Promise<string> {
+    return (await this.storage.blobs.readLog("operation-logs", `${PROJECT}/${operationId}.log`)) ?? "";
+  }
+}
+
+export function runProcess(argv: string[], env: Record<string, string>, cwd: string): Promise<RunResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(argv[0], argv.slice(1), { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("error", fail);
+    child.once("close", (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Syncs samples/catalog as the catalog sync does and returns its definitions as operations pin them. */
+async function syncSamples(storage: StorageAdapters): Promise<Map<string, OperationDefinition>> {
+  const catalogStorage = { records: storage.records<CatalogRecord>(CATALOG_TABLE), blobs: storage.blobs };
+  const outcome = await syncCatalog(
+    { ...catalogStorage, source: () => new LocalFolderSource({ root: join(ROOT, "samples/catalog") }) },
+    { catalog: CATALOG },
+  );
+  if (outcome.status !== "Synced") throw new Error(`Sample catalog sync: ${JSON.stringify(outcome)}`);
+  const { partitionKey, rowKey } = catalogKeys({ catalog: CATALOG });
+  const pointer = (await catalogStorage.records.get(partitionKey, rowKey))?.value.current;
+  const index = pointer && (await readIndex(catalogStorage, pointer.indexBlob));
+  if (!pointer || !index) throw new Error("The sample catalog has no snapshot");
+  if (index.errors.length > 0) throw new Error(`Sample catalog errors: ${JSON.stringify(index.errors)}`);
+  return new Map(
+    index.definitions.map((d) => [
+      d.name,
+      {
+        catalogName: CATALOG,
+        name: d.name,
+        snapshotBlob: pointer.snapshotBlob,
+        path: d.path,
+        templatePath: d.templatePath,
+        runner: d.runner,
+      },
+    ]),
+  );
+}
+
+/** The runner API's routes, as src/functions/runner-api.ts registers them. */
+async function serve(
+  api: RunnerApi,
+  raised: (event: RaisedEvent) => void,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const url = new URL(request.url ?? "/", "http://127.0.0.1");
+  const match = /^\/runner\/projects\/([^/]+)\/operations\/([^/]+)(\/.*)?$/.exec(url.pathname);
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  if (!match) {
+    response.writeHead(404).end();
+    return;
+  }
+  const [, project, operationId, rest = ""] = match;
+  const file = /^\/files\/([^/]+)$/.exec(rest);
+  const runnerRequest: RunnerRequest = {
+    params: {
+      project: decodeURIComponent(project),
+      operationId: decodeURIComponent(operationId),
+      ...(file && { fileName: decodeURIComponent(file[1]) }),
+    },
+    query: url.searchParams,
+    authorization: request.headers.authorization ?? null,
+    body: async () => new Uint8Array(Buffer.concat(chunks)),
+  };
+  const route = `${request.method} ${file ? "/files/{fileName}" : rest}`;
+  const handlers: Record<string, (r: RunnerRequest) => Promise<RunnerResponse>> = {
+    "GET ": api.getContext,
+    "GET /definition/content": api.getDefinitionContent,
+    "GET /files": api.listFiles,
+    "GET /files/{fileName}": api.getFile,
+    "PUT /files/{fileName}": api.putFile,
+    "POST /logs": api.appendLog,
+    "PUT /outputs": api.putOutputs,
+    "PUT /result": api.putResult,
+    "POST /finished": api.finished(async (instanceId, eventName, data) =>
+      raised({ instanceId, eventName, data }),
+    ),
+  };
+  const handler = handlers[route];
+  if (!handler) {
+    response.writeHead(404).end();
+    return;
+  }
+  const result = await handler(runnerRequest);
+  const headers = { ...result.headers };
+  let body: string | Uint8Array | undefined = result.body;
+  if (result.jsonBody !== undefined) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(result.jsonBody);
+  }
+  response.writeHead(result.status, headers).end(body);
+}
