@@ -3,8 +3,12 @@
  * against the runner API on loopback, with Azurite behind the real storage adapters.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { zipSync } from "fflate";
 import { ADE_EXIT_CODES } from "../../../src/core/exit-codes";
 import { CONTAINERS, RUNNER_FINISHED_EVENT } from "../../../src/operations/model";
 import { IMAGE, PROJECT, ROOT, RunnerTestBed } from "./harness";
@@ -135,3 +139,298 @@ describe("the core entrypoint", () => {
     expect(statSync(join(run.root, "repository/samples/counter/deploy.sh")).mode & 0o111).not.toBe(0);
   });
 });
+
+describe("the ade CLI", () => {
+  const ade = join(IMAGE, "bin/ade");
+  let operation: Awaited<ReturnType<RunnerTestBed["seedOperation"]>>;
+  let variables: Record<string, string>;
+  let work: string;
+
+  beforeAll(async () => {
+    operation = await bed.seedOperation({
+      environmentName: "cli-e2e",
+      definition: "counter",
+      parameters: { step: 4, label: 'it\'s "quoted"' },
+    });
+    variables = bed.runnerVariables(operation);
+    work = await mkdtemp(join(tmpdir(), "ade-cli-"));
+  });
+
+  const run = (...argv: string[]) => bed.run([ade, ...argv], variables, work);
+
+  it("init prints export lines that eval restores and downloads the definition", async () => {
+    const script = `eval "$(ade init)"; for v in ${INIT_VARIABLES.join(" ")}; do printf '%s=%s\\0' "$v" "\${!v}"; done`;
+    const result = await bed.run(["bash", "-c", script], variables);
+    expect(result.stderr).toBe("");
+    const exported = Object.fromEntries(
+      result.stdout
+        .split("\0")
+        .filter(Boolean)
+        .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+    );
+    expect(exported).toEqual({
+      ADE_ROOT: result.root,
+      ADE_TEMP: join(result.root, "temp"),
+      ADE_STORAGE: join(result.root, "storage"),
+      ADE_OUTPUTS: join(result.root, "temp/output.json"),
+      ADE_ERROR_LOG: join(result.root, "temp/error.log"),
+      ADE_OPERATION_NAME: "deploy",
+      ADE_OPERATION_PARAMETERS: JSON.stringify({ step: 4, label: 'it\'s "quoted"' }),
+      ADE_TEMPLATE_FILE: join(result.root, "repository/samples/counter/main.bicep"),
+      ADE_MANIFEST_FOLDER: join(result.root, "repository/samples/counter"),
+      ADE_ENVIRONMENT_NAME: "cli-e2e",
+      ADE_ENVIRONMENT_TYPE: "Dev",
+      ADE_ENVIRONMENT_LOCATION: "westeurope",
+      ADE_RESOURCE_GROUP_NAME: "demo-cli-e2e",
+      ADE_SUBSCRIPTION_ID: "00000000-0000-0000-0000-000000000000",
+      ADE_TENANT_ID: variables.ADE_TENANT_ID,
+      ADE_CLIENT_ID: variables.ADE_CLIENT_ID,
+      ADE_HTTP__OPERATIONID: operation.id,
+      ADE_HTTP__DEVCENTERID: variables.ADE_HTTP__DEVCENTERID,
+    });
+    expect(existsSync(exported.ADE_TEMPLATE_FILE)).toBe(true);
+    expect(statSync(join(exported.ADE_MANIFEST_FOLDER, "deploy.sh")).mode & 0o111).not.toBe(0);
+  });
+
+  it("environment and definitions list print the documented JSON", async () => {
+    const environment = await run("environment");
+    expect(environment.code).toBe(0);
+    expect(JSON.parse(environment.stdout)).toEqual({
+      name: "cli-e2e",
+      environmentType: "Dev",
+      user: expect.any(String),
+      provisioningState: "Creating",
+      resourceGroupId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/demo-cli-e2e",
+      catalogName: "samples",
+      environmentDefinitionName: "counter",
+      parameters: { step: 4, label: 'it\'s "quoted"' },
+      location: "westeurope",
+    });
+    const definition = JSON.parse((await run("definitions", "list")).stdout);
+    expect(definition).toMatchObject({
+      id: "/projects/demo/catalogs/samples/environmentDefinitions/counter",
+      name: "counter",
+      catalogName: "samples",
+      templatePath: "samples/counter/main.bicep",
+      contentSourcePath: "samples/counter",
+      parameters: [
+        expect.objectContaining({ id: "step", type: "integer" }),
+        expect.objectContaining({ id: "label" }),
+      ],
+    });
+    expect(JSON.parse(definition.parametersSchema)).toMatchObject({ type: "object" });
+  });
+
+  it("definitions download writes the definition folder (default ./EnvironmentDefinition)", async () => {
+    expect((await run("definitions", "download")).code).toBe(0);
+    expect(readdirSync(join(work, "EnvironmentDefinition")).sort()).toEqual([
+      "delete.sh",
+      "deploy.sh",
+      "environment.yaml",
+      "main.bicep",
+    ]);
+    expect((await run("definitions", "download", "--folder-path", "elsewhere/def")).code).toBe(0);
+    expect(existsSync(join(work, "elsewhere/def/main.bicep"))).toBe(true);
+  });
+
+  it("files upload, list and download, a folder as a zip named after it, with --unzip", async () => {
+    writeFileSync(join(work, "notes.txt"), "remember this");
+    mkdirSync(join(work, "bundle/inner"), { recursive: true });
+    writeFileSync(join(work, "bundle/inner/state.json"), "{}");
+    expect((await run("files", "upload", "--file-path", "notes.txt")).code).toBe(0);
+    expect((await run("files", "upload", "--folder-path", "bundle")).code).toBe(0);
+    expect(JSON.parse((await run("files", "list")).stdout).sort()).toEqual(["bundle.zip", "notes.txt"]);
+
+    expect((await run("files", "download", "--file-name", "notes.txt", "--folder-path", "down")).code).toBe(
+      0,
+    );
+    expect(readFileSync(join(work, "down/notes.txt"), "utf8")).toBe("remember this");
+    expect(
+      (await run("files", "download", "--file-name", "bundle.zip", "--folder-path", "unz", "--unzip")).code,
+    ).toBe(0);
+    expect(readFileSync(join(work, "unz/inner/state.json"), "utf8")).toBe("{}");
+  });
+
+  it("files download of a missing file is a FileOperationError", async () => {
+    const result = await run("files", "download", "--file-name", "nothing-here.txt");
+    expect(result.code).toBe(ADE_EXIT_CODES.FileOperationError);
+    expect(result.stderr).toContain("has no file named nothing-here.txt");
+    expect(existsSync(join(work, "nothing-here.txt"))).toBe(false);
+  });
+
+  it("files upload of a missing file is a FileOperationError", async () => {
+    const result = await run("files", "upload", "--file-path", "no-such-file.bin");
+    expect(result.code).toBe(ADE_EXIT_CODES.FileOperationError);
+    expect(result.stderr).toContain("ENOENT");
+  });
+
+  it("files download --unzip refuses a zip-slip archive and writes nothing outside", async () => {
+    writeFileSync(
+      join(work, "evil.zip"),
+      zipSync({ "fine.txt": new Uint8Array([1]), "../../escaped.txt": new Uint8Array([2]) }),
+    );
+    expect((await run("files", "upload", "--file-path", "evil.zip")).code).toBe(0);
+    const result = await run(
+      "files",
+      "download",
+      "--file-name",
+      "evil.zip",
+      "--folder-path",
+      "slip/target",
+      "--unzip",
+    );
+    expect(result.code).toBe(ADE_EXIT_CODES.FileOperationError);
+    expect(result.stderr).toContain("Refusing to extract");
+    expect(existsSync(join(work, "escaped.txt"))).toBe(false);
+    expect(existsSync(join(work, "slip/target/fine.txt"))).toBe(false);
+  });
+
+  it("files upload beyond the environment's storage cap is EnvironmentStorageExceeded", async () => {
+    writeFileSync(join(work, "big.bin"), Buffer.alloc(CAP_BYTES + 1));
+    const result = await run("files", "upload", "--file-path", "big.bin");
+    expect(result.code).toBe(ADE_EXIT_CODES.EnvironmentStorageExceeded);
+    expect(result.stderr).toContain(`the limit is ${CAP_BYTES}`);
+    expect(JSON.parse((await run("files", "list")).stdout)).not.toContain("big.bin");
+  });
+
+  it("files names cannot leave the environment's storage", async () => {
+    const result = await run("files", "download", "--file-name", "../other-env/files/storage.zip");
+    expect(result.code).toBe(ADE_EXIT_CODES.InvalidCliInput);
+  });
+
+  it("log appends to the operation's log by type, and to a named log with --file", async () => {
+    expect((await run("log", "--content", "plain line")).code).toBe(0);
+    expect((await run("log", "--type", "error", "--content", "bad thing\nsecond line")).code).toBe(0);
+    expect((await run("log", "--type", "verbose", "--content", "chatty", "--file", "special.log")).code).toBe(
+      0,
+    );
+    const log = await bed.operationLog(operation.id);
+    expect(log).toMatch(/\[log\] plain line\n/);
+    expect(log).toMatch(/\[error\] bad thing\n.*\[error\] second line\n/);
+    expect(log).not.toContain("chatty");
+    const special = await bed.storage.blobs.readLog(
+      CONTAINERS.logs,
+      `${PROJECT}/${operation.id}/special.log`,
+    );
+    expect(special).toMatch(/\[verbose\] chatty\n/);
+  });
+
+  it("execute streams the command's output to the console and the log, and exits with its code", async () => {
+    const result = await run(
+      "execute",
+      "--operation",
+      "deploy",
+      "--command",
+      "echo to-stdout; echo to-stderr >&2; exit 3",
+    );
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe("to-stdout\n");
+    expect(result.stderr).toBe("to-stderr\n");
+    const log = await bed.operationLog(operation.id);
+    expect(log).toMatch(/\[verbose\] Executing deploy: echo to-stdout/);
+    expect(log).toMatch(/\[log\] to-stdout\n/);
+    expect(log).toMatch(/\[error\] to-stderr\n/);
+  });
+
+  it("outputs upload validates the file and stores the outputs", async () => {
+    writeFileSync(
+      join(work, "bad-outputs.json"),
+      JSON.stringify({ outputs: { n: { type: "int", value: "7" } } }),
+    );
+    const bad = await run("outputs", "upload", "--file", "bad-outputs.json");
+    expect(bad.code).toBe(ADE_EXIT_CODES.InvalidCliInput);
+    expect(bad.stderr).toContain("/outputs/n/value");
+    expect((await run("outputs", "upload", "--file", "missing.json")).code).toBe(
+      ADE_EXIT_CODES.FileOperationError,
+    );
+
+    writeFileSync(join(work, "outputs.json"), JSON.stringify({ outputs: { n: { type: "Int", value: 7 } } }));
+    expect((await run("outputs", "upload", "--file", "outputs.json")).code).toBe(0);
+    expect((await outputsOf("cli-e2e")).outputs).toEqual({ n: { type: "Int", value: 7, sensitive: false } });
+  });
+
+  it("operation-result stores the code and message on the operation, without the token", async () => {
+    const result = await run(
+      "operation-result",
+      "--code",
+      "DeploymentError",
+      "--message",
+      `boom ${operation.token}`,
+    );
+    expect(result.code).toBe(0);
+    expect((await bed.operations.get(PROJECT, operation.id))?.value.result).toEqual({
+      code: "DeploymentError",
+      message: "boom ***",
+    });
+  });
+
+  it("upgrade prints nothing when the CLI is current", async () => {
+    expect(await run("upgrade")).toMatchObject({ code: 0, stdout: "", stderr: "" });
+  });
+
+  it("finished raises the runner-finished event on the operation's orchestration", async () => {
+    expect((await run("finished", "--exit-code", "0")).code).toBe(0);
+    expect(bed.events.filter((e) => e.instanceId === operation.id).map((e) => e.data)).toEqual([
+      { exitCode: 0 },
+    ]);
+  });
+
+  it("refuses a bad token with SecurityError", async () => {
+    const result = await bed.run(
+      [ade, "environment"],
+      { ...variables, ADE_RUNNER_TOKEN: "B".repeat(43) },
+      work,
+    );
+    expect(result).toMatchObject({ code: ADE_EXIT_CODES.SecurityError, stdout: "" });
+    expect(result.stderr).not.toContain("B".repeat(43));
+  });
+
+  it("refuses the token of one operation for another operation's id", async () => {
+    const other = await bed.seedOperation({ environmentName: "cli-other", definition: "counter" });
+    const result = await bed.run(
+      [ade, "files", "list"],
+      { ...variables, ADE_HTTP__OPERATIONID: other.id },
+      work,
+    );
+    expect(result.code).toBe(ADE_EXIT_CODES.SecurityError);
+    expect(result.stderr).toContain(`not valid for operation ${other.id}`);
+  });
+
+  it("refuses an unknown operation id and an operation that is no longer running with InvalidOperationId", async () => {
+    const unknown = await bed.run(
+      [ade, "environment"],
+      { ...variables, ADE_HTTP__OPERATIONID: randomUUID() },
+      work,
+    );
+    expect(unknown.code).toBe(ADE_EXIT_CODES.InvalidOperationId);
+    const done = await bed.seedOperation({
+      environmentName: "cli-done",
+      definition: "counter",
+      status: "Succeeded",
+    });
+    const finished = await bed.run([ade, "log", "--content", "late"], bed.runnerVariables(done), work);
+    expect(finished.code).toBe(ADE_EXIT_CODES.InvalidOperationId);
+    expect(finished.stderr).toContain("is not running (it is Succeeded)");
+  });
+});
+
+const INIT_VARIABLES = [
+  "ADE_ROOT",
+  "ADE_TEMP",
+  "ADE_STORAGE",
+  "ADE_OUTPUTS",
+  "ADE_ERROR_LOG",
+  "ADE_OPERATION_NAME",
+  "ADE_OPERATION_PARAMETERS",
+  "ADE_TEMPLATE_FILE",
+  "ADE_MANIFEST_FOLDER",
+  "ADE_ENVIRONMENT_NAME",
+  "ADE_ENVIRONMENT_TYPE",
+  "ADE_ENVIRONMENT_LOCATION",
+  "ADE_RESOURCE_GROUP_NAME",
+  "ADE_SUBSCRIPTION_ID",
+  "ADE_TENANT_ID",
+  "ADE_CLIENT_ID",
+  "ADE_HTTP__OPERATIONID",
+  "ADE_HTTP__DEVCENTERID",
+];
