@@ -4,6 +4,7 @@
  * index; switching to a new commit is one ETag-checked replace of the record.
  */
 import type { ValidationIssue } from "../core/result";
+import type { EnvironmentManifest } from "../core/manifest";
 import type { ContractParameter } from "../core/parameters";
 import { CONTAINERS } from "../operations/model";
 
@@ -34,7 +35,7 @@ export function snapshotBlobName(ref: CatalogRef, commit: string): string {
 }
 
 /** Bumped when the index's content changes meaning: a catalog indexed by an older version is indexed again. */
-export const INDEX_FORMAT_VERSION = 1;
+export const INDEX_FORMAT_VERSION = 2;
 
 export function indexBlobName(ref: CatalogRef, commit: string): string {
   return `${catalogBlobPrefix(ref)}${commit}/index.v${INDEX_FORMAT_VERSION}.json`;
@@ -126,6 +127,8 @@ export interface IndexedDefinition {
   parametersSchema: string;
   /** sha256 of the folder's files and names: tells updated from unchanged definitions. */
   contentHash: string;
+  /** The parsed manifest: what a deploy request's parameters are checked against (core resolveParameters). */
+  manifest: EnvironmentManifest;
 }
 
 /** Everything the data plane and the operations need to know about one synced commit. */

@@ -3,7 +3,7 @@
  * its current snapshot. Index blobs are named by commit and index format and never change, so they
  * are cached in memory by name.
  */
-import { CatalogIndex, CatalogRecord, CatalogRef, catalogKeys } from "./model";
+import { CatalogIndex, CatalogRecord, CatalogRef, catalogKeys, IndexedDefinition } from "./model";
 import { CatalogStorage } from "./ports";
 import { readIndex } from "./sync";
 
@@ -35,6 +35,21 @@ export class CatalogReader {
     const record = stored?.value;
     if (!record?.current) return { record };
     return { record, index: await this.index(record.current.indexBlob) };
+  }
+
+  /**
+   * A definition of the catalog by name (without case) and the snapshot that holds its folder: what
+   * an operation pins (OperationDefinition) and checks parameters against. Undefined when absent.
+   */
+  async findDefinition(
+    ref: CatalogRef,
+    name: string,
+  ): Promise<{ definition: IndexedDefinition; snapshotBlob: string } | undefined> {
+    const { record, index } = await this.read(ref);
+    const definition = index?.definitions.find((d) => d.name.toLowerCase() === name.toLowerCase());
+    return definition && record?.current
+      ? { definition, snapshotBlob: record.current.snapshotBlob }
+      : undefined;
   }
 
   private async index(name: string): Promise<CatalogIndex | undefined> {

@@ -137,6 +137,7 @@ export function scanCatalog(ref: CatalogRef, commit: string, files: CatalogFiles
       parameters: toContractParameters(manifest),
       parametersSchema: JSON.stringify(buildParametersSchema(manifest)),
       contentHash: folderHash(files, names, folder),
+      manifest,
     };
     byName.set(manifest.name.toLowerCase(), definition);
     definitions.push(definition);

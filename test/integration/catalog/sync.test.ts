@@ -14,6 +14,7 @@ import {
   CatalogRecord,
   CatalogRef,
   catalogKeys,
+  INDEX_FORMAT_VERSION,
 } from "../../../src/catalog/model";
 import { CatalogStorage } from "../../../src/catalog/ports";
 import { CatalogReader } from "../../../src/catalog/reader";
@@ -255,6 +256,38 @@ describe("catalog sync (Azurite)", () => {
     const rec = await record(ref);
     expect(rec?.current?.commit).toBe(pushed);
     expect(rec?.lease).toBeUndefined();
+  });
+
+  it("finds a definition with the snapshot to pin and the manifest to check parameters against", async () => {
+    const repo = await newRepo(VALID_CATALOG);
+    const ref = nextRef("demo");
+    await syncCatalog(gitDeps(repo.name), ref);
+    const found = await new CatalogReader(storage).findDefinition(ref, "COUNTER");
+    expect(found).toMatchObject({
+      snapshotBlob: `projects/demo/${ref.catalog}/${repo.head}/snapshot.zip`,
+      definition: {
+        name: "counter",
+        path: "counter",
+        templatePath: "main.bicep",
+        manifest: { name: "counter", runner: "Bicep" },
+      },
+    });
+    expect(await new CatalogReader(storage).findDefinition(ref, "broken")).toBeUndefined();
+  });
+
+  it("indexes the served commit again when it was indexed by an older index format", async () => {
+    const repo = await newRepo(VALID_CATALOG);
+    const ref = nextRef();
+    await syncCatalog(gitDeps(repo.name), ref);
+    const { partitionKey, rowKey } = catalogKeys(ref);
+    const stored = (await storage.records.get(partitionKey, rowKey))!;
+    const old = {
+      ...stored.value,
+      current: { ...stored.value.current!, indexFormatVersion: INDEX_FORMAT_VERSION - 1 },
+    };
+    await storage.records.replace(partitionKey, rowKey, old, stored.etag);
+    expect(await syncCatalog(gitDeps(repo.name), ref)).toMatchObject({ status: "Synced", commit: repo.head });
+    expect((await record(ref))?.current?.indexFormatVersion).toBe(INDEX_FORMAT_VERSION);
   });
 
   it("takes over the claim of a sync that died (expired lease)", async () => {

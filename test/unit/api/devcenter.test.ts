@@ -19,7 +19,7 @@ import {
 import { ApiRequest, ApiResponse } from "../../../src/api/http";
 import { handle, Handler } from "../../../src/api/pipeline";
 import { DevCenterApiDeps } from "../../../src/api/ports";
-import { CatalogRecord, CatalogRef } from "../../../src/catalog/model";
+import { CatalogRecord, CatalogRef, INDEX_FORMAT_VERSION } from "../../../src/catalog/model";
 import { CatalogState } from "../../../src/catalog/reader";
 import { scanCatalog } from "../../../src/catalog/scan";
 import { parseDevCenterConfig } from "../../../src/core/devcenter-config";
@@ -133,7 +133,7 @@ beforeAll(async () => {
       commit: "abc123",
       snapshotBlob: "s",
       indexBlob: "i",
-      indexFormatVersion: 1,
+      indexFormatVersion: INDEX_FORMAT_VERSION,
       syncedAt: "2026-06-01T11:00:00.000Z",
       definitionCount: 2,
     },

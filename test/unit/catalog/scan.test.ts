@@ -44,6 +44,13 @@ describe("scanCatalog", () => {
         { id: "https", type: "boolean", required: false, default: "true", readOnly: true },
       ],
     });
+    expect(web.manifest).toMatchObject({
+      name: "web",
+      parameters: [
+        { id: "sku", default: "B1" },
+        { id: "https", default: true },
+      ],
+    });
     expect(JSON.parse(web.parametersSchema)).toMatchObject({
       type: "object",
       properties: { sku: { enum: ["B1", "S1"] } },
