@@ -40,6 +40,8 @@ export interface AppContext {
   devCenter: DevCenterConfig;
   storage: StorageAdapters;
   catalogStorage: CatalogStorage;
+  /** What catalogs serve (records and cached indexes); findDefinition for the operations. */
+  catalogs: CatalogReader;
   verifier: TokenVerifier;
   syncRequests?: SyncRequestPublisher;
   /** What the data-plane handlers get, logging to the invocation's log. */
@@ -64,6 +66,7 @@ export function createAppContext(config: Config): AppContext {
     devCenter,
     storage,
     catalogStorage,
+    catalogs: reader,
     verifier,
     ...(syncRequests && { syncRequests }),
     api: (log) => ({
