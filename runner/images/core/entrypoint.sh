@@ -63,7 +63,9 @@ verbose "Initializing runner"
 init="$(recordErrors ade init)"
 eval "$init"
 
-if ade files list | grep -q '"storage.zip"'; then
+# A failed listing must stop the run: deploying without the saved state would overwrite it.
+files="$(recordErrors ade files list)"
+if grep -q '"storage.zip"' <<<"$files"; then
     verbose "Downloading environment state to $ADE_STORAGE"
     recordErrors ade files download --file-name storage.zip --folder-path "$ADE_STORAGE" --unzip
 fi
