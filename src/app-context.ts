@@ -18,6 +18,13 @@ import { CatalogSyncDeps } from "./catalog/sync";
 import { Config, ConfigError, getConfig, readSecretSetting } from "./config";
 import { DevCenterConfig, parseDevCenterConfig } from "./core/devcenter-config";
 import { formatIssues } from "./core/result";
+import type { EnvironmentApiDeps } from "./api/environments";
+import { createArmAdapters } from "./azure/arm";
+import { createOperationActivities, type OperationActivities } from "./operations/activities";
+import { TABLES, type EnvironmentRecord, type OperationRecord } from "./operations/model";
+import type { OperationScheduler } from "./operations/requests";
+import { newRunnerToken } from "./runner-api/token";
+import { runnerContainerVariables } from "./runner-api/variables";
 
 /** Reads and validates the dev center config; the error names the file and every issue. */
 export function loadDevCenterConfig(file: string): DevCenterConfig {
@@ -48,7 +55,15 @@ export interface AppContext {
   api(log?: InvocationContext): DevCenterApiDeps;
   /** What a catalog sync gets, logging to the invocation's log. */
   catalogSync(log?: InvocationContext): CatalogSyncDeps;
+  /** What the environment handlers get; PUT and DELETE also need the invocation's durable client. */
+  environmentApi(log?: InvocationContext, scheduler?: OperationScheduler): EnvironmentApiDeps;
+  /** The operation activities, with the ARM adapters (made on first use). */
+  operationActivities(): OperationActivities;
 }
+
+const NO_SCHEDULER: OperationScheduler = {
+  start: () => Promise.reject(new Error("This route cannot start operations.")),
+};
 
 export function createAppContext(config: Config): AppContext {
   const devCenter = loadDevCenterConfig(config.devCenterConfigPath);
@@ -61,6 +76,9 @@ export function createAppContext(config: Config): AppContext {
   const verifier = createVerifierFromConfig(config.auth);
   const syncRequests =
     config.eventGrid && createEventGridPublisher(config.eventGrid.endpoint, config.eventGrid.key);
+  const environments = storage.records<EnvironmentRecord>(TABLES.environments);
+  const operations = storage.records<OperationRecord>(TABLES.operations);
+  let activities: OperationActivities | undefined;
   return {
     config,
     devCenter,
@@ -89,7 +107,53 @@ export function createAppContext(config: Config): AppContext {
       },
       ...(log && { log: (message: string) => log.log(message) }),
     }),
+    environmentApi: (log, scheduler) => ({
+      devCenter,
+      verifier,
+      catalogs: reader,
+      environments,
+      operations,
+      blobs: storage.blobs,
+      scheduler: scheduler ?? NO_SCHEDULER,
+      now: () => new Date(),
+      ...(log && { log: { error: (message: string) => log.error(message) } }),
+    }),
+    operationActivities: () => {
+      activities ??= createOperationActivities({
+        environments,
+        operations,
+        blobs: storage.blobs,
+        ...armAdapters(config),
+        devCenter,
+        settings: {
+          devCenterId: devCenter.devCenter.name,
+          tenantId: config.operations.tenantId,
+          runnerApiEndpoint: config.runnerApi.endpoint,
+          runnerResourceGroup: {
+            name: config.operations.runnerResourceGroup,
+            ...(config.operations.runnerSubscriptionId && {
+              subscriptionId: config.operations.runnerSubscriptionId,
+            }),
+            ...(config.operations.runnerLocation && { location: config.operations.runnerLocation }),
+          },
+          runnerImages: config.operations.runnerImages,
+          runnerEnvironment: runnerContainerVariables(config.runnerApi),
+          timeoutMinutes: config.operations.timeoutMinutes,
+          poll: config.operations.poll,
+          retry: config.operations.retry,
+          cleanupMaxAttempts: config.operations.cleanupMaxAttempts,
+        },
+        newRunnerToken,
+        now: () => new Date(),
+      });
+      return activities;
+    },
   };
+}
+
+function armAdapters(config: Config) {
+  const arm = createArmAdapters(config);
+  return { roles: arm.roleAssignments, resourceGroups: arm.resourceGroups, containers: arm.runnerContainers };
 }
 
 let context: AppContext | undefined;

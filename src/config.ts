@@ -26,7 +26,35 @@ export interface Config {
   runnerContainer: RunnerContainerConfig;
   /** The runner API and the log pump of runner containers. */
   runnerApi: RunnerApiConfig;
+  /** Environment operations: runner images and placement, timeouts, polling and retries. */
+  operations: OperationsConfig;
 }
+
+/**
+ * RUNNER_IMAGES: JSON object mapping the manifest's runner aliases (ARM, Bicep, Terraform) to images
+ * built from runner/images/core (default: every alias → devcenter/runner-core:latest); any other
+ * `runner` value is an image reference itself. RUNNER_SUBSCRIPTION_ID, RUNNER_RESOURCE_GROUP (default
+ * devcenter-runners) and RUNNER_LOCATION: where runner container groups are created (defaults: the
+ * environment type's subscription and location). OPERATION_TIMEOUT_MINUTES (default 60): after it the
+ * runner is stopped and the operation fails. RUNNER_POLL_INITIAL_SECONDS (5) / RUNNER_POLL_MAX_SECONDS (60):
+ * polling of the runner container, the fallback when its "finished" event does not come.
+ * ACTIVITY_RETRY_FIRST_SECONDS (5), ACTIVITY_RETRY_MAX_SECONDS (300), ACTIVITY_RETRY_MAX_ATTEMPTS (5):
+ * retries of each step; CLEANUP_MAX_ATTEMPTS (300): retries of the cleanup steps (revoke, delete runner).
+ */
+export interface OperationsConfig {
+  /** AZURE_TENANT_ID: the Entra tenant of the runner identities, given to runners as ADE_TENANT_ID. */
+  tenantId: string;
+  runnerImages: Record<string, string>;
+  runnerSubscriptionId?: string;
+  runnerResourceGroup: string;
+  runnerLocation?: string;
+  timeoutMinutes: number;
+  poll: { initialSeconds: number; maxSeconds: number };
+  retry: { firstIntervalSeconds: number; maxIntervalSeconds: number; maxAttempts: number };
+  cleanupMaxAttempts: number;
+}
+
+export const DEFAULT_RUNNER_IMAGE = "devcenter/runner-core:latest";
 
 /**
  * ARM_ENDPOINT (https, default management.azure.com), ARM_CA_CERT_FILE (extra PEM to trust, e.g.
@@ -232,6 +260,64 @@ function loadRunnerApiConfig(env: Env): RunnerApiConfig {
   };
 }
 
+function loadRunnerImages(env: Env): Record<string, string> {
+  const defaults = {
+    ARM: DEFAULT_RUNNER_IMAGE,
+    Bicep: DEFAULT_RUNNER_IMAGE,
+    Terraform: DEFAULT_RUNNER_IMAGE,
+  };
+  const raw = env.RUNNER_IMAGES?.trim();
+  if (!raw) return defaults;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(
+      'Setting RUNNER_IMAGES must be a JSON object such as {"Bicep":"myacr.azurecr.io/runner:1"}.',
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(
+      'Setting RUNNER_IMAGES must be a JSON object such as {"Bicep":"myacr.azurecr.io/runner:1"}.',
+    );
+  }
+  for (const [alias, image] of Object.entries(parsed)) {
+    if (typeof image !== "string" || image.trim() === "") {
+      throw new ConfigError(
+        `Setting RUNNER_IMAGES maps ${alias} to something that is not an image reference.`,
+      );
+    }
+  }
+  return { ...defaults, ...(parsed as Record<string, string>) };
+}
+
+function loadOperationsConfig(env: Env): OperationsConfig {
+  const subscription = env.RUNNER_SUBSCRIPTION_ID?.trim();
+  if (subscription && !/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(subscription)) {
+    throw new ConfigError("Setting RUNNER_SUBSCRIPTION_ID must be a subscription id (uuid).");
+  }
+  const pollInitial = positiveNumber(env, "RUNNER_POLL_INITIAL_SECONDS", 5);
+  const pollMax = positiveNumber(env, "RUNNER_POLL_MAX_SECONDS", 60);
+  if (pollMax < pollInitial) {
+    throw new ConfigError("Setting RUNNER_POLL_MAX_SECONDS must be at least RUNNER_POLL_INITIAL_SECONDS.");
+  }
+  return {
+    tenantId: optional(env, "AZURE_TENANT_ID", ""),
+    runnerImages: loadRunnerImages(env),
+    ...(subscription && { runnerSubscriptionId: subscription.toLowerCase() }),
+    runnerResourceGroup: optional(env, "RUNNER_RESOURCE_GROUP", "devcenter-runners"),
+    ...(env.RUNNER_LOCATION?.trim() && { runnerLocation: env.RUNNER_LOCATION.trim() }),
+    timeoutMinutes: positiveNumber(env, "OPERATION_TIMEOUT_MINUTES", 60),
+    poll: { initialSeconds: pollInitial, maxSeconds: pollMax },
+    retry: {
+      firstIntervalSeconds: positiveNumber(env, "ACTIVITY_RETRY_FIRST_SECONDS", 5),
+      maxIntervalSeconds: positiveNumber(env, "ACTIVITY_RETRY_MAX_SECONDS", 300),
+      maxAttempts: positiveInteger(env, "ACTIVITY_RETRY_MAX_ATTEMPTS", 5),
+    },
+    cleanupMaxAttempts: positiveInteger(env, "CLEANUP_MAX_ATTEMPTS", 300),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const webJobsStorage = required(env, "AzureWebJobsStorage");
   return {
@@ -249,6 +335,7 @@ export function loadConfig(env: Env = process.env): Config {
       memoryInGB: positiveNumber(env, "RUNNER_MEMORY_GB", 2),
     },
     runnerApi: loadRunnerApiConfig(env),
+    operations: loadOperationsConfig(env),
   };
 }
 

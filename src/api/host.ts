@@ -1,19 +1,33 @@
 /** Mapping between the Functions HTTP types and the host-neutral ApiRequest/ApiResponse. */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import { ApiRequest, ApiResponse } from "./http";
+import { ApiError, ApiRequest, ApiResponse, errorResponse } from "./http";
 import { handle, Handler } from "./pipeline";
 import { ApiBaseDeps } from "./ports";
 
-export function fromHttpRequest(request: HttpRequest): ApiRequest {
+export async function fromHttpRequest(request: HttpRequest): Promise<ApiRequest> {
+  const text = request.method === "GET" || request.method === "DELETE" ? "" : await request.text();
+  let body: unknown;
+  if (text.trim() !== "") {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new ApiError(400, "InvalidRequestBody", "The request body is not valid JSON.");
+    }
+  }
   return {
     method: request.method,
     url: new URL(request.url),
     headers: request.headers,
     params: { ...request.params },
+    ...(body !== undefined && { body }),
   };
 }
 
 export function toHttpResponse(response: ApiResponse): HttpResponseInit {
+  // Text bodies (operation logs) go out as they are; everything else is JSON.
+  if (typeof response.body === "string") {
+    return { status: response.status, headers: response.headers, body: response.body };
+  }
   return {
     status: response.status,
     headers: response.headers,
@@ -26,6 +40,14 @@ export function functionsHandler<D extends ApiBaseDeps>(
   deps: (context: InvocationContext) => D,
   handler: Handler<D>,
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
-  return async (request, context) =>
-    toHttpResponse(await handle(fromHttpRequest(request), deps(context), handler));
+  return async (request, context) => {
+    let apiRequest: ApiRequest;
+    try {
+      apiRequest = await fromHttpRequest(request);
+    } catch (error) {
+      if (error instanceof ApiError) return toHttpResponse(errorResponse(error));
+      throw error;
+    }
+    return toHttpResponse(await handle(apiRequest, deps(context), handler));
+  };
 }

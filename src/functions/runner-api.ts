@@ -2,7 +2,7 @@
 import { app, type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import * as df from "durable-functions";
 import { getAppContext } from "../app-context";
-import type { EnvironmentRecord, OperationRecord } from "../operations/model";
+import { TABLES, type EnvironmentRecord, type OperationRecord } from "../operations/model";
 import {
   createRunnerApi,
   type RunnerApi,
@@ -18,8 +18,8 @@ function runnerApi(): RunnerApi {
   if (!api) {
     const { config, devCenter, storage } = getAppContext();
     api = createRunnerApi({
-      operations: storage.records<OperationRecord>("operations"),
-      environments: storage.records<EnvironmentRecord>("environments"),
+      operations: storage.records<OperationRecord>(TABLES.operations),
+      environments: storage.records<EnvironmentRecord>(TABLES.environments),
       blobs: storage.blobs,
       devCenter,
       settings: { environmentStorageCapBytes: config.runnerApi.environmentStorageCapBytes },

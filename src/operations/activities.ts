@@ -3,10 +3,12 @@
  * again after a crash or a retry, so names are deterministic and "already done" is success.
  */
 import { exitCodeName } from "../core/exit-codes";
-import { resourceGroupName, roleAssignmentName } from "../core/names";
+import { resourceGroupId, resourceGroupName, roleAssignmentName } from "../core/names";
 import type { ProvisioningState } from "../core/states";
 import type { DevCenterConfig } from "../core/devcenter-config";
-import { findProjectEnvironmentType } from "../core/devcenter-config";
+import { findProjectEnvironmentType, runnerRoleScope } from "../core/devcenter-config";
+import { RUNNER_VARIABLES } from "../runner-api/protocol";
+import { runnerEndpoint } from "../runner-api/variables";
 import {
   CONTAINERS,
   environmentFilePrefix,
@@ -42,8 +44,11 @@ export interface OperationSettings {
   tenantId: string;
   /** Base URL of the runner API as the runner container reaches it. */
   runnerApiEndpoint: string;
-  /** Where runner container groups live (not in the environment's group: the definition owns that one). */
-  runnerResourceGroup: { subscriptionId: string; name: string; location: string };
+  /**
+   * Where runner container groups live: not in the environment's group, which the definition owns.
+   * Subscription and location default to the environment type's.
+   */
+  runnerResourceGroup: { subscriptionId?: string; name: string; location?: string };
   /** Runner aliases (ARM, Bicep, Terraform) → image references; anything else is an image reference itself. */
   runnerImages: Record<string, string>;
   /** Extra variables for every runner (log pump settings). */
@@ -106,9 +111,9 @@ export function createOperationActivities(deps: OperationDeps) {
         `Environment type ${environment.environmentType} is not available in project ${input.project}.`,
       );
     }
-    const subscriptionId = subscriptionOf(projectType.deploymentTargetId);
+    const subscriptionId = projectType.subscriptionId;
     const rgName = resourceGroupName(input.project, input.environmentName);
-    const rgId = `/subscriptions/${subscriptionId}/resourceGroups/${rgName}`;
+    const rgId = resourceGroupId(subscriptionId, rgName);
 
     let runRunner = operation.definition !== undefined;
     if (input.kind === "delete" && runRunner) {
@@ -121,8 +126,7 @@ export function createOperationActivities(deps: OperationDeps) {
       );
     }
 
-    const runnerScope =
-      projectType.runnerRole.scope === "subscription" ? `/subscriptions/${subscriptionId}` : rgId;
+    const runnerScope = runnerRoleScope(projectType, rgName);
     const identity = projectType.runnerIdentity;
     const memberRoleGrants: RoleGrant[] =
       input.kind === "deploy"
@@ -166,7 +170,7 @@ export function createOperationActivities(deps: OperationDeps) {
       subscriptionId,
       resourceGroupName: rgName,
       resourceGroupId: rgId,
-      location: projectType.location ?? deps.devCenter.devCenter.location,
+      location: projectType.location,
       tags: {
         "devcenter-project": input.project,
         "devcenter-environment": input.environmentName,
@@ -184,7 +188,7 @@ export function createOperationActivities(deps: OperationDeps) {
       ],
       memberRoleGrants,
       runnerContainer: {
-        subscriptionId: settings.runnerResourceGroup.subscriptionId,
+        subscriptionId: settings.runnerResourceGroup.subscriptionId ?? subscriptionId,
         resourceGroup: settings.runnerResourceGroup.name,
         name: `runner-${input.operationId}`,
       },
@@ -240,17 +244,17 @@ export function createOperationActivities(deps: OperationDeps) {
       runnerTokenHash: hash,
     }));
     const environment: EnvironmentVariable[] = [
-      { name: "ADE_HTTP__OPERATIONID", value: plan.operationId },
-      { name: "ADE_HTTP__DEVCENTERID", value: settings.devCenterId },
-      { name: "ADE_RUNNER_ENDPOINT", value: `${settings.runnerApiEndpoint}/runner/projects/${plan.project}` },
-      { name: "ADE_RUNNER_TOKEN", secureValue: token },
+      { name: RUNNER_VARIABLES.operationId, value: plan.operationId },
+      { name: RUNNER_VARIABLES.devCenterId, value: settings.devCenterId },
+      { name: RUNNER_VARIABLES.endpoint, value: runnerEndpoint(settings.runnerApiEndpoint, plan.project) },
+      { name: RUNNER_VARIABLES.token, secureValue: token },
       { name: "ADE_CLIENT_ID", value: plan.runner.clientId },
       { name: "ADE_TENANT_ID", value: settings.tenantId },
       ...Object.entries(settings.runnerEnvironment).map(([name, value]) => ({ name, value })),
     ];
     await deps.containers.start({
       ...plan.runnerContainer,
-      location: settings.runnerResourceGroup.location,
+      location: settings.runnerResourceGroup.location ?? plan.location,
       image: plan.runner.image,
       environment,
       identityResourceId: plan.runner.identityResourceId,
@@ -348,17 +352,6 @@ export function createOperationActivities(deps: OperationDeps) {
 }
 
 export type OperationActivities = ReturnType<typeof createOperationActivities>;
-
-function subscriptionOf(deploymentTargetId: string): string {
-  const match = /^\/subscriptions\/([^/]+)/i.exec(deploymentTargetId);
-  if (!match) {
-    throw new OperationError(
-      "InvalidDeploymentTarget",
-      `Deployment target ${deploymentTargetId} is not a subscription id (/subscriptions/{id}).`,
-    );
-  }
-  return match[1];
-}
 
 /** The Azure Container Registry of an image, pulled with the runner identity; public images need no login. */
 function registryOf(image: string): string | undefined {

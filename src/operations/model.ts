@@ -66,6 +66,12 @@ export interface OperationRecord {
   force?: boolean;
 }
 
+/** Tables of Dev Center Storage. */
+export const TABLES = {
+  environments: "environments",
+  operations: "operations",
+} as const;
+
 /** Blob containers of Dev Center Storage. */
 export const CONTAINERS = {
   catalogs: "catalogs",

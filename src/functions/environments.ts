@@ -1,0 +1,70 @@
+/** Data-plane routes of environments, their operations, outputs and logs, and operation statuses. */
+import { app, type HttpRequest, type InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import {
+  deleteEnvironment,
+  getEnvironment,
+  getOperation,
+  getOperationLogs,
+  getOperationStatus,
+  getOutputs,
+  listEnvironments,
+  listEnvironmentsByUser,
+  listOperations,
+  putEnvironment,
+  type EnvironmentApiDeps,
+} from "../api/environments";
+import { functionsHandler } from "../api/host";
+import type { Handler } from "../api/pipeline";
+import { getAppContext } from "../app-context";
+import { OPERATION_ORCHESTRATION } from "../operations/orchestration";
+import type { OperationScheduler } from "../operations/requests";
+
+const context = getAppContext();
+const ENVIRONMENT = "projects/{projectName}/users/{userId}/environments/{environmentName}";
+
+/** Schedules operations through the invocation's durable client (instance id = operation id). */
+function scheduler(client: df.DurableClient): OperationScheduler {
+  return {
+    start: async (input) => {
+      await client.startNew(OPERATION_ORCHESTRATION, { instanceId: input.operationId, input });
+    },
+  };
+}
+
+const reads: [name: string, route: string, handler: Handler<EnvironmentApiDeps>][] = [
+  ["listEnvironments", "projects/{projectName}/environments", listEnvironments],
+  ["listEnvironmentsByUser", "projects/{projectName}/users/{userId}/environments", listEnvironmentsByUser],
+  ["getEnvironmentOutputs", `${ENVIRONMENT}/outputs`, getOutputs],
+  ["listEnvironmentOperations", `${ENVIRONMENT}/operations`, listOperations],
+  ["getEnvironmentOperation", `${ENVIRONMENT}/operations/{operationId}`, getOperation],
+  ["getEnvironmentOperationLogs", `${ENVIRONMENT}/operations/{operationId}/logs`, getOperationLogs],
+  ["getOperationStatus", "projects/{projectName}/operationstatuses/{operationId}", getOperationStatus],
+];
+
+for (const [name, route, handler] of reads) {
+  app.http(name, {
+    route,
+    methods: ["GET"],
+    authLevel: "anonymous",
+    handler: functionsHandler((log) => context.environmentApi(log), handler),
+  });
+}
+
+const byMethod: Record<string, Handler<EnvironmentApiDeps>> = {
+  GET: getEnvironment,
+  PUT: putEnvironment,
+  DELETE: deleteEnvironment,
+};
+
+// One function per route: PUT and DELETE start orchestrations, so the route takes the durable client.
+df.app.client.http("environment", {
+  route: ENVIRONMENT,
+  methods: ["GET", "PUT", "DELETE"],
+  authLevel: "anonymous",
+  handler: (request: HttpRequest, client: df.DurableClient, invocation: InvocationContext) =>
+    functionsHandler((log) => context.environmentApi(log, scheduler(client)), byMethod[request.method])(
+      request,
+      invocation,
+    ),
+});
