@@ -1,0 +1,143 @@
+/**
+ * The app's HTTP triggers: route matching under the routePrefix, 404/405 answers, and the
+ * conversion between node's request/response and the worker's RpcHttpData.
+ */
+import type { FunctionsWorker, RegisteredFunction } from "./functions-worker";
+import { HttpHandler, HttpReply, HttpRequestIn, textReply } from "./http-server";
+import type { HostLogger } from "./logger";
+import { compileRoute, comparePrecedence, CompiledRoute } from "./routes";
+import type { RpcHttpCookie, RpcHttpData } from "./worker-types";
+
+interface HttpRoute {
+  fn: RegisteredFunction;
+  route: CompiledRoute;
+  /** Upper-case methods; undefined means any method. */
+  methods?: string[];
+}
+
+export interface HttpRouteSummary {
+  functionName: string;
+  methods: string[];
+  /** Path as served, with the route prefix, e.g. /api/items/{id:int?}. */
+  path: string;
+}
+
+export class HttpTriggers {
+  private readonly routes: HttpRoute[];
+
+  constructor(
+    private readonly worker: FunctionsWorker,
+    private readonly routePrefix: string,
+    private readonly logger: HostLogger,
+  ) {
+    this.routes = worker
+      .ofTrigger("httpTrigger")
+      .map((fn) => {
+        const methods = fn.trigger.methods as string[] | undefined;
+        const template = typeof fn.trigger.route === "string" ? fn.trigger.route : fn.name;
+        return {
+          fn,
+          route: compileRoute(template),
+          methods: methods && methods.length > 0 ? methods.map((m) => m.toUpperCase()) : undefined,
+        };
+      })
+      .sort((a, b) => comparePrecedence(a.route, b.route));
+  }
+
+  summary(): HttpRouteSummary[] {
+    return this.routes.map(({ fn, route, methods }) => ({
+      functionName: fn.name,
+      methods: methods ?? ["*"],
+      path: "/" + [this.routePrefix, route.template.replace(/^\/+/, "")].filter(Boolean).join("/"),
+    }));
+  }
+
+  readonly handle: HttpHandler = async (request) => {
+    const path = this.stripPrefix(request.url.pathname);
+    if (path === undefined) return undefined;
+    const allowed = new Set<string>();
+    for (const candidate of this.routes) {
+      const params = candidate.route.match(path);
+      if (!params) continue;
+      if (candidate.methods && !candidate.methods.includes(request.method)) {
+        candidate.methods.forEach((m) => allowed.add(m));
+        continue;
+      }
+      return this.invoke(candidate.fn, request, params);
+    }
+    if (allowed.size > 0)
+      return textReply(405, "Method Not Allowed", { allow: [...allowed].sort().join(", ") });
+    return undefined;
+  };
+
+  /** The path below the route prefix, or undefined when the request is outside it. */
+  private stripPrefix(pathname: string): string | undefined {
+    if (!this.routePrefix) return pathname;
+    const prefix = `/${this.routePrefix}`;
+    if (pathname.toLowerCase() === prefix.toLowerCase()) return "/";
+    if (pathname.toLowerCase().startsWith(prefix.toLowerCase() + "/")) return pathname.slice(prefix.length);
+    return undefined;
+  }
+
+  private async invoke(
+    fn: RegisteredFunction,
+    request: HttpRequestIn,
+    params: Record<string, string>,
+  ): Promise<HttpReply> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+    }
+    // The query is left out on purpose: the library then reads it from the URL, keeping repeated keys.
+    const http: RpcHttpData = {
+      method: request.method,
+      url: request.url.href,
+      headers,
+      params,
+      body: request.body.length > 0 ? { bytes: request.body } : undefined,
+    };
+    try {
+      const invocation = await this.worker.invoke(fn, { http });
+      const response = await invocation.response();
+      const out =
+        response.returnValue?.http ??
+        response.outputData?.find((binding) => binding.data?.http)?.data?.http ??
+        undefined;
+      return toReply(out);
+    } catch (error) {
+      this.logger.host(
+        "error",
+        `Executed 'Functions.${fn.name}' (Failed): ${(error as Error)?.stack ?? error}`,
+      );
+      return { status: 500 };
+    }
+  }
+}
+
+function toReply(out: RpcHttpData | undefined): HttpReply {
+  if (!out) return { status: 204 };
+  const headers: Record<string, string | string[]> = { ...(out.headers ?? {}) };
+  const cookies = (out.cookies ?? []).map(formatCookie);
+  if (cookies.length > 0) headers["set-cookie"] = cookies;
+  const body = out.body?.bytes
+    ? Buffer.from(out.body.bytes)
+    : typeof out.body?.string === "string"
+      ? out.body.string
+      : undefined;
+  return { status: out.statusCode ? Number(out.statusCode) : 200, headers, body };
+}
+
+function formatCookie(cookie: RpcHttpCookie): string {
+  const parts = [`${cookie.name}=${cookie.value}`];
+  if (cookie.domain?.value) parts.push(`Domain=${cookie.domain.value}`);
+  if (cookie.path?.value) parts.push(`Path=${cookie.path.value}`);
+  const seconds = cookie.expires?.value?.seconds;
+  if (typeof seconds === "number") parts.push(`Expires=${new Date(seconds * 1000).toUTCString()}`);
+  if (typeof cookie.maxAge?.value === "number") parts.push(`Max-Age=${cookie.maxAge.value}`);
+  if (cookie.secure?.value) parts.push("Secure");
+  if (cookie.httpOnly?.value) parts.push("HttpOnly");
+  if (cookie.sameSite === "lax") parts.push("SameSite=Lax");
+  if (cookie.sameSite === "strict") parts.push("SameSite=Strict");
+  if (cookie.sameSite === "explicitNone") parts.push("SameSite=None");
+  return parts.join("; ");
+}
