@@ -64,12 +64,17 @@ export interface SyncRequestPublisher {
   publish(ref: CatalogRef): Promise<string>;
 }
 
-// The SDK refuses plain http; the dev host's Event Grid webhook is http on loopback.
-const allowLoopbackHttp: PipelinePolicy = {
-  name: "allowLoopbackHttp",
-  sendRequest: (request, next) => {
+/**
+ * Locally the endpoint is a Functions host's Event Grid webhook, not a topic: it is plain http on
+ * loopback (which the SDK refuses unless allowed) and answers 202 Accepted where a topic answers 200
+ * (the only status the SDK takes as success).
+ */
+const loopbackWebhook: PipelinePolicy = {
+  name: "loopbackEventGridWebhook",
+  sendRequest: async (request, next) => {
     request.allowInsecureConnection = true;
-    return next(request);
+    const response = await next(request);
+    return response.status === 202 ? { ...response, status: 200 } : response;
   },
 };
 
@@ -83,7 +88,7 @@ export function createEventGridPublisher(endpoint: string, key: string): SyncReq
     throw new Error("EVENTGRID_ENDPOINT must be an https URL (plain http is accepted on loopback only).");
   }
   const client = new EventGridPublisherClient(endpoint, "EventGrid", new AzureKeyCredential(key), {
-    additionalPolicies: isLoopbackHttp(endpoint) ? [{ policy: allowLoopbackHttp, position: "perCall" }] : [],
+    additionalPolicies: isLoopbackHttp(endpoint) ? [{ policy: loopbackWebhook, position: "perRetry" }] : [],
   });
   return {
     async publish(ref) {

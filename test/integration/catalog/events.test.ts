@@ -15,6 +15,7 @@ describe("Event Grid publisher", () => {
   let server: Server;
   let port: number;
   const received: Received[] = [];
+  let status = 200;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -26,7 +27,7 @@ describe("Event Grid publisher", () => {
           headers: req.headers,
           body: JSON.parse(Buffer.concat(chunks).toString()),
         });
-        res.writeHead(200).end();
+        res.writeHead(status).end();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -56,6 +57,18 @@ describe("Event Grid publisher", () => {
       id,
       ref: { project: "demo", catalog: "team" },
     });
+  });
+
+  it("takes a Functions host webhook's 202 Accepted as success, and fails on errors", async () => {
+    const publisher = createEventGridPublisher(
+      `http://127.0.0.1:${port}/runtime/webhooks/EventGrid?functionName=catalogSync`,
+      "k",
+    );
+    status = 202;
+    await expect(publisher.publish({ catalog: "samples" })).resolves.toEqual(expect.any(String));
+    status = 400;
+    await expect(publisher.publish({ catalog: "samples" })).rejects.toMatchObject({ statusCode: 400 });
+    status = 200;
   });
 
   it("refuses plain http except on loopback", () => {
