@@ -3,8 +3,9 @@
  * like the contract's examples (contracts/examples). Projects and environment types come from the dev
  * center config; catalogs and definitions from the catalog records and the index of their snapshots.
  */
-import type { CatalogRef, IndexedDefinition } from "../catalog/model";
+import type { IndexedDefinition } from "../catalog/model";
 import { CatalogState, syncStateOf } from "../catalog/reader";
+import { refOf } from "../catalog/requests";
 import {
   CatalogConfig,
   catalogsForProject,
@@ -53,10 +54,6 @@ export const getProject: H = async (request, { deps, caller, baseUrl }) => {
 
 // ---------------------------------------------------------------------------------------------
 // Catalogs
-
-function catalogRef(catalog: CatalogConfig): CatalogRef {
-  return { catalog: catalog.name, ...(catalog.project !== undefined && { project: catalog.project }) };
-}
 
 function requireCatalog(
   config: DevCenterConfig,
@@ -107,7 +104,7 @@ export const listCatalogs: H = async (request, { deps, caller, baseUrl }) => {
   const project = requireProject(deps.devCenter, request.params.projectName, caller);
   const now = deps.now?.() ?? new Date();
   const catalogs = catalogsForProject(deps.devCenter, project);
-  const states = await Promise.all(catalogs.map((c) => deps.catalogs.read(catalogRef(c))));
+  const states = await Promise.all(catalogs.map((c) => deps.catalogs.read(refOf(c))));
   return jsonResponse(
     page(
       catalogs.map((c, i) => catalogView(baseUrl, project, c, states[i], now)),
@@ -119,7 +116,7 @@ export const listCatalogs: H = async (request, { deps, caller, baseUrl }) => {
 export const getCatalog: H = async (request, { deps, caller, baseUrl }) => {
   const project = requireProject(deps.devCenter, request.params.projectName, caller);
   const catalog = requireCatalog(deps.devCenter, project, request.params.catalogName);
-  const state = await deps.catalogs.read(catalogRef(catalog));
+  const state = await deps.catalogs.read(refOf(catalog));
   return jsonResponse(catalogView(baseUrl, project, catalog, state, deps.now?.() ?? new Date()));
 };
 
@@ -147,7 +144,7 @@ function definitionView(
 }
 
 async function definitionsOf(deps: DevCenterApiDeps, catalog: CatalogConfig): Promise<IndexedDefinition[]> {
-  return (await deps.catalogs.read(catalogRef(catalog))).index?.definitions ?? [];
+  return (await deps.catalogs.read(refOf(catalog))).index?.definitions ?? [];
 }
 
 export const listDefinitionsByCatalog: H = async (request, { deps, caller, baseUrl }) => {
