@@ -1,17 +1,18 @@
 /** Mapping between the Functions HTTP types and the host-neutral ApiRequest/ApiResponse. */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import { ApiError, ApiRequest, ApiResponse, errorResponse } from "./http";
+import { ApiError, ApiRequest, ApiResponse } from "./http";
 import { handle, Handler } from "./pipeline";
 import { ApiBaseDeps } from "./ports";
 
 export async function fromHttpRequest(request: HttpRequest): Promise<ApiRequest> {
   const text = request.method === "GET" || request.method === "DELETE" ? "" : await request.text();
   let body: unknown;
+  let bodyError: ApiError | undefined;
   if (text.trim() !== "") {
     try {
       body = JSON.parse(text);
     } catch {
-      throw new ApiError(400, "InvalidRequestBody", "The request body is not valid JSON.");
+      bodyError = new ApiError(400, "InvalidRequestBody", "The request body is not valid JSON.");
     }
   }
   return {
@@ -20,6 +21,7 @@ export async function fromHttpRequest(request: HttpRequest): Promise<ApiRequest>
     headers: request.headers,
     params: { ...request.params },
     ...(body !== undefined && { body }),
+    ...(bodyError && { bodyError }),
   };
 }
 
@@ -40,14 +42,6 @@ export function functionsHandler<D extends ApiBaseDeps>(
   deps: (context: InvocationContext) => D,
   handler: Handler<D>,
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
-  return async (request, context) => {
-    let apiRequest: ApiRequest;
-    try {
-      apiRequest = await fromHttpRequest(request);
-    } catch (error) {
-      if (error instanceof ApiError) return toHttpResponse(errorResponse(error));
-      throw error;
-    }
-    return toHttpResponse(await handle(apiRequest, deps(context), handler));
-  };
+  return async (request, context) =>
+    toHttpResponse(await handle(await fromHttpRequest(request), deps(context), handler));
 }

@@ -12,6 +12,8 @@ export interface ApiRequest {
   params: Record<string, string | undefined>;
   /** Parsed JSON body, when the route takes one. */
   body?: unknown;
+  /** Why the body could not be read; answered after the caller is authenticated. */
+  bodyError?: ApiError;
 }
 
 export interface ApiResponse {

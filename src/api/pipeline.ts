@@ -26,6 +26,7 @@ export async function handle<D extends ApiBaseDeps>(
   try {
     const caller = await deps.verifier.verify(request.headers.get("authorization"));
     const apiVersion = requireApiVersion(request);
+    if (request.bodyError) throw request.bodyError;
     return await handler(request, { deps, caller, apiVersion, baseUrl: request.url.origin });
   } catch (error) {
     if (error instanceof ApiError) return errorResponse(error);
