@@ -5,6 +5,7 @@ import { getAppContext } from "../app-context";
 import { TABLES, type EnvironmentRecord, type OperationRecord } from "../operations/model";
 import {
   createRunnerApi,
+  RunnerApiError,
   type RunnerApi,
   type RunnerRequest,
   type RunnerResponse,
@@ -75,9 +76,21 @@ df.app.client.http("runnerFinished", {
   methods: ["POST"],
   authLevel: "anonymous",
   handler: async (request, client) => {
-    const finished = runnerApi().finished((instanceId, eventName, data) =>
-      client.raiseEvent(instanceId, eventName, data),
-    );
+    const finished = runnerApi().finished(async (instanceId, eventName, data) => {
+      try {
+        await client.raiseEvent(instanceId, eventName, data);
+      } catch (error) {
+        // The SDK's only sign of a missing instance is this message (HTTP 404 underneath).
+        if (error instanceof Error && error.message.startsWith("No instance with ID")) {
+          throw new RunnerApiError(
+            409,
+            "InvalidOperationId",
+            `Operation ${instanceId} has no orchestration to tell.`,
+          );
+        }
+        throw error;
+      }
+    });
     return toResponse(await finished(toRunnerRequest(request)));
   },
 });

@@ -16,12 +16,15 @@ import { CATALOG_TABLE, catalogKeys, type CatalogRecord } from "../../../src/cat
 import { LocalFolderSource } from "../../../src/catalog/sources";
 import { readIndex, syncCatalog } from "../../../src/catalog/sync";
 import { loadDevCenterConfig } from "../../../src/app-context";
-import type {
-  EnvironmentRecord,
-  OperationDefinition,
-  OperationKind,
-  OperationRecord,
+import {
+  TABLES,
+  type EnvironmentRecord,
+  type OperationDefinition,
+  type OperationKind,
+  type OperationRecord,
+  type RunnerFinishedEvent,
 } from "../../../src/operations/model";
+import { spawnDevHost } from "../../../dev/host/spawn";
 import type { OperationState } from "../../../src/core/states";
 import {
   createRunnerApi,
@@ -29,7 +32,6 @@ import {
   type RunnerRequest,
   type RunnerResponse,
 } from "../../../src/runner-api/handlers";
-import type { RunnerFinishedEvent } from "../../../src/operations/model";
 import { newRunnerToken } from "../../../src/runner-api/token";
 import { runnerEndpoint } from "../../../src/runner-api/variables";
 
@@ -59,51 +61,55 @@ export interface RunResult {
   stderr: string;
 }
 
+export interface TestBedOptions {
+  environmentStorageCapBytes: number;
+  /**
+   * "devhost": the compiled app in the dev host (a child process; needs npm run build).
+   * "inprocess": the handlers behind a small loopback server that records the events they raise.
+   */
+  host: "devhost" | "inprocess";
+}
+
 export class RunnerTestBed {
   private constructor(
-    /** The external events the runner API raised, in order. */
+    /** The external events the runner API raised, in order (in-process host only). */
     readonly events: RaisedEvent[],
     readonly azurite: RunningAzurite,
     readonly storage: StorageAdapters,
-    private readonly server: ReturnType<typeof createServer>,
+    private readonly stopHost: () => Promise<void>,
     /** The app's base URL (RUNNER_API_ENDPOINT). */
     readonly appEndpoint: string,
     private readonly definitions: Map<string, OperationDefinition>,
   ) {}
 
-  static async start(options: { environmentStorageCapBytes: number }): Promise<RunnerTestBed> {
+  static async start(options: TestBedOptions): Promise<RunnerTestBed> {
     const azurite = await startAzurite();
-    const storage = createStorageAdapters(azurite.connectionString);
-    const definitions = await syncSamples(storage);
-    const api = createRunnerApi({
-      operations: storage.records<OperationRecord>("operations"),
-      environments: storage.records<EnvironmentRecord>("environments"),
-      blobs: storage.blobs,
-      devCenter: loadDevCenterConfig(join(ROOT, "samples/devcenter.yaml")),
-      settings: { environmentStorageCapBytes: options.environmentStorageCapBytes },
-    });
-    const events: RaisedEvent[] = [];
-    const server = createServer((request, response) => {
-      serve(api, (event) => events.push(event), request, response).catch((error: unknown) => {
-        response.writeHead(500).end(String(error));
-      });
-    });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    const { port } = server.address() as AddressInfo;
-    return new RunnerTestBed(events, azurite, storage, server, `http://127.0.0.1:${port}`, definitions);
+    try {
+      const storage = createStorageAdapters(azurite.connectionString);
+      const definitions = await syncSamples(storage);
+      const events: RaisedEvent[] = [];
+      const host =
+        options.host === "devhost"
+          ? await startDevHost(azurite.connectionString, options.environmentStorageCapBytes)
+          : await startInProcess(storage, options.environmentStorageCapBytes, events);
+      return new RunnerTestBed(events, azurite, storage, host.stop, host.url, definitions);
+    } catch (error) {
+      await azurite.stop();
+      throw error;
+    }
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((done) => this.server.close(() => done()));
+    await this.stopHost();
     await this.azurite.stop();
   }
 
   get operations() {
-    return this.storage.records<OperationRecord>("operations");
+    return this.storage.records<OperationRecord>(TABLES.operations);
   }
 
   get environments() {
-    return this.storage.records<EnvironmentRecord>("environments");
+    return this.storage.records<EnvironmentRecord>(TABLES.environments);
   }
 
   /** An operation as the orchestration leaves it when it starts the runner: Running, with a token hash. */
@@ -204,6 +210,49 @@ export function runProcess(argv: string[], env: Record<string, string>, cwd: str
     child.once("error", fail);
     child.once("close", (code) => done({ code: code ?? -1, stdout, stderr }));
   });
+}
+
+async function startDevHost(
+  storage: string,
+  capBytes: number,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const host = await spawnDevHost({
+    appRoot: ROOT,
+    args: ["--quiet"],
+    env: {
+      AzureWebJobsStorage: storage,
+      DEVCENTER_STORAGE: storage,
+      DEVCENTER_CONFIG: join(ROOT, "samples/devcenter.yaml"),
+      CATALOG_SYNC_ON_STARTUP: "false",
+      RUNNER_ENVIRONMENT_STORAGE_CAP_BYTES: String(capBytes),
+    },
+  });
+  return { url: host.url, stop: () => host.stop() };
+}
+
+async function startInProcess(
+  storage: StorageAdapters,
+  capBytes: number,
+  events: RaisedEvent[],
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const api = createRunnerApi({
+    operations: storage.records<OperationRecord>(TABLES.operations),
+    environments: storage.records<EnvironmentRecord>(TABLES.environments),
+    blobs: storage.blobs,
+    devCenter: loadDevCenterConfig(join(ROOT, "samples/devcenter.yaml")),
+    settings: { environmentStorageCapBytes: capBytes },
+  });
+  const server = createServer((request, response) => {
+    serve(api, (event) => events.push(event), request, response).catch((error: unknown) => {
+      response.writeHead(500).end(String(error));
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise<void>((done) => server.close(() => done())),
+  };
 }
 
 /** Syncs samples/catalog as the catalog sync does and returns its definitions as operations pin them. */
