@@ -9,8 +9,8 @@ import { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:https";
 import { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { ArmHttpError, ArmService, Reply } from "./arm";
-import { FaultInjector, FaultSettings, parseFaults } from "./faults";
+import { ArmHttpError, ArmService, EmulatorSnapshot, Reply } from "./arm";
+import { FaultInjector, FaultSettings, InjectedCounts, parseFaults } from "./faults";
 import { ensureCertificate } from "./tls";
 
 export type { FaultSettings, OperationFailure } from "./faults";
@@ -39,6 +39,12 @@ export interface RunningArmEmulator {
   endpoint: string;
   /** PEM of the emulator's certificate — the ARM_CA_CERT_FILE setting. */
   caCertFile: string;
+  /** What GET /_emulator/state answers, for callers in the same process. */
+  snapshot(): EmulatorSnapshot;
+  /** What PUT /_emulator/faults does, for callers in the same process. */
+  setFaults(faults: FaultSettings): void;
+  /** How many faults were injected since the last setFaults. */
+  injectedFaults(): InjectedCounts;
   stop(): Promise<void>;
 }
 
@@ -155,6 +161,9 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Run
   return {
     endpoint,
     caCertFile: certificate.certFile,
+    snapshot: () => service.snapshot(),
+    setFaults: (settings) => faults.set(parseFaults(settings)),
+    injectedFaults: () => faults.get().injected,
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

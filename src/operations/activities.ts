@@ -150,13 +150,6 @@ export function createOperationActivities(deps: OperationDeps) {
           ]
         : [];
 
-    await updateRecord(
-      deps.operations,
-      input.project,
-      input.operationId,
-      (record): OperationRecord | undefined =>
-        record.status === "NotStarted" ? { ...record, status: "Running" } : undefined,
-    );
     if (input.kind === "deploy") {
       await updateRecord(deps.environments, input.project, input.environmentName, (record) =>
         record.resourceGroupId === rgId ? undefined : { ...record, resourceGroupId: rgId },
@@ -238,6 +231,13 @@ export function createOperationActivities(deps: OperationDeps) {
     const current = await deps.containers.state(plan.runnerContainer);
     if (current.state !== "NotFound") return;
 
+    const runnerLocation = settings.runnerResourceGroup.location ?? plan.location;
+    await deps.resourceGroups.ensure(
+      plan.runnerContainer.subscriptionId,
+      plan.runnerContainer.resourceGroup,
+      runnerLocation,
+      { "devcenter-purpose": "runners" },
+    );
     const { token, hash } = deps.newRunnerToken();
     await updateRecord(deps.operations, plan.project, plan.operationId, (record) => ({
       ...record,
@@ -254,7 +254,7 @@ export function createOperationActivities(deps: OperationDeps) {
     ];
     await deps.containers.start({
       ...plan.runnerContainer,
-      location: settings.runnerResourceGroup.location ?? plan.location,
+      location: runnerLocation,
       image: plan.runner.image,
       environment,
       identityResourceId: plan.runner.identityResourceId,

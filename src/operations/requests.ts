@@ -139,7 +139,8 @@ function newOperation(
     environmentName: request.environmentName,
     user: request.user,
     kind,
-    status: "NotStarted",
+    // Accepted means running, as the service reports it: the orchestration starts right after.
+    status: "Running",
     createdBy: request.createdBy,
     startTime: now,
     environmentParameters: parameters,

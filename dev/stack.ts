@@ -1,0 +1,94 @@
+/**
+ * The whole product on one machine: Azurite, the ARM emulator (runner images mapped to local
+ * folders), the local signing key and the settings that point the app at them. `npm start` and the
+ * end-to-end tests compose the same stack, so what the tests run is what a developer runs.
+ */
+import path from "node:path";
+import { startAzurite, type RunningAzurite } from "./azurite";
+import { startArmEmulator, type FaultSettings, type RunningArmEmulator } from "./arm";
+import { ensureLocalSigningKey, issueLocalToken, type LocalKeyFiles, type LocalSigningKey } from "./token";
+
+// This file runs compiled (dist/dev) under npm start and from source (dev) under jest.
+const parent = path.resolve(__dirname, "..");
+export const REPO_ROOT = path.basename(parent) === "dist" ? path.dirname(parent) : parent;
+
+/** The Core runner image's reference (the default of RUNNER_IMAGES) and where it runs from locally. */
+export const LOCAL_RUNNER_IMAGES: Record<string, string> = {
+  "devcenter/runner-core": path.join(REPO_ROOT, "runner", "images", "core"),
+};
+
+export interface LocalServicesOptions {
+  /** Folder for Azurite data, emulator state and keys; Azurite stays in memory when `persistent` is false. */
+  dataDir: string;
+  persistent: boolean;
+  /** The port the dev host will listen on (the runner API and Event Grid endpoints point at it). */
+  hostPort: number;
+  armFaults?: FaultSettings;
+  quiet?: boolean;
+}
+
+export interface LocalServices {
+  azurite: RunningAzurite;
+  arm: RunningArmEmulator;
+  signingKey: LocalSigningKey;
+  keyFiles: LocalKeyFiles;
+  /** The app settings for the dev host (on top of local.settings): storage, ARM, auth, runner API. */
+  appSettings: Record<string, string>;
+  token(user: string, options?: { admin?: boolean }): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalServices(options: LocalServicesOptions): Promise<LocalServices> {
+  const azurite = await startAzurite(
+    options.persistent ? { location: path.join(options.dataDir, "azurite") } : {},
+  );
+  let arm: RunningArmEmulator;
+  try {
+    arm = await startArmEmulator({
+      stateDir: path.join(options.dataDir, "arm"),
+      images: LOCAL_RUNNER_IMAGES,
+      quiet: options.quiet ?? true,
+      ...(options.armFaults && { faults: options.armFaults }),
+    });
+  } catch (error) {
+    await azurite.stop();
+    throw error;
+  }
+  const keyFiles: LocalKeyFiles = {
+    privateKeyFile: path.join(options.dataDir, "auth", "signing-key.json"),
+    jwksFile: path.join(options.dataDir, "auth", "jwks.json"),
+  };
+  const signingKey = await ensureLocalSigningKey(keyFiles);
+  const hostUrl = `http://127.0.0.1:${options.hostPort}`;
+  const appSettings: Record<string, string> = {
+    AzureWebJobsStorage: azurite.connectionString,
+    DEVCENTER_STORAGE: azurite.connectionString,
+    ARM_ENDPOINT: arm.endpoint,
+    ARM_CA_CERT_FILE: arm.caCertFile,
+    AZURE_CREDENTIAL: "emulator",
+    ARM_POLL_INTERVAL_MS: "100",
+    AUTH_JWKS_FILE: keyFiles.jwksFile,
+    AUTH_JWKS_URI: "",
+    RUNNER_API_ENDPOINT: hostUrl,
+    EVENTGRID_ENDPOINT: `${hostUrl}/runtime/webhooks/EventGrid?functionName=catalogSync`,
+    EVENTGRID_KEY: "local-development-key",
+    CATALOG_SYNC_ON_STARTUP: "true",
+    // Locally the runner's "finished" event comes at once; polling is only the crash fallback.
+    RUNNER_POLL_INITIAL_SECONDS: "2",
+    RUNNER_POLL_MAX_SECONDS: "10",
+    ACTIVITY_RETRY_FIRST_SECONDS: "1",
+    ACTIVITY_RETRY_MAX_SECONDS: "10",
+  };
+  return {
+    azurite,
+    arm,
+    signingKey,
+    keyFiles,
+    appSettings,
+    token: (user, tokenOptions) => issueLocalToken(signingKey, { user, admin: tokenOptions?.admin ?? false }),
+    async stop() {
+      await arm.stop();
+      await azurite.stop();
+    },
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * Environment operations end to end: the compiled app in the dev host, Azurite, the ARM emulator and
+ * the Core runner image's real entrypoint.sh + ade CLI as the runner. Needs `npm run build`.
+ */
+import { RUNNER_PRINCIPAL, Stack, type Json, type Reply } from "./stack";
+
+const ENVIRONMENTS = "/projects/demo/users/me/environments";
+
+function counterBody(step: number): Json {
+  return {
+    environmentType: "Dev",
+    catalogName: "samples",
+    environmentDefinitionName: "counter",
+    parameters: { step },
+  };
+}
+
+function operationLocation(reply: Reply): string {
+  const location = reply.headers.get("operation-location");
+  if (!location) throw new Error(`no Operation-Location: ${reply.status} ${reply.text}`);
+  return location;
+}
+
+/** Nothing the operation granted the runner or started is left in ARM. */
+function expectNoRunnerLeftovers(stack: Stack): void {
+  const arm = stack.arm();
+  expect(arm.roleAssignments.filter((a) => a.principalId === RUNNER_PRINCIPAL)).toEqual([]);
+  expect(arm.containerGroups).toEqual([]);
+}
+
+describe("environment operations (dev host + ARM emulator + real runner)", () => {
+  let stack: Stack;
+  let alice: string;
+
+  beforeAll(async () => {
+    stack = await Stack.start();
+    alice = await stack.token("alice");
+    await stack.catalogSynced(alice);
+  }, 90_000);
+  afterAll(() => stack?.stop());
+
+  it("deploys, redeploys with the saved state, shows logs and outputs, and deletes", async () => {
+    const created = await stack.request("PUT", `${ENVIRONMENTS}/counter-one`, alice, counterBody(2));
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: "counter-one", provisioningState: "Creating" });
+    const first = await stack.finished(operationLocation(created), alice);
+    expect(first).toMatchObject({ status: "Succeeded" });
+
+    const environment = await stack.request("GET", `${ENVIRONMENTS}/counter-one`, alice);
+    expect(environment.body).toMatchObject({
+      provisioningState: "Succeeded",
+      resourceGroupId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/demo-counter-one",
+    });
+    const outputs = await stack.request("GET", `${ENVIRONMENTS}/counter-one/outputs`, alice);
+    expect(outputs.body).toMatchObject({
+      outputs: { count: { type: "int", value: 2 }, even: { value: true } },
+    });
+    expect(stack.arm().resourceGroups.map((g) => g.name)).toContain("demo-counter-one");
+    expectNoRunnerLeftovers(stack);
+
+    const again = await stack.request("PUT", `${ENVIRONMENTS}/counter-one`, alice, counterBody(2));
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ provisioningState: "Updating" });
+    const second = await stack.finished(operationLocation(again), alice);
+    expect(second).toMatchObject({ status: "Succeeded" });
+    const recount = await stack.request("GET", `${ENVIRONMENTS}/counter-one/outputs`, alice);
+    expect(recount.body).toMatchObject({ outputs: { count: { value: 4 } } });
+
+    const logs = await stack.request(
+      "GET",
+      `${ENVIRONMENTS}/counter-one/operations/${second.name}/logs`,
+      alice,
+    );
+    expect(logs.status).toBe(200);
+    expect(logs.headers.get("content-type")).toContain("text/plain");
+    expect(logs.text).toContain("counter 2 -> 4");
+    const operations = await stack.request("GET", `${ENVIRONMENTS}/counter-one/operations`, alice);
+    expect((operations.body.value as Json[]).map((o) => o.kind)).toEqual(["Deploy", "Deploy"]);
+    expectNoRunnerLeftovers(stack);
+
+    const deleted = await stack.request("DELETE", `${ENVIRONMENTS}/counter-one`, alice);
+    expect(deleted.status).toBe(202);
+    expect(deleted.body).toMatchObject({ status: "Running" });
+    expect(deleted.headers.get("location")).toBe(operationLocation(deleted));
+    expect(await stack.finished(operationLocation(deleted), alice)).toMatchObject({ status: "Succeeded" });
+    expect((await stack.request("GET", `${ENVIRONMENTS}/counter-one`, alice)).status).toBe(404);
+    expect(stack.arm().resourceGroups.map((g) => g.name)).not.toContain("demo-counter-one");
+    expectNoRunnerLeftovers(stack);
+  });
+
+  it("fails a deploy whose script fails, with the script's stderr in the error", async () => {
+    const created = await stack.request("PUT", `${ENVIRONMENTS}/broken-one`, alice, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "failing",
+    });
+    expect(created.status).toBe(201);
+    const status = await stack.finished(operationLocation(created), alice);
+    expect(status).toMatchObject({ status: "Failed", error: { code: "DeploymentError" } });
+    const environment = await stack.request("GET", `${ENVIRONMENTS}/broken-one`, alice);
+    expect(environment.body).toMatchObject({
+      provisioningState: "Failed",
+      error: { code: "DeploymentError" },
+    });
+    expect((environment.body.error as Json).message).toContain("This deployment fails on purpose.");
+    expectNoRunnerLeftovers(stack);
+  });
+
+  it("succeeds through throttling and server errors from ARM", async () => {
+    // 20% of ARM requests fail: half of them 429, half 503.
+    stack.setFaults({ throttleRate: 0.1, errorRate: 0.1, errorStatus: 503, retryAfterMs: 20, seed: 7 });
+    try {
+      const created = await stack.request("PUT", `${ENVIRONMENTS}/flaky-arm`, alice, counterBody(1));
+      expect(created.status).toBe(201);
+      expect(await stack.finished(operationLocation(created), alice)).toMatchObject({ status: "Succeeded" });
+      const injected = stack.services.arm.injectedFaults();
+      expect(injected.throttled + injected.errors).toBeGreaterThan(0);
+    } finally {
+      stack.setFaults({});
+    }
+    expectNoRunnerLeftovers(stack);
+  });
+
+  it("answers concurrent PUTs on one environment with one operation and 409s", async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        stack.request("PUT", `${ENVIRONMENTS}/contended`, alice, counterBody(1)),
+      ),
+    );
+    const statuses = replies.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 409, 409, 409, 409]);
+    for (const reply of replies.filter((r) => r.status === 409)) {
+      expect(reply.body).toMatchObject({ error: { code: "EnvironmentActionInProgress" } });
+      expect(reply.headers.get("x-ms-error-code")).toBe("EnvironmentActionInProgress");
+    }
+    const accepted = replies.find((r) => r.status === 201) as Reply;
+    const busy = await stack.request("DELETE", `${ENVIRONMENTS}/contended`, alice);
+    expect([202, 409]).toContain(busy.status);
+    await stack.finished(operationLocation(accepted), alice);
+    const operations = await stack.request("GET", `${ENVIRONMENTS}/contended/operations`, alice);
+    expect((operations.body.value as Json[]).filter((o) => o.kind === "Deploy")).toHaveLength(1);
+  });
+
+  it("refuses requests without a token, without api-version and with bad parameters", async () => {
+    expect((await stack.request("PUT", `${ENVIRONMENTS}/nope`, undefined, counterBody(1))).status).toBe(401);
+    const unversioned = await fetch(`${stack.url}${ENVIRONMENTS}/nope`, {
+      headers: { authorization: `Bearer ${alice}` },
+    });
+    expect(unversioned.status).toBe(400);
+    const bad = await stack.request("PUT", `${ENVIRONMENTS}/nope`, alice, {
+      ...counterBody(1),
+      parameters: { step: "2", unknown: true },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { code: "InvalidParameters" } });
+    const missing = await stack.request("PUT", `${ENVIRONMENTS}/nope`, alice, {
+      ...counterBody(1),
+      environmentDefinitionName: "no-such-definition",
+    });
+    expect(missing.status).toBe(404);
+    expect((await stack.request("GET", `${ENVIRONMENTS}/nope`, alice)).status).toBe(404);
+  });
+
+  it("completes an operation and its cleanup after the host is killed mid-run", async () => {
+    const created = await stack.request("PUT", `${ENVIRONMENTS}/survivor`, alice, counterBody(1));
+    expect(created.status).toBe(201);
+    const operationId = new URL(operationLocation(created)).pathname.split("/").pop() as string;
+    // Kill the host once the runner container exists: the orchestration is waiting for it.
+    const deadline = Date.now() + 30_000;
+    while (!stack.arm().containerGroups.some((g) => g.name === `runner-${operationId}`)) {
+      if (Date.now() > deadline) throw new Error(`the runner never started\n${stack.host.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await stack.crashAndRestart();
+    expect(await stack.finished(operationLocation(created), alice, 90_000)).toMatchObject({
+      status: "Succeeded",
+    });
+    expectNoRunnerLeftovers(stack);
+  });
+});
+
+describe("a runner that hangs", () => {
+  let stack: Stack;
+  let alice: string;
+
+  beforeAll(async () => {
+    stack = await Stack.start({
+      definitions: {
+        hanging: {
+          "environment.yaml": "name: hanging\nrunner: Bicep\ntemplatePath: main.bicep\n",
+          "main.bicep": "// nothing\n",
+          "deploy.sh": "#!/bin/bash\necho 'waiting forever'\nexec sleep 600\n",
+        },
+      },
+      // 3 s: the runner is stopped and the operation fails.
+      settings: { OPERATION_TIMEOUT_MINUTES: "0.05", RUNNER_POLL_INITIAL_SECONDS: "1" },
+    });
+    alice = await stack.token("alice");
+    await stack.catalogSynced(alice);
+  }, 90_000);
+  afterAll(() => stack?.stop());
+
+  it("times out, stops the runner and fails clearly", async () => {
+    const created = await stack.request("PUT", `${ENVIRONMENTS}/stuck`, alice, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "hanging",
+    });
+    expect(created.status).toBe(201);
+    const status = await stack.finished(operationLocation(created), alice);
+    expect(status).toMatchObject({ status: "Failed", error: { code: "OperationTimedOut" } });
+    expectNoRunnerLeftovers(stack);
+  });
+});

@@ -1,0 +1,166 @@
+/**
+ * The product as `npm start` runs it, for end-to-end tests: Azurite, the ARM emulator running the
+ * Core runner image's entrypoint.sh as a local process, and the compiled app in the dev host (a child
+ * process, so a test can SIGKILL it and start it again on the same port).
+ */
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { spawnDevHost, type DevHostProcess } from "../../../dev/host/spawn";
+import { freePort } from "../../../dev/net";
+import { REPO_ROOT, startLocalServices, type LocalServices } from "../../../dev/stack";
+import type { EmulatorSnapshot, FaultSettings } from "../../../dev/arm";
+
+export const API_VERSION = "2026-01-01-preview";
+export const RUNNER_PRINCIPAL = "22222222-2222-2222-2222-222222222222";
+
+export interface StackOptions {
+  /** Extra definitions: folder name → files (written next to copies of the sample definitions). */
+  definitions?: Record<string, Record<string, string>>;
+  settings?: Record<string, string>;
+}
+
+export interface Json {
+  [key: string]: unknown;
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: Json;
+  text: string;
+}
+
+export class Stack {
+  private constructor(
+    readonly dir: string,
+    readonly services: LocalServices,
+    private readonly port: number,
+    private readonly env: Record<string, string>,
+    public host: DevHostProcess,
+  ) {}
+
+  static async start(options: StackOptions = {}): Promise<Stack> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "operations-e2e-"));
+    const catalog = path.join(dir, "catalog");
+    for (const name of ["counter", "failing"]) {
+      await cp(path.join(REPO_ROOT, "samples", "catalog", name), path.join(catalog, name), {
+        recursive: true,
+      });
+    }
+    for (const [name, files] of Object.entries(options.definitions ?? {})) {
+      await mkdir(path.join(catalog, name), { recursive: true });
+      for (const [file, text] of Object.entries(files)) {
+        await writeFile(path.join(catalog, name, file), text, { mode: file.endsWith(".sh") ? 0o755 : 0o644 });
+      }
+    }
+    const sample = await readFile(path.join(REPO_ROOT, "samples", "devcenter.yaml"), "utf8");
+    await writeFile(
+      path.join(dir, "devcenter.yaml"),
+      sample.replace("localPath: samples/catalog", `localPath: ${JSON.stringify(catalog)}`),
+    );
+
+    const port = await freePort();
+    const services = await startLocalServices({ dataDir: dir, persistent: false, hostPort: port });
+    const env = {
+      ...services.appSettings,
+      DEVCENTER_CONFIG: path.join(dir, "devcenter.yaml"),
+      ...options.settings,
+    };
+    try {
+      const host = await spawnDevHost({ appRoot: REPO_ROOT, port, args: ["--quiet"], env });
+      return new Stack(dir, services, port, env, host);
+    } catch (error) {
+      await services.stop();
+      throw error;
+    }
+  }
+
+  get url(): string {
+    return this.host.url;
+  }
+
+  async stop(): Promise<void> {
+    await this.host.stop();
+    await this.services.stop();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** SIGKILL the dev host, then start it again on the same port and storage. */
+  async crashAndRestart(): Promise<void> {
+    await this.host.kill();
+    this.host = await spawnDevHost({ appRoot: REPO_ROOT, port: this.port, args: ["--quiet"], env: this.env });
+  }
+
+  token(user: string): Promise<string> {
+    return this.services.token(user);
+  }
+
+  async request(method: string, pathname: string, token: string | undefined, body?: unknown): Promise<Reply> {
+    const url = new URL(pathname, this.url);
+    if (!url.searchParams.has("api-version")) url.searchParams.set("api-version", API_VERSION);
+    const response = await fetch(url, {
+      method,
+      headers: {
+        ...(token && { authorization: `Bearer ${token}` }),
+        ...(body !== undefined && { "content-type": "application/json" }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let parsed: Json = {};
+    if (text && response.headers.get("content-type")?.includes("json")) parsed = JSON.parse(text) as Json;
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  }
+
+  /** Polls until `done` holds for the reply, or fails with the last reply and the host's output. */
+  async until(
+    method: string,
+    pathname: string,
+    token: string,
+    done: (reply: Reply) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<Reply> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const reply = await this.request(method, pathname, token);
+      if (done(reply)) return reply;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${pathname} never got there: ${reply.status} ${reply.text}\n${this.host.output().slice(-4000)}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Polls an Operation-Location until the operation has ended; returns the OperationStatus. */
+  async finished(operationLocation: string, token: string, timeoutMs = 60_000): Promise<Json> {
+    const url = new URL(operationLocation);
+    const reply = await this.until(
+      "GET",
+      url.pathname + url.search,
+      token,
+      (r) => r.status === 200 && ["Succeeded", "Failed", "Canceled"].includes(r.body.status as string),
+      timeoutMs,
+    );
+    return reply.body;
+  }
+
+  async catalogSynced(token: string): Promise<void> {
+    await this.until(
+      "GET",
+      "/projects/demo/catalogs/samples",
+      token,
+      (r) => r.body.syncState === "Succeeded",
+    );
+  }
+
+  arm(): EmulatorSnapshot {
+    return this.services.arm.snapshot();
+  }
+
+  setFaults(faults: FaultSettings): void {
+    this.services.arm.setFaults(faults);
+  }
+}
