@@ -247,13 +247,8 @@ export function planReplay(context: PlanContext, outcome: OrchestratorOutcome): 
     return finish(plan, "Completed");
   }
 
-  if (leaves.length < record.actionCount) {
-    return fail(
-      plan,
-      `Non-deterministic workflow detected: the orchestrator now issues ${leaves.length} actions where ` +
-        `an earlier replay issued ${record.actionCount}`,
-    );
-  }
+  const divergence = checkDeterminism(leaves, view, record.actionCount);
+  if (divergence) return fail(plan, `Non-deterministic workflow detected: ${divergence}`);
   const canceled = new Set(record.canceledTimerIds);
   leaves.slice(0, record.actionCount).forEach((action, index) => {
     if (action.actionType !== ActionType.CreateTimer || !action.isCanceled) return;
@@ -271,6 +266,41 @@ export function planReplay(context: PlanContext, outcome: OrchestratorOutcome): 
   plan.record.actionCount = leaves.length;
   plan.record.canceledTimerIds = [...canceled];
   return plan;
+}
+
+/**
+ * Compares the actions earlier episodes turned into history with what this replay issues; a
+ * description of the first difference, or undefined. Replays must issue the same actions in the
+ * same order, or task ids (and results) would land on the wrong tasks.
+ */
+function checkDeterminism(
+  leaves: OrchestratorAction[],
+  view: HistoryView,
+  known: number,
+): string | undefined {
+  if (leaves.length < known)
+    return `the orchestrator now issues ${leaves.length} actions where it issued ${known}`;
+  for (let index = 0; index < known; index++) {
+    const action = leaves[index];
+    const id = view.idOfAction(index);
+    const scheduled = id === undefined ? undefined : view.taskScheduled(id);
+    const timer = id === undefined ? undefined : view.timerCreated(id);
+    const same = scheduled
+      ? (action.actionType === ActionType.CallActivity ||
+          action.actionType === ActionType.CallActivityWithRetry) &&
+        action.functionName === scheduled.Name
+      : timer
+        ? action.actionType === ActionType.CreateTimer
+        : action.actionType === ActionType.WaitForExternalEvent;
+    if (!same) {
+      const before = scheduled ? `activity ${scheduled.Name}` : timer ? "a timer" : "an external event wait";
+      const now = action.functionName
+        ? `activity ${action.functionName}`
+        : describeActionType(action.actionType);
+      return `action #${index} was ${before} and is now ${now}`;
+    }
+  }
+  return undefined;
 }
 
 /** Adds the events and work for one new leaf action; returns a description when unsupported. */
