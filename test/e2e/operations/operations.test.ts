@@ -2,7 +2,7 @@
  * Environment operations end to end: the compiled app in the dev host, Azurite, the ARM emulator and
  * the Core runner image's real entrypoint.sh + ade CLI as the runner. Needs `npm run build`.
  */
-import { RUNNER_PRINCIPAL, Stack, type Json, type Reply } from "./stack";
+import { RUNNER_PRINCIPAL, Stack, type Json, type Reply } from "../../support/stack";
 
 const ENVIRONMENTS = "/projects/demo/users/me/environments";
 

@@ -6,10 +6,10 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { spawnDevHost, type DevHostProcess } from "../../../dev/host/spawn";
-import { freePort } from "../../../dev/net";
-import { REPO_ROOT, startLocalServices, type LocalServices } from "../../../dev/stack";
-import type { EmulatorSnapshot, FaultSettings } from "../../../dev/arm";
+import { spawnDevHost, type DevHostProcess } from "../../dev/host/spawn";
+import { freePort } from "../../dev/net";
+import { REPO_ROOT, startLocalServices, type LocalServices } from "../../dev/stack";
+import type { EmulatorSnapshot, FaultSettings } from "../../dev/arm";
 
 export const API_VERSION = "2026-01-01-preview";
 export const RUNNER_PRINCIPAL = "22222222-2222-2222-2222-222222222222";
@@ -120,6 +120,7 @@ export class Stack {
     token: string,
     done: (reply: Reply) => boolean,
     timeoutMs = 60_000,
+    pollMs = 100,
   ): Promise<Reply> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -130,12 +131,12 @@ export class Stack {
           `${pathname} never got there: ${reply.status} ${reply.text}\n${this.host.output().slice(-4000)}`,
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
 
   /** Polls an Operation-Location until the operation has ended; returns the OperationStatus. */
-  async finished(operationLocation: string, token: string, timeoutMs = 60_000): Promise<Json> {
+  async finished(operationLocation: string, token: string, timeoutMs = 60_000, pollMs = 100): Promise<Json> {
     const url = new URL(operationLocation);
     const reply = await this.until(
       "GET",
@@ -143,6 +144,7 @@ export class Stack {
       token,
       (r) => r.status === 200 && ["Succeeded", "Failed", "Canceled"].includes(r.body.status as string),
       timeoutMs,
+      pollMs,
     );
     return reply.body;
   }

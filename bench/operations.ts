@@ -1,0 +1,102 @@
+/**
+ * Control-plane overhead of an environment operation, through the whole local product (dev host,
+ * Azurite, ARM emulator, Core runner entrypoint + ade CLI): a definition whose deploy.sh sleeps 2 s,
+ * deployed through the API, against the same script run bare; then 50 concurrent deploys.
+ *
+ *   npm run build && node dist/bench/operations.js [concurrent=50]
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Stack } from "../test/support/stack";
+
+const SLEEP_SECONDS = 2;
+const DEPLOY_SH = `#!/bin/bash\nset -e\necho "sleeping ${SLEEP_SECONDS} s"\nsleep ${SLEEP_SECONDS}\n`;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function bareSeconds(): number {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-bare-"));
+  const script = path.join(dir, "deploy.sh");
+  writeFileSync(script, DEPLOY_SH, { mode: 0o755 });
+  const started = process.hrtime.bigint();
+  spawnSync("bash", [script], { stdio: "ignore" });
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function deploySeconds(
+  stack: Stack,
+  token: string,
+  name: string,
+): Promise<{ seconds: number; status: string }> {
+  const started = process.hrtime.bigint();
+  const created = await stack.request("PUT", `/projects/demo/users/me/environments/${name}`, token, {
+    environmentType: "Dev",
+    catalogName: "samples",
+    environmentDefinitionName: "sleeper",
+  });
+  if (created.status !== 201) throw new Error(`PUT ${name}: ${created.status} ${created.text}`);
+  const status = await stack.finished(
+    created.headers.get("operation-location") as string,
+    token,
+    600_000,
+    20,
+  );
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, status: status.status as string };
+}
+
+async function main(): Promise<void> {
+  const concurrent = Number(process.argv[2] ?? 50);
+  const stack = await Stack.start({
+    definitions: {
+      sleeper: {
+        "environment.yaml": "name: sleeper\nrunner: Bicep\ntemplatePath: main.bicep\n",
+        "main.bicep": "// nothing\n",
+        "deploy.sh": DEPLOY_SH,
+      },
+    },
+  });
+  try {
+    const token = await stack.token("bench");
+    await stack.catalogSynced(token);
+
+    const bare = [bareSeconds(), bareSeconds(), bareSeconds()].sort((a, b) => a - b)[1];
+    const single: number[] = [];
+    for (let i = 0; i < 3; i++) single.push((await deploySeconds(stack, token, `single-${i}`)).seconds);
+    single.sort((a, b) => a - b);
+    const median = single[1];
+    console.log(`bare deploy.sh: ${bare.toFixed(2)} s`);
+    console.log(
+      `through the control plane: ${median.toFixed(2)} s (median of 3: ${single.map((s) => s.toFixed(2)).join(", ")})`,
+    );
+    console.log(`overhead ratio: ${(median / bare).toFixed(2)}x (+${(median - bare).toFixed(2)} s)`);
+
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: concurrent }, (_, i) =>
+        deploySeconds(stack, token, `many-${i}`).catch(() => undefined),
+      ),
+    );
+    const wall = (Date.now() - started) / 1000;
+    const succeeded = results.filter((r) => r?.status === "Succeeded");
+    const overheads = succeeded.map((r) => (r as { seconds: number }).seconds - bare).sort((a, b) => a - b);
+    console.log(
+      `${concurrent} concurrent deploys: ${succeeded.length} succeeded in ${wall.toFixed(1)} s wall`,
+    );
+    if (overheads.length > 0) {
+      console.log(
+        `overhead per deploy: p50 ${percentile(overheads, 50).toFixed(2)} s, p95 ${percentile(overheads, 95).toFixed(2)} s, max ${overheads[overheads.length - 1].toFixed(2)} s`,
+      );
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
