@@ -3,7 +3,7 @@
  * synced into it, operations seeded as the orchestration would leave them (Running, token hash),
  * a loopback server with the runner API, and the core image's entrypoint run as a local process.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -180,6 +180,7 @@ export class RunnerTestBed {
     argv: string[],
     variables: Record<string, string>,
     cwd?: string,
+    onStart?: (child: ChildProcess) => void,
   ): Promise<RunResult & { root: string }> {
     const root = await mkdtemp(join(tmpdir(), "ade-root-"));
     const result = await runProcess(
@@ -191,6 +192,7 @@ export class RunnerTestBed {
         ...variables,
       },
       cwd ?? root,
+      onStart,
     );
     return { ...result, root };
   }
@@ -200,9 +202,15 @@ export class RunnerTestBed {
   }
 }
 
-export function runProcess(argv: string[], env: Record<string, string>, cwd: string): Promise<RunResult> {
+export function runProcess(
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+  onStart?: (child: ChildProcess) => void,
+): Promise<RunResult> {
   return new Promise((done, fail) => {
     const child = spawn(argv[0], argv.slice(1), { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    onStart?.(child);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

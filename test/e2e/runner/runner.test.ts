@@ -4,7 +4,7 @@
  * are seeded as the orchestration leaves them when it starts a runner; there is no orchestration
  * instance, so the last step (`ade finished`) is told so (its delivery is in api.test.ts).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
@@ -331,6 +331,26 @@ describe("the ade CLI", () => {
     expect(log).toMatch(/\[verbose\] Executing deploy: echo to-stdout/);
     expect(log).toMatch(/\[log\] to-stdout\n/);
     expect(log).toMatch(/\[error\] to-stderr\n/);
+  });
+
+  it("execute passes SIGTERM on to the command and still flushes its log", async () => {
+    const marker = join(work, "started");
+    const command = `trap 'echo stopping; exit 143' TERM; touch ${marker}; while :; do sleep 0.05; done`;
+    let child: ChildProcess | undefined;
+    const running = bed.run(
+      ["ade", "execute", "--operation", "deploy", "--command", command],
+      variables,
+      work,
+      (c) => {
+        child = c;
+      },
+    );
+    while (!existsSync(marker)) await new Promise((resolve) => setTimeout(resolve, 20));
+    child?.kill("SIGTERM");
+    const result = await running;
+    expect(result.code).toBe(143);
+    expect(result.stdout).toBe("stopping\n");
+    expect(await bed.operationLog(operation.id)).toMatch(/\[log\] stopping\n/);
   });
 
   it("outputs upload validates the file and stores the outputs", async () => {
