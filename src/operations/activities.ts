@@ -267,6 +267,9 @@ export function createOperationActivities(deps: OperationDeps) {
   }
 
   async function collectRunnerResults({ plan, exitCode }: CollectInput): Promise<OperationOutcome> {
+    if (exitCode === 0) return { status: "Succeeded" };
+    // The runner's log pump already wrote what it ran; the container's own output also shows what
+    // happened before the pump worked (a crash, an image that cannot start).
     const containerLog = await deps.containers.logs(plan.runnerContainer);
     if (containerLog) {
       await deps.blobs.appendLog(
@@ -275,7 +278,6 @@ export function createOperationActivities(deps: OperationDeps) {
         `\n--- runner container output ---\n${containerLog}${containerLog.endsWith("\n") ? "" : "\n"}`,
       );
     }
-    if (exitCode === 0) return { status: "Succeeded" };
     const operation = await loadOperation(plan.project, plan.operationId);
     const error: ErrorDetail = operation.result ?? {
       code: exitCode === undefined ? "RunnerFailed" : exitCodeName(exitCode),

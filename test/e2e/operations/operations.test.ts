@@ -103,6 +103,13 @@ describe("environment operations (dev host + ARM emulator + real runner)", () =>
       error: { code: "DeploymentError" },
     });
     expect((environment.body.error as Json).message).toContain("This deployment fails on purpose.");
+    const logs = await stack.request(
+      "GET",
+      `${ENVIRONMENTS}/broken-one/operations/${status.name}/logs`,
+      alice,
+    );
+    expect(logs.text).toContain("--- runner container output ---");
+    expect(logs.text).toContain("This deployment fails on purpose.");
     expectNoRunnerLeftovers(stack);
   });
 
