@@ -59,14 +59,6 @@ export function safeEntrySegments(name: string): string[] {
   return split.segments;
 }
 
-/** The entries inside `folder` ("" for all), named relative to it. */
-export function entriesUnder(entries: ZipEntry[], folder: string): ZipEntry[] {
-  const prefix = folder === "" ? "" : `${folder.replace(/\/+$/, "")}/`;
-  return entries
-    .filter((entry) => entry.name.startsWith(prefix) && entry.name.length > prefix.length)
-    .map((entry) => ({ ...entry, name: entry.name.slice(prefix.length) }));
-}
-
 /**
  * Unix modes from the central directory (fflate does not report them): entries "made by" Unix
  * keep their mode in the high 16 bits of the external attributes. Zip64 archives yield none.

@@ -4,13 +4,7 @@ import { join } from "node:path";
 import { zipSync } from "fflate";
 import { extractZip, zipFolder } from "../../../runner/cli/zip-files";
 import { CliError } from "../../../runner/cli/errors";
-import {
-  createZip,
-  entriesUnder,
-  readZip,
-  safeEntrySegments,
-  UnsafeZipEntryError,
-} from "../../../src/runner-api/zip";
+import { createZip, readZip, safeEntrySegments, UnsafeZipEntryError } from "../../../src/runner-api/zip";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -44,16 +38,6 @@ describe("zip entries", () => {
   it("inside the folder are accepted and normalized", () => {
     expect(safeEntrySegments("a/./b/../c.txt")).toEqual(["a", "c.txt"]);
     expect(safeEntrySegments("dir/")).toEqual(["dir"]);
-  });
-
-  it("of a subfolder are renamed relative to it", () => {
-    const entries = [
-      { name: "Environments/Counter/deploy.sh", data: text("1") },
-      { name: "Environments/Counter/", data: new Uint8Array(0) },
-      { name: "Environments/CounterTwo/x", data: text("2") },
-    ];
-    expect(entriesUnder(entries, "Environments/Counter").map((e) => e.name)).toEqual(["deploy.sh"]);
-    expect(entriesUnder(entries, "").map((e) => e.name)).toHaveLength(3);
   });
 });
 
