@@ -1,0 +1,69 @@
+/**
+ * `npm start`: the product on this machine. First the local services (dev/stack.ts: Azurite with
+ * its data in .local/azurite, the ARM emulator, the local signing key), then the compiled app in
+ * the dev host on 127.0.0.1:7071 (DEVHOST_PORT to change it). Ctrl-C stops everything.
+ */
+import path from "node:path";
+import { startDevHost } from "./host";
+import { REPO_ROOT, startLocalServices } from "./stack";
+
+async function main(): Promise<void> {
+  const port = Number(process.env.DEVHOST_PORT) || 7071;
+  const dataDir = path.join(REPO_ROOT, ".local");
+  // The local services. New ones start here, and put the settings the app needs in appSettings.
+  const services = await startLocalServices({ dataDir, persistent: true, hostPort: port });
+  // The stack's settings win over the shell's and local.settings.json: they point at what runs here.
+  Object.assign(process.env, services.appSettings);
+
+  let host: Awaited<ReturnType<typeof startDevHost>>;
+  try {
+    host = await startDevHost({
+      appRoot: REPO_ROOT,
+      port,
+      storageConnection: services.azurite.connectionString,
+    });
+  } catch (error) {
+    await services.stop();
+    throw error;
+  }
+
+  const lines = [
+    "",
+    "Local services:",
+    `  Azurite        blob ${services.azurite.blobEndpoint}`,
+    `                 table ${services.azurite.tableEndpoint}`,
+    `                 (data in ${path.relative(REPO_ROOT, path.join(dataDir, "azurite"))})`,
+    `  ARM emulator   ${services.arm.endpoint}`,
+    `Dev host         ${host.url}`,
+    `  Durable API    ${host.url}/runtime/webhooks/durabletask/instances`,
+    `  Health         ${host.url}/health`,
+    "Tokens:          npm run token -- <user> [--admin]",
+    "Ctrl-C stops everything.",
+    "",
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write("Stopping...\n");
+    host
+      .stop()
+      .then(() => services.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`Stopping failed: ${(error as Error).stack}\n`);
+          process.exit(1);
+        },
+      );
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`npm start failed: ${(error as Error)?.stack ?? error}\n`);
+  process.exit(1);
+});
