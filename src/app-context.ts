@@ -63,6 +63,7 @@ export interface AppContext {
 
 const NO_SCHEDULER: OperationScheduler = {
   start: () => Promise.reject(new Error("This route cannot start operations.")),
+  cancel: () => Promise.reject(new Error("This route cannot cancel operations.")),
 };
 
 export function createAppContext(config: Config): AppContext {

@@ -13,6 +13,7 @@ import {
   type ProjectConfig,
 } from "../core/devcenter-config";
 import { isUuid } from "../core/names";
+import { isTerminalOperationState } from "../core/states";
 import { resolveParameters } from "../core/parameters";
 import { formatIssues } from "../core/result";
 import {
@@ -384,6 +385,28 @@ export const listOperations: H = async (request, call) => {
       request,
     ),
   );
+};
+
+/**
+ * POST `.../operations/{operationId}:cancel` (ours; the contract has no cancel): the owner or an admin
+ * stops a running operation. The runner is stopped, its role revoked, and the operation ends Canceled.
+ */
+export const cancelOperation: H = async (request, call) => {
+  const t = target(request, call, true);
+  const action = request.params.operationId ?? "";
+  if (!action.endsWith(":cancel")) {
+    throw new ApiError(404, "ActionNotFound", "The only action on an operation is :cancel.");
+  }
+  const operation = await readOperation(call, t, action.slice(0, -":cancel".length));
+  if (isTerminalOperationState(operation.status)) {
+    throw new ApiError(
+      409,
+      "OperationNotRunning",
+      `The operation ${operation.id} has already ended (${operation.status}).`,
+    );
+  }
+  await call.deps.scheduler.cancel(operation.id, call.caller.objectId.toLowerCase());
+  return jsonResponse(operationStatusView(operation), 202, operationLocation(call.baseUrl, operation));
 };
 
 export const getOperation: H = async (request, call) => {

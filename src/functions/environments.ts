@@ -4,6 +4,7 @@ import * as df from "durable-functions";
 import {
   deleteEnvironment,
   getEnvironment,
+  cancelOperation,
   getOperation,
   getOperationLogs,
   getOperationStatus,
@@ -17,6 +18,7 @@ import {
 import { functionsHandler } from "../api/host";
 import type { Handler } from "../api/pipeline";
 import { getAppContext } from "../app-context";
+import { CANCEL_REQUESTED_EVENT, type CancelRequestedEvent } from "../operations/model";
 import { OPERATION_ORCHESTRATION } from "../operations/orchestration";
 import type { OperationScheduler } from "../operations/requests";
 
@@ -29,6 +31,10 @@ function scheduler(client: df.DurableClient): OperationScheduler {
     start: async (input) => {
       await client.startNew(OPERATION_ORCHESTRATION, { instanceId: input.operationId, input });
     },
+    cancel: async (operationId, by) => {
+      const event: CancelRequestedEvent = { by };
+      await client.raiseEvent(operationId, CANCEL_REQUESTED_EVENT, event);
+    },
   };
 }
 
@@ -37,7 +43,6 @@ const reads: [name: string, route: string, handler: Handler<EnvironmentApiDeps>]
   ["listEnvironmentsByUser", "projects/{projectName}/users/{userId}/environments", listEnvironmentsByUser],
   ["getEnvironmentOutputs", `${ENVIRONMENT}/outputs`, getOutputs],
   ["listEnvironmentOperations", `${ENVIRONMENT}/operations`, listOperations],
-  ["getEnvironmentOperation", `${ENVIRONMENT}/operations/{operationId}`, getOperation],
   ["getEnvironmentOperationLogs", `${ENVIRONMENT}/operations/{operationId}/logs`, getOperationLogs],
   ["getOperationStatus", "projects/{projectName}/operationstatuses/{operationId}", getOperationStatus],
 ];
@@ -51,20 +56,30 @@ for (const [name, route, handler] of reads) {
   });
 }
 
-const byMethod: Record<string, Handler<EnvironmentApiDeps>> = {
+/** One function per route; routes that start or cancel orchestrations take the durable client. */
+function orchestratingRoute(
+  name: string,
+  route: string,
+  byMethod: Record<string, Handler<EnvironmentApiDeps>>,
+) {
+  df.app.client.http(name, {
+    route,
+    methods: Object.keys(byMethod) as ("GET" | "PUT" | "DELETE" | "POST")[],
+    authLevel: "anonymous",
+    handler: (request: HttpRequest, client: df.DurableClient, invocation: InvocationContext) =>
+      functionsHandler((log) => context.environmentApi(log, scheduler(client)), byMethod[request.method])(
+        request,
+        invocation,
+      ),
+  });
+}
+
+orchestratingRoute("environment", ENVIRONMENT, {
   GET: getEnvironment,
   PUT: putEnvironment,
   DELETE: deleteEnvironment,
-};
-
-// One function per route: PUT and DELETE start orchestrations, so the route takes the durable client.
-df.app.client.http("environment", {
-  route: ENVIRONMENT,
-  methods: ["GET", "PUT", "DELETE"],
-  authLevel: "anonymous",
-  handler: (request: HttpRequest, client: df.DurableClient, invocation: InvocationContext) =>
-    functionsHandler((log) => context.environmentApi(log, scheduler(client)), byMethod[request.method])(
-      request,
-      invocation,
-    ),
+});
+orchestratingRoute("getOrCancelEnvironmentOperation", `${ENVIRONMENT}/operations/{operationId}`, {
+  GET: getOperation,
+  POST: cancelOperation,
 });

@@ -98,3 +98,11 @@ export const RUNNER_FINISHED_EVENT = "RunnerFinished";
 export interface RunnerFinishedEvent {
   exitCode: number;
 }
+
+/** External event that cancels a running operation: the runner is stopped and everything cleaned up. */
+export const CANCEL_REQUESTED_EVENT = "CancelRequested";
+
+export interface CancelRequestedEvent {
+  /** Object id of who canceled. */
+  by: string;
+}

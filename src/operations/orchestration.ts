@@ -10,7 +10,12 @@
  */
 import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
-import { RUNNER_FINISHED_EVENT, type RunnerFinishedEvent } from "./model";
+import {
+  CANCEL_REQUESTED_EVENT,
+  RUNNER_FINISHED_EVENT,
+  type CancelRequestedEvent,
+  type RunnerFinishedEvent,
+} from "./model";
 import {
   ACTIVITY,
   type CollectInput,
@@ -40,7 +45,10 @@ interface Compensation {
 
 /** How the wait for the runner ended. */
 type RunnerEnd =
-  { kind: "exited"; exitCode: number } | { kind: "timedOut" } | { kind: "vanished"; detail: string };
+  | { kind: "exited"; exitCode: number }
+  | { kind: "timedOut" }
+  | { kind: "canceled"; by: string }
+  | { kind: "vanished"; detail: string };
 
 export function* environmentOperation(
   context: OrchestrationContext,
@@ -96,6 +104,14 @@ export function* environmentOperation(
             message: `The runner did not finish within ${plan.timeoutMinutes} minutes; it was stopped.`,
           },
         };
+      } else if (end.kind === "canceled") {
+        outcome = {
+          status: "Canceled",
+          error: {
+            code: "OperationCanceled",
+            message: `The operation was canceled by ${end.by}; the runner was stopped.`,
+          },
+        };
       } else if (end.kind === "vanished") {
         outcome = { status: "Failed", error: { code: "RunnerFailed", message: end.detail } };
       }
@@ -122,7 +138,7 @@ export function* environmentOperation(
 
 /**
  * Waits for the runner's "finished" event, polling the container with backoff as the fallback
- * (a crashed runner never sends the event), until the overall timeout.
+ * (a crashed runner never sends the event), until the overall timeout or a cancel request.
  */
 function* waitForRunner(
   context: OrchestrationContext,
@@ -131,15 +147,20 @@ function* waitForRunner(
   const started = context.df.currentUtcDateTime.getTime();
   const deadline = started + plan.timeoutMinutes * 60_000;
   const finished = context.df.waitForExternalEvent(RUNNER_FINISHED_EVENT);
+  const canceled = context.df.waitForExternalEvent(CANCEL_REQUESTED_EVENT);
   let pollSeconds = plan.poll.initialSeconds;
 
   for (;;) {
     const now = context.df.currentUtcDateTime.getTime();
     const timer = context.df.createTimer(new Date(Math.min(now + pollSeconds * 1000, deadline)));
-    const winner = yield context.df.Task.any([finished, timer]);
+    const winner = yield context.df.Task.any([finished, canceled, timer]);
     if (winner === finished) {
       timer.cancel();
       return { kind: "exited", exitCode: (finished.result as RunnerFinishedEvent).exitCode };
+    }
+    if (winner === canceled) {
+      timer.cancel();
+      return { kind: "canceled", by: (canceled.result as CancelRequestedEvent).by };
     }
     if (context.df.currentUtcDateTime.getTime() >= deadline) return { kind: "timedOut" };
 

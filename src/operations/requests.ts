@@ -10,9 +10,10 @@ import type { OperationInput } from "./plan";
 import { RecordConflictError, type RecordStore } from "./ports";
 import { updateRecord } from "./records";
 
-/** Starts the orchestration of an operation (instance id = operation id). */
+/** Starts and cancels the orchestrations of operations (instance id = operation id). */
 export interface OperationScheduler {
   start(input: OperationInput): Promise<void>;
+  cancel(operationId: string, by: string): Promise<void>;
 }
 
 export interface RequestDeps {

@@ -6,6 +6,26 @@ import { RUNNER_PRINCIPAL, Stack, type Json, type Reply } from "../../support/st
 
 const ENVIRONMENTS = "/projects/demo/users/me/environments";
 
+/** A definition whose deploy never ends by itself. */
+const HANGING = {
+  "environment.yaml": "name: hanging\nrunner: Bicep\ntemplatePath: main.bicep\n",
+  "main.bicep": "// nothing\n",
+  "deploy.sh": "#!/bin/bash\necho 'waiting forever'\nexec sleep 600\n",
+};
+
+function operationIdOf(reply: Reply): string {
+  return new URL(operationLocation(reply)).pathname.split("/").pop() as string;
+}
+
+/** Resolves once the operation's runner container exists. */
+async function runnerStarted(stack: Stack, operationId: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!stack.arm().containerGroups.some((g) => g.name === `runner-${operationId}`)) {
+    if (Date.now() > deadline) throw new Error(`the runner never started\n${stack.host.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 function counterBody(step: number): Json {
   return {
     environmentType: "Dev",
@@ -33,7 +53,7 @@ describe("environment operations (dev host + ARM emulator + real runner)", () =>
   let alice: string;
 
   beforeAll(async () => {
-    stack = await Stack.start();
+    stack = await Stack.start({ definitions: { hanging: HANGING } });
     alice = await stack.token("alice");
     await stack.catalogSynced(alice);
   }, 90_000);
@@ -168,16 +188,33 @@ describe("environment operations (dev host + ARM emulator + real runner)", () =>
     expect((await stack.request("GET", `${ENVIRONMENTS}/nope`, alice)).status).toBe(404);
   });
 
+  it("cancels a running operation: the runner is stopped and its role revoked", async () => {
+    const created = await stack.request("PUT", `${ENVIRONMENTS}/canceled-one`, alice, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "hanging",
+    });
+    expect(created.status).toBe(201);
+    const operationId = operationIdOf(created);
+    await runnerStarted(stack, operationId);
+    const operationPath = `${ENVIRONMENTS}/canceled-one/operations/${operationId}`;
+    const cancel = await stack.request("POST", `${operationPath}:cancel`, alice);
+    expect(cancel.status).toBe(202);
+    const status = await stack.finished(operationLocation(created), alice);
+    expect(status).toMatchObject({ status: "Canceled", error: { code: "OperationCanceled" } });
+    const environment = await stack.request("GET", `${ENVIRONMENTS}/canceled-one`, alice);
+    expect(environment.body).toMatchObject({ provisioningState: "Canceled" });
+    expectNoRunnerLeftovers(stack);
+    const again = await stack.request("POST", `${operationPath}:cancel`, alice);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ error: { code: "OperationNotRunning" } });
+  });
+
   it("completes an operation and its cleanup after the host is killed mid-run", async () => {
     const created = await stack.request("PUT", `${ENVIRONMENTS}/survivor`, alice, counterBody(1));
     expect(created.status).toBe(201);
-    const operationId = new URL(operationLocation(created)).pathname.split("/").pop() as string;
     // Kill the host once the runner container exists: the orchestration is waiting for it.
-    const deadline = Date.now() + 30_000;
-    while (!stack.arm().containerGroups.some((g) => g.name === `runner-${operationId}`)) {
-      if (Date.now() > deadline) throw new Error(`the runner never started\n${stack.host.output()}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await runnerStarted(stack, operationIdOf(created));
     await stack.crashAndRestart();
     expect(await stack.finished(operationLocation(created), alice, 90_000)).toMatchObject({
       status: "Succeeded",
@@ -192,13 +229,7 @@ describe("a runner that hangs", () => {
 
   beforeAll(async () => {
     stack = await Stack.start({
-      definitions: {
-        hanging: {
-          "environment.yaml": "name: hanging\nrunner: Bicep\ntemplatePath: main.bicep\n",
-          "main.bicep": "// nothing\n",
-          "deploy.sh": "#!/bin/bash\necho 'waiting forever'\nexec sleep 600\n",
-        },
-      },
+      definitions: { hanging: HANGING },
       // 3 s: the runner is stopped and the operation fails.
       settings: { OPERATION_TIMEOUT_MINUTES: "0.05", RUNNER_POLL_INITIAL_SECONDS: "1" },
     });
