@@ -25,10 +25,6 @@ export class AlarmClock {
     schedule();
   }
 
-  has(key: string): boolean {
-    return this.alarms.has(key);
-  }
-
   cancel(key: string): void {
     const timer = this.alarms.get(key);
     if (timer) clearTimeout(timer);

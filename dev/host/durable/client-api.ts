@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { headerValue, HttpHandler, HttpReply, HttpRequestIn, jsonReply, textReply } from "../http-server";
 import type { DurableEngine } from "./engine";
 import { EventType, HistoryEvent, TaskScheduledEvent } from "./history";
-import { InstanceQuery, InstanceRecord, RuntimeStatus } from "./store";
+import { InstanceQuery, InstanceRecord, RuntimeStatus, TooLargeError } from "./store";
 
 const PREFIXES = ["/runtime/webhooks/durabletask/", "/durabletask/"];
 const WEBHOOK_BASE = "/runtime/webhooks/durabletask";
@@ -118,7 +118,13 @@ export class DurableClientApi {
       }
       inputJson = body;
     }
-    const result = await this.engine.startNew(name, instanceId, inputJson);
+    let result: "started" | "exists";
+    try {
+      result = await this.engine.startNew(name, instanceId, inputJson);
+    } catch (error) {
+      if (error instanceof TooLargeError) return textReply(400, error.message);
+      throw error;
+    }
     if (result === "exists") {
       return textReply(409, `An instance with ID '${instanceId}' already exists and is not finished.`);
     }
@@ -185,10 +191,15 @@ export class DurableClientApi {
             return textReply(400, "The event data must be JSON");
           }
         }
-        return sendReply(
-          id,
-          await this.engine.send(id, { kind: "EventRaised", name: eventName, inputJson: body }),
-        );
+        try {
+          return sendReply(
+            id,
+            await this.engine.send(id, { kind: "EventRaised", name: eventName, inputJson: body }),
+          );
+        } catch (error) {
+          if (error instanceof TooLargeError) return textReply(400, error.message);
+          throw error;
+        }
       }
       case "terminate":
         return sendReply(id, await this.engine.send(id, { kind: "Terminate", reason }));

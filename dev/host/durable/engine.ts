@@ -23,6 +23,7 @@ import {
   orchestratorPayload,
   planControl,
   planReplay,
+  planTooLarge,
 } from "./episode";
 import type { DurableFunctions } from "./functions";
 import { eventTypeName, HistoryEvent, HistoryView, TaskScheduledEvent, TimerCreatedEvent } from "./history";
@@ -355,20 +356,32 @@ export class DurableEngine {
     await this.commit(state, stored, plan);
   }
 
-  private async commit(state: LoadedInstance, stored: StoredMessage, plan: EpisodePlan): Promise<void> {
+  private async commit(state: LoadedInstance, stored: StoredMessage, planned: EpisodePlan): Promise<void> {
     const previous = state.record;
+    let plan = planned;
     this.fault("episode-before-commit");
-    const { etag, sent } = await this.options.store.commit({
-      instanceId: previous.instanceId,
-      etag: state.etag,
-      record: plan.record,
-      history:
-        plan.events.length > 0
-          ? { executionId: previous.executionId, episode: previous.episodes, events: plan.events }
-          : undefined,
-      consumed: [stored.key],
-      send: plan.send,
-    });
+    const write = () =>
+      this.options.store.commit({
+        instanceId: previous.instanceId,
+        etag: state.etag,
+        record: plan.record,
+        history:
+          plan.events.length > 0
+            ? { executionId: previous.executionId, episode: previous.episodes, events: plan.events }
+            : undefined,
+        consumed: [stored.key],
+        send: plan.send,
+      });
+    let written: Awaited<ReturnType<typeof write>>;
+    try {
+      written = await write();
+    } catch (error) {
+      if (!(error instanceof TooLargeError)) throw error;
+      // What the episode produced does not fit in storage: the orchestration fails, saying so.
+      plan = planTooLarge(previous, planned.events.slice(0, 2), error.message, new Date());
+      written = await write();
+    }
+    const { etag, sent } = written;
     this.fault("episode-after-commit");
 
     state.record = plan.record;

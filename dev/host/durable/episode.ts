@@ -451,6 +451,28 @@ function continueAsNewPlan(plan: EpisodePlan, action: OrchestratorAction, execut
   return plan;
 }
 
+/**
+ * The fallback when an episode's results do not fit in storage: the instance fails with the
+ * reason, keeping only the delivered event (whose size was accepted already) in its history.
+ */
+export function planTooLarge(
+  record: InstanceRecord,
+  delivered: HistoryEvent[],
+  reason: string,
+  now: Date,
+): EpisodePlan {
+  const plan: EpisodePlan = {
+    record: { ...record, lastUpdatedTime: now, episodes: record.episodes + 1, customStatusJson: null },
+    events: [...delivered],
+    activities: [],
+    timers: [],
+    canceledTimers: [],
+    send: [],
+    continuedAsNew: false,
+  };
+  return fail(plan, reason);
+}
+
 /** Terminate, suspend and resume: host-side state changes that do not replay the orchestrator. */
 export function planControl(
   record: InstanceRecord,

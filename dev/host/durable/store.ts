@@ -158,6 +158,11 @@ function historyKeyPrefix(executionId: string): string {
 }
 
 function toInstanceEntity(record: InstanceRecord): Entity {
+  const texts = [record.inputJson, record.outputJson, record.customStatusJson];
+  const chars = texts.reduce((sum, text) => sum + (text?.length ?? 0), 0);
+  if (chars > CHUNK_CHARS * MAX_CHUNKS_PER_ROW) {
+    throw new TooLargeError(`The input, output and custom status of instance ${record.instanceId}`, chars);
+  }
   const entity: Entity = {
     partitionKey: record.instanceId,
     rowKey: INSTANCE_ROW,
@@ -254,10 +259,6 @@ export class DurableStore {
     });
     await table.createTable();
     return new DurableStore(table);
-  }
-
-  get tableName(): string {
-    return this.table.tableName;
   }
 
   /** The instance's row, current history and inbox; undefined when there is no instance row. */

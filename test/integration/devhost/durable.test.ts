@@ -288,6 +288,38 @@ describe("dev host: durable orchestrations", () => {
       expect(results.map((r) => r.output)).toEqual(ids.map(() => 5));
     }));
 
+  it("stores large values across several table properties, and fails cleanly beyond the limits", () =>
+    withHostOutput(host, async () => {
+      await start("bigResult", "big-length", { chars: 200_000 });
+      expect((await waitForStatus(host.url, "big-length", ["Completed", "Failed"])).output).toBe(200_000);
+
+      await start("bigResult", "big-output", { chars: 200_000, times: 1 });
+      const returned = await waitForStatus(host.url, "big-output", ["Completed", "Failed"]);
+      expect(returned.output).toBe("x".repeat(200_000));
+
+      await start("bigResult", "big-activity", { chars: 500_000 });
+      const tooBigResult = await waitForStatus(host.url, "big-activity", ["Completed", "Failed"]);
+      expect(tooBigResult.output).toEqual({
+        failed: expect.stringMatching(
+          /^Activity function 'big' failed: .* is too large for the dev host's table storage/,
+        ),
+      });
+
+      await start("bigResult", "big-too-much", { chars: 300_000, times: 2 });
+      const tooBigOutput = await waitForStatus(host.url, "big-too-much", ["Completed", "Failed"]);
+      expect(tooBigOutput.runtimeStatus).toBe("Failed");
+      expect(tooBigOutput.output).toEqual(
+        expect.stringContaining("is too large for the dev host's table storage"),
+      );
+
+      const base = `${host.url}/runtime/webhooks/durabletask`;
+      const hugeInput = JSON.stringify("y".repeat(500_000));
+      expect((await call(`${base}/orchestrators/waiter/big-input`, { body: hugeInput })).status).toBe(400);
+      await start("waiter", "big-event");
+      await waitForStatus(host.url, "big-event", ["Running"]);
+      expect((await call(`${base}/instances/big-event/raiseEvent/go`, { body: hugeInput })).status).toBe(400);
+    }));
+
   it("answers the management API's errors", () =>
     withHostOutput(host, async () => {
       const base = `${host.url}/runtime/webhooks/durabletask`;
