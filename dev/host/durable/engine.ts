@@ -251,15 +251,16 @@ export class DurableEngine {
     } catch (error) {
       // Reload from the table and try again: the stored state is intact whatever failed.
       this.cache.delete(instanceId);
+      if (this.stopped) return;
       const failures = (this.drainFailures.get(instanceId) ?? 0) + 1;
       this.drainFailures.set(instanceId, failures);
       const delay = Math.min(50 * 2 ** failures, 5000);
-      if (!(error instanceof ConflictError) || failures > 3) {
-        this.options.logger.host(
-          "warning",
-          `Instance ${instanceId}: ${(error as Error).message}; retrying in ${delay} ms`,
-        );
-      }
+      // Within one host, commits never conflict: a conflict means another writer on this task hub.
+      const hint = error instanceof ConflictError ? " (is another dev host using this task hub?)" : "";
+      this.options.logger.host(
+        "warning",
+        `Instance ${instanceId}: ${(error as Error).message}${hint}; retrying in ${delay} ms`,
+      );
       this.alarms.arm(`retry|${instanceId}`, new Date(Date.now() + delay), () => this.kick(instanceId));
     }
   }
