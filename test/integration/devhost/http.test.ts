@@ -126,6 +126,18 @@ describe("dev host: HTTP triggers", () => {
       await waitFor("the log line", () => host.output().includes("[logs] a line from the logs function"));
     }));
 
+  it("runs the app's appStart, preInvocation and postInvocation hooks", () =>
+    withHostOutput(host, async () => {
+      expect(
+        scratch
+          .entries()
+          .filter((e) => e.fn === "appStart")
+          .map((e) => e.key),
+      ).toEqual(["started"]);
+      expect((await call(`${host.url}/api/hooked`)).text).toBe("handler + postInvocation");
+      expect(scratch.count("hooked", "start", "preInvocation")).toBe(1);
+    }));
+
   it("serves the admin status and function list", () =>
     withHostOutput(host, async () => {
       expect((await call(`${host.url}/admin/host/status`)).json()).toMatchObject({
