@@ -258,6 +258,17 @@ describe("dev host: durable orchestrations", () => {
       expect(seen.sort()).toEqual(["listed-0", "listed-1", "listed-2", "listed-3", "listed-4"]);
       expect(pages).toBeGreaterThanOrEqual(3);
 
+      const created = Date.parse((await status(host.url, "listed-2"))!.createdTime);
+      const inWindow = async (from: number, to: number) => {
+        const window = `createdTimeFrom=${new Date(from).toISOString()}&createdTimeTo=${new Date(to).toISOString()}`;
+        const reply = await call(
+          `${host.url}/runtime/webhooks/durabletask/instances?instanceIdPrefix=listed-&${window}`,
+        );
+        return reply.json<InstanceStatus[]>().map((s) => s.instanceId);
+      };
+      expect(await inWindow(created, created)).toEqual(["listed-2"]);
+      expect(await inWindow(created + 3_600_000, created + 7_200_000)).toEqual([]);
+
       // The SDK's getStatusBy follows the continuation tokens itself.
       const viaClient = (await call(`${api}/orchestrations?status=Completed`)).json<
         { instanceId: string }[]
