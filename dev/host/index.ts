@@ -168,10 +168,9 @@ export async function startDevHost(options: DevHostOptions): Promise<RunningDevH
     worker.provideInput("orchestrationClient", clientData);
     for (const note of worker.unsupportedBindings()) logger.host("warning", note);
     for (const fn of worker.functions) {
-      const hub =
-        fn.bindings &&
-        Object.values(fn.bindings).find((b) => /^(durable|orchestration)Client$/i.test(String(b.type)))
-          ?.taskHub;
+      const hub = Object.values(fn.bindings).find((b) =>
+        /^(durable|orchestration)Client$/i.test(String(b.type)),
+      )?.taskHub;
       if (typeof hub === "string" && hub && hub.toLowerCase() !== taskHub.toLowerCase()) {
         logger.host(
           "warning",
