@@ -131,8 +131,6 @@ export class DurableEngine {
   /** Creates the instance (or restarts a finished one with the same id); "exists" while one is running. */
   async startNew(name: string, instanceId: string, inputJson: string | null): Promise<"started" | "exists"> {
     return this.locks.run(instanceId, async () => {
-      const existing = await this.options.store.getInstance(instanceId);
-      if (existing && !isTerminal(existing.record.status)) return "exists";
       const now = new Date();
       const record: InstanceRecord = {
         instanceId,
@@ -148,11 +146,20 @@ export class DurableEngine {
         actionCount: 0,
         canceledTimerIds: [],
       };
-      try {
-        await this.options.store.createInstance(record, existing?.etag);
-      } catch (error) {
-        if (error instanceof ConflictError) return "exists";
-        throw error;
+      const create = async (replaceEtag?: string) => {
+        try {
+          await this.options.store.createInstance(record, replaceEtag);
+          return true;
+        } catch (error) {
+          if (error instanceof ConflictError) return false;
+          throw error;
+        }
+      };
+      // Most ids are new: try to create first, and look at the existing instance only on a conflict.
+      if (!(await create())) {
+        const existing = await this.options.store.getInstance(instanceId);
+        if (existing && !isTerminal(existing.record.status)) return "exists";
+        if (!(await create(existing?.etag))) return "exists";
       }
       this.forget(instanceId);
       this.kick(instanceId);
