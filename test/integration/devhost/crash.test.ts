@@ -39,8 +39,11 @@ describe("dev host: crash and restart", () => {
     azurite = await startAzurite();
   });
 
+  afterEach(async () => {
+    await Promise.all(hosts.splice(0).map((h) => h.kill()));
+  });
+
   afterAll(async () => {
-    await Promise.all(hosts.map((h) => h.kill()));
     await azurite?.stop();
     scratches.forEach((s) => s.cleanup());
   });
