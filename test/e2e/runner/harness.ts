@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -25,6 +25,7 @@ import {
   type RunnerFinishedEvent,
 } from "../../../src/operations/model";
 import { spawnDevHost } from "../../../dev/host/spawn";
+import { ensureLocalSigningKey } from "../../../dev/token";
 import type { OperationState } from "../../../src/core/states";
 import {
   createRunnerApi,
@@ -224,10 +225,16 @@ async function startDevHost(
   storage: string,
   capBytes: number,
 ): Promise<{ url: string; stop: () => Promise<void> }> {
+  // The app checks data-plane tokens at load: it needs a key of its own, not the developer's .local one.
+  const keys = await mkdtemp(join(tmpdir(), "runner-e2e-keys-"));
+  const keyFiles = { privateKeyFile: join(keys, "signing-key.json"), jwksFile: join(keys, "jwks.json") };
+  await ensureLocalSigningKey(keyFiles);
   const host = await spawnDevHost({
     appRoot: ROOT,
     args: ["--quiet"],
     env: {
+      AUTH_JWKS_FILE: keyFiles.jwksFile,
+      AUTH_JWKS_URI: "",
       AzureWebJobsStorage: storage,
       DEVCENTER_STORAGE: storage,
       DEVCENTER_CONFIG: join(ROOT, "samples/devcenter.yaml"),
@@ -235,7 +242,13 @@ async function startDevHost(
       RUNNER_ENVIRONMENT_STORAGE_CAP_BYTES: String(capBytes),
     },
   });
-  return { url: host.url, stop: () => host.stop() };
+  return {
+    url: host.url,
+    stop: async () => {
+      await host.stop();
+      await rm(keys, { recursive: true, force: true });
+    },
+  };
 }
 
 async function startInProcess(
