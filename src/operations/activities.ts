@@ -26,15 +26,16 @@ import type {
   OperationPlan,
   RoleGrant,
 } from "./plan";
-import type {
-  BlobStore,
-  EnvironmentVariable,
-  RecordStore,
-  ResourceGroups,
-  RoleAssignments,
-  RunnerContainerRef,
-  RunnerContainers,
-  RunnerContainerState,
+import {
+  PortError,
+  type BlobStore,
+  type EnvironmentVariable,
+  type RecordStore,
+  type ResourceGroups,
+  type RoleAssignments,
+  type RunnerContainerRef,
+  type RunnerContainers,
+  type RunnerContainerState,
 } from "./ports";
 import { updateRecord } from "./records";
 
@@ -339,7 +340,7 @@ export function createOperationActivities(deps: OperationDeps) {
     );
   }
 
-  return {
+  return reportingFailures({
     resolveOperation,
     ensureResourceGroup,
     grantRole,
@@ -350,7 +351,25 @@ export function createOperationActivities(deps: OperationDeps) {
     deleteRunner,
     deleteResourceGroup,
     finishOperation,
-  };
+  });
+}
+
+/**
+ * Port failures (ARM, storage) carry a code; an activity reports them as OperationErrors so that the
+ * operation's error keeps ARM's code (AuthorizationFailed, …) and message.
+ */
+function reportingFailures<T extends Record<string, (input: never) => Promise<unknown>>>(activities: T): T {
+  const wrapped: Record<string, (input: never) => Promise<unknown>> = {};
+  for (const [name, run] of Object.entries(activities)) {
+    wrapped[name] = async (input) => {
+      try {
+        return await run(input);
+      } catch (error) {
+        throw error instanceof PortError ? new OperationError(error.code, error.message) : error;
+      }
+    };
+  }
+  return wrapped as T;
 }
 
 export type OperationActivities = ReturnType<typeof createOperationActivities>;

@@ -194,9 +194,15 @@ function cleanupRetryOptions(plan: OperationPlan | undefined): df.RetryOptions {
   return options;
 }
 
-/** Activity failures arrive as Errors whose message the activity chose; keep code and message apart. */
+/**
+ * Activity failures arrive as Errors whose message is the activity's, maybe behind the host's
+ * "Activity function 'x' failed: "; OperationErrors say "Code: message". Keep code and message apart.
+ */
 function failureOf(error: unknown): { code: string; message: string } {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = (error instanceof Error ? error.message : String(error)).replace(
+    /^Activity function '[^']*' failed: /,
+    "",
+  );
   const match = /^([A-Za-z][A-Za-z0-9]*): ([\s\S]*)$/.exec(message);
   return match ? { code: match[1], message: match[2] } : { code: "OperationFailed", message };
 }

@@ -223,7 +223,7 @@ describe("environment operations (dev host + ARM emulator + real runner)", () =>
   });
 });
 
-describe("a runner that hangs", () => {
+describe("operations with a short timeout and few retries", () => {
   let stack: Stack;
   let alice: string;
 
@@ -231,7 +231,12 @@ describe("a runner that hangs", () => {
     stack = await Stack.start({
       definitions: { hanging: HANGING },
       // 3 s: the runner is stopped and the operation fails.
-      settings: { OPERATION_TIMEOUT_MINUTES: "0.05", RUNNER_POLL_INITIAL_SECONDS: "1" },
+      settings: {
+        OPERATION_TIMEOUT_MINUTES: "0.05",
+        RUNNER_POLL_INITIAL_SECONDS: "1",
+        ACTIVITY_RETRY_MAX_ATTEMPTS: "2",
+        ACTIVITY_RETRY_FIRST_SECONDS: "0.2",
+      },
     });
     alice = await stack.token("alice");
     await stack.catalogSynced(alice);
@@ -247,6 +252,37 @@ describe("a runner that hangs", () => {
     expect(created.status).toBe(201);
     const status = await stack.finished(operationLocation(created), alice);
     expect(status).toMatchObject({ status: "Failed", error: { code: "OperationTimedOut" } });
+    expectNoRunnerLeftovers(stack);
+  });
+
+  it("fails with ARM's error when ARM refuses a step, and cleans up", async () => {
+    stack.setFaults({
+      failures: [
+        {
+          method: "PUT",
+          path: "/resourcegroups/demo-denied$",
+          status: 403,
+          code: "AuthorizationFailed",
+          message: "The client has no authorization to write resource groups.",
+        },
+      ],
+    });
+    try {
+      const created = await stack.request("PUT", `${ENVIRONMENTS}/denied`, alice, counterBody(1));
+      expect(created.status).toBe(201);
+      const status = await stack.finished(operationLocation(created), alice);
+      expect(status).toMatchObject({
+        status: "Failed",
+        error: { code: "AuthorizationFailed", message: expect.stringContaining("no authorization") },
+      });
+    } finally {
+      stack.setFaults({});
+    }
+    const environment = await stack.request("GET", `${ENVIRONMENTS}/denied`, alice);
+    expect(environment.body).toMatchObject({
+      provisioningState: "Failed",
+      error: { code: "AuthorizationFailed" },
+    });
     expectNoRunnerLeftovers(stack);
   });
 });
