@@ -2,6 +2,8 @@
  * Environment operations end to end: the compiled app in the dev host, Azurite, the ARM emulator and
  * the Core runner image's real entrypoint.sh + ade CLI as the runner. Needs `npm run build`.
  */
+import { rm } from "node:fs/promises";
+import path from "node:path";
 import { RUNNER_PRINCIPAL, Stack, type Json, type Reply } from "../../support/stack";
 
 const ENVIRONMENTS = "/projects/demo/users/me/environments";
@@ -229,7 +231,15 @@ describe("operations with a short timeout and few retries", () => {
 
   beforeAll(async () => {
     stack = await Stack.start({
-      definitions: { hanging: HANGING },
+      definitions: {
+        hanging: HANGING,
+        ephemeral: {
+          "environment.yaml": "name: ephemeral\nrunner: Bicep\ntemplatePath: main.bicep\n",
+          "main.bicep": "// nothing\n",
+          "deploy.sh": "#!/bin/bash\necho deployed\n",
+          "delete.sh": "#!/bin/bash\necho deleted\n",
+        },
+      },
       // 3 s: the runner is stopped and the operation fails.
       settings: {
         OPERATION_TIMEOUT_MINUTES: "0.05",
@@ -283,6 +293,35 @@ describe("operations with a short timeout and few retries", () => {
       provisioningState: "Failed",
       error: { code: "AuthorizationFailed" },
     });
+    expectNoRunnerLeftovers(stack);
+  });
+
+  it("deletes with force=true when the definition has left the catalog", async () => {
+    const created = await stack.request("PUT", `${ENVIRONMENTS}/orphan`, alice, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "ephemeral",
+    });
+    expect(await stack.finished(operationLocation(created), alice)).toMatchObject({ status: "Succeeded" });
+
+    await rm(path.join(stack.dir, "catalog", "ephemeral"), { recursive: true });
+    const admin = await stack.services.token("ops", { admin: true });
+    expect((await stack.request("POST", "/management/catalogs/samples:sync", admin)).status).toBe(202);
+    await stack.until(
+      "GET",
+      "/projects/demo/catalogs/samples/environmentDefinitions/ephemeral",
+      alice,
+      (reply) => reply.status === 404,
+    );
+
+    const refused = await stack.request("DELETE", `${ENVIRONMENTS}/orphan`, alice);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ error: { code: "EnvironmentDefinitionNotFound" } });
+    const forced = await stack.request("DELETE", `${ENVIRONMENTS}/orphan?force=true`, alice);
+    expect(forced.status).toBe(202);
+    expect(await stack.finished(operationLocation(forced), alice)).toMatchObject({ status: "Succeeded" });
+    expect((await stack.request("GET", `${ENVIRONMENTS}/orphan`, alice)).status).toBe(404);
+    expect(stack.arm().resourceGroups.map((g) => g.name)).not.toContain("demo-orphan");
     expectNoRunnerLeftovers(stack);
   });
 });
