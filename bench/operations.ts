@@ -6,13 +6,19 @@
  *   npm run build && node dist/bench/operations.js [concurrent=50]
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Stack } from "../test/support/stack";
 
 const SLEEP_SECONDS = 2;
 const DEPLOY_SH = `#!/bin/bash\nset -e\necho "sleeping ${SLEEP_SECONDS} s"\nsleep ${SLEEP_SECONDS}\n`;
+
+/** CPU seconds a process has used so far (Linux /proc; clock ticks of 1/100 s). */
+function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -74,6 +80,7 @@ async function main(): Promise<void> {
     );
     console.log(`overhead ratio: ${(median / bare).toFixed(2)}x (+${(median - bare).toFixed(2)} s)`);
 
+    const hostCpuBefore = processCpuSeconds(stack.host.pid);
     const started = Date.now();
     const results = await Promise.all(
       Array.from({ length: concurrent }, (_, i) =>
@@ -81,10 +88,16 @@ async function main(): Promise<void> {
       ),
     );
     const wall = (Date.now() - started) / 1000;
+    const hostCpu = processCpuSeconds(stack.host.pid) - hostCpuBefore;
     const succeeded = results.filter((r) => r?.status === "Succeeded");
     const overheads = succeeded.map((r) => (r as { seconds: number }).seconds - bare).sort((a, b) => a - b);
     console.log(
       `${concurrent} concurrent deploys: ${succeeded.length} succeeded in ${wall.toFixed(1)} s wall`,
+    );
+    // On one machine the runners (bash + one node process per ade call) share the 2 cores with the
+    // control plane; in Azure each runner is its own container. This is the control plane's share.
+    console.log(
+      `dev host CPU: ${hostCpu.toFixed(1)} s in all, ${((hostCpu / concurrent) * 1000).toFixed(0)} ms per deploy`,
     );
     if (overheads.length > 0) {
       console.log(

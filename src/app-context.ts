@@ -23,6 +23,7 @@ import { createArmAdapters } from "./azure/arm";
 import { createOperationActivities, type OperationActivities } from "./operations/activities";
 import { TABLES, type EnvironmentRecord, type OperationRecord } from "./operations/model";
 import type { OperationScheduler } from "./operations/requests";
+import { createRunnerApi, type RunnerApi } from "./runner-api/handlers";
 import { newRunnerToken } from "./runner-api/token";
 import { runnerContainerVariables } from "./runner-api/variables";
 
@@ -59,6 +60,8 @@ export interface AppContext {
   environmentApi(log?: InvocationContext, scheduler?: OperationScheduler): EnvironmentApiDeps;
   /** The operation activities, with the ARM adapters (made on first use). */
   operationActivities(): OperationActivities;
+  /** The endpoints the runner's ade CLI calls (made on first use). */
+  runnerApi(): RunnerApi;
 }
 
 const NO_SCHEDULER: OperationScheduler = {
@@ -80,6 +83,7 @@ export function createAppContext(config: Config): AppContext {
   const environments = storage.records<EnvironmentRecord>(TABLES.environments);
   const operations = storage.records<OperationRecord>(TABLES.operations);
   let activities: OperationActivities | undefined;
+  let runnerApi: RunnerApi | undefined;
   return {
     config,
     devCenter,
@@ -148,6 +152,16 @@ export function createAppContext(config: Config): AppContext {
         now: () => new Date(),
       });
       return activities;
+    },
+    runnerApi: () => {
+      runnerApi ??= createRunnerApi({
+        operations,
+        environments,
+        blobs: storage.blobs,
+        devCenter,
+        settings: { environmentStorageCapBytes: config.runnerApi.environmentStorageCapBytes },
+      });
+      return runnerApi;
     },
   };
 }

@@ -2,9 +2,7 @@
 import { app, type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import * as df from "durable-functions";
 import { getAppContext } from "../app-context";
-import { TABLES, type EnvironmentRecord, type OperationRecord } from "../operations/model";
 import {
-  createRunnerApi,
   RunnerApiError,
   type RunnerApi,
   type RunnerRequest,
@@ -13,21 +11,7 @@ import {
 
 const OPERATION_ROUTE = "runner/projects/{project}/operations/{operationId}";
 
-let api: RunnerApi | undefined;
-
-function runnerApi(): RunnerApi {
-  if (!api) {
-    const { config, devCenter, storage } = getAppContext();
-    api = createRunnerApi({
-      operations: storage.records<OperationRecord>(TABLES.operations),
-      environments: storage.records<EnvironmentRecord>(TABLES.environments),
-      blobs: storage.blobs,
-      devCenter,
-      settings: { environmentStorageCapBytes: config.runnerApi.environmentStorageCapBytes },
-    });
-  }
-  return api;
-}
+const runnerApi = () => getAppContext().runnerApi();
 
 function toRunnerRequest(request: HttpRequest): RunnerRequest {
   return {
