@@ -195,14 +195,15 @@ function cleanupRetryOptions(plan: OperationPlan | undefined): df.RetryOptions {
 }
 
 /**
- * Activity failures arrive as Errors whose message is the activity's, maybe behind the host's
- * "Activity function 'x' failed: "; OperationErrors say "Code: message". Keep code and message apart.
+ * Activity failures arrive as Errors: "<reason> \n <details>" (the SDK joins the host's reason and
+ * the activity's stack), the reason maybe behind "Activity function 'x' failed: ". OperationErrors
+ * say "Code: message". Keep code and message, never the stack: the message is shown to users.
  */
 function failureOf(error: unknown): { code: string; message: string } {
-  const message = (error instanceof Error ? error.message : String(error)).replace(
-    /^Activity function '[^']*' failed: /,
-    "",
-  );
+  const message = (error instanceof Error ? error.message : String(error))
+    .split(" \n ")[0]
+    .replace(/^Activity function '[^']*' failed: /, "")
+    .trim();
   const match = /^([A-Za-z][A-Za-z0-9]*): ([\s\S]*)$/.exec(message);
   return match ? { code: match[1], message: match[2] } : { code: "OperationFailed", message };
 }

@@ -285,6 +285,8 @@ describe("operations with a short timeout and few retries", () => {
         status: "Failed",
         error: { code: "AuthorizationFailed", message: expect.stringContaining("no authorization") },
       });
+      // What users see is ARM's message, not our stack.
+      expect((status.error as Json).message).not.toMatch(/\bat .*\.js:\d+/);
     } finally {
       stack.setFaults({});
     }

@@ -1,0 +1,186 @@
+/**
+ * The operation orchestration by replay (the durable-functions SDK's executor, in memory), with
+ * activities that answer as the test says: which steps run, in which order, and that cleanup always
+ * happens — after success, failure, a crashed runner, a timeout and a cancel.
+ */
+import { CANCEL_REQUESTED_EVENT, RUNNER_FINISHED_EVENT } from "../../../src/operations/model";
+import { OperationError } from "../../../src/operations/activities";
+import { environmentOperation } from "../../../src/operations/orchestration";
+import type { FinishInput, OperationInput, OperationPlan } from "../../../src/operations/plan";
+import { output, simulate, type Activities, type RaisedLater } from "../../support/durable-simulator";
+
+const INPUT: OperationInput = {
+  project: "demo",
+  environmentName: "env",
+  operationId: "0b7b3c0e-3f7e-4a53-9a43-7f1f5f0e8a11",
+  kind: "deploy",
+};
+
+function plan(overrides: Partial<OperationPlan> = {}): OperationPlan {
+  return {
+    ...INPUT,
+    runRunner: true,
+    subscriptionId: "sub",
+    resourceGroupName: "demo-env",
+    resourceGroupId: "/subscriptions/sub/resourceGroups/demo-env",
+    location: "westeurope",
+    tags: {},
+    runnerRoleGrants: [
+      {
+        scope: "rg",
+        roleName: "Owner",
+        principalId: "runner",
+        principalType: "ServicePrincipal",
+        nameSeed: "op",
+      },
+    ],
+    memberRoleGrants: [
+      { scope: "rg", roleName: "Contributor", principalId: "alice", principalType: "User", nameSeed: "rg" },
+    ],
+    runnerContainer: { subscriptionId: "sub", resourceGroup: "runners", name: "runner-op" },
+    runner: { image: "runner-core", identityResourceId: "identity", clientId: "client" },
+    timeoutMinutes: 60,
+    poll: { initialSeconds: 5, maxSeconds: 60 },
+    retry: { firstIntervalSeconds: 1, maxIntervalSeconds: 10, maxAttempts: 2 },
+    cleanupMaxAttempts: 3,
+    ...overrides,
+  };
+}
+
+/** Activities that succeed; `overrides` replace some. */
+function activities(thePlan: OperationPlan, overrides: Partial<Activities> = {}): Activities {
+  return {
+    resolveOperation: () => thePlan,
+    ensureResourceGroup: () => null,
+    grantRole: () => null,
+    revokeRole: () => null,
+    startRunner: () => null,
+    getRunnerState: () => ({ state: "Running" }),
+    collectRunnerResults: (input) =>
+      (input as { exitCode?: number }).exitCode === 0
+        ? { status: "Succeeded" }
+        : { status: "Failed", error: { code: "DeploymentError", message: "it failed" } },
+    deleteRunner: () => null,
+    deleteResourceGroup: () => null,
+    finishOperation: () => null,
+    ...overrides,
+  } as Activities;
+}
+
+const finished = (exitCode: number, at = 500): RaisedLater => ({
+  name: RUNNER_FINISHED_EVENT,
+  data: { exitCode },
+  at,
+});
+
+async function run(thePlan: OperationPlan, overrides: Partial<Activities> = {}, events: RaisedLater[] = []) {
+  const sim = await simulate(environmentOperation, thePlan, activities(thePlan, overrides), { events });
+  const names = sim.calls.map((c) => c.name);
+  const finish = sim.calls.find((c) => c.name === "finishOperation")?.input as FinishInput | undefined;
+  return { sim, names, finish };
+}
+
+describe("the operation orchestration (replayed by the SDK's executor)", () => {
+  it("deploys: resource group, roles, runner, collect, then deletes the runner and revokes its role", async () => {
+    const { sim, names, finish } = await run(plan(), {}, [finished(0)]);
+    expect(sim.record.status).toBe("Completed");
+    expect(names).toEqual([
+      "resolveOperation",
+      "ensureResourceGroup",
+      "grantRole",
+      "grantRole",
+      "startRunner",
+      "collectRunnerResults",
+      "deleteRunner",
+      "revokeRole",
+      "finishOperation",
+    ]);
+    expect(finish?.outcome).toEqual({ status: "Succeeded" });
+    expect(output(sim)).toEqual({ status: "Succeeded" });
+    expect(JSON.parse(sim.record.customStatusJson ?? "null")).toEqual({ step: "Finishing" });
+    // Only the runner's role is revoked; the creator keeps hers.
+    const revoked = sim.calls.filter((c) => c.name === "revokeRole").map((c) => c.input);
+    expect(revoked).toEqual([plan().runnerRoleGrants[0]]);
+  });
+
+  it("cleans up and reports ARM's error when starting the runner fails", async () => {
+    const { names, finish } = await run(plan(), {
+      startRunner: () => {
+        throw new OperationError("AuthorizationFailed", "The client may not create container groups.");
+      },
+    });
+    expect(names.filter((n) => n === "startRunner")).toHaveLength(2);
+    expect(names.slice(-3)).toEqual(["deleteRunner", "revokeRole", "finishOperation"]);
+    expect(finish?.outcome).toEqual({
+      status: "Failed",
+      error: { code: "AuthorizationFailed", message: "The client may not create container groups." },
+    });
+  });
+
+  it("revokes a role whose grant failed half way (the revoke is pushed before the grant)", async () => {
+    const { names, finish } = await run(plan(), {
+      grantRole: () => {
+        throw new Error("the network went away");
+      },
+    });
+    expect(names).not.toContain("startRunner");
+    expect(names.slice(-2)).toEqual(["revokeRole", "finishOperation"]);
+    expect(finish?.outcome.error?.message).toContain("the network went away");
+  });
+
+  it("notices a crashed runner by polling and collects its exit code", async () => {
+    let polls = 0;
+    const { names, sim } = await run(plan(), {
+      getRunnerState: () => (++polls < 3 ? { state: "Running" } : { state: "Terminated", exitCode: 3 }),
+    });
+    expect(polls).toBe(3);
+    const collect = sim.calls.find((c) => c.name === "collectRunnerResults")?.input as { exitCode?: number };
+    expect(collect.exitCode).toBe(3);
+    expect(names.slice(-3)).toEqual(["deleteRunner", "revokeRole", "finishOperation"]);
+  });
+
+  it("fails a runner that vanished", async () => {
+    const { finish } = await run(plan(), { getRunnerState: () => ({ state: "NotFound" }) });
+    expect(finish?.outcome).toMatchObject({ status: "Failed", error: { code: "RunnerFailed" } });
+  });
+
+  it("times out a runner that never finishes, then stops it", async () => {
+    const { finish, names } = await run(plan({ timeoutMinutes: 1 }));
+    expect(finish?.outcome).toMatchObject({ status: "Failed", error: { code: "OperationTimedOut" } });
+    expect(names.slice(-3)).toEqual(["deleteRunner", "revokeRole", "finishOperation"]);
+  });
+
+  it("cancels on request, then stops the runner", async () => {
+    const { finish, names } = await run(plan(), {}, [
+      { name: CANCEL_REQUESTED_EVENT, data: { by: "alice" }, at: 500 },
+    ]);
+    expect(finish?.outcome).toMatchObject({ status: "Canceled", error: { code: "OperationCanceled" } });
+    expect(finish?.outcome.error?.message).toContain("alice");
+    expect(names.slice(-3)).toEqual(["deleteRunner", "revokeRole", "finishOperation"]);
+  });
+
+  it("deletes: runs the runner, then removes the resource group", async () => {
+    const { names } = await run(plan({ kind: "delete", memberRoleGrants: [] }), {}, [finished(0)]);
+    expect(names).toEqual([
+      "resolveOperation",
+      "grantRole",
+      "startRunner",
+      "collectRunnerResults",
+      "deleteResourceGroup",
+      "deleteRunner",
+      "revokeRole",
+      "finishOperation",
+    ]);
+  });
+
+  it("keeps the resource group when the delete script fails", async () => {
+    const { names, finish } = await run(plan({ kind: "delete", memberRoleGrants: [] }), {}, [finished(1)]);
+    expect(names).not.toContain("deleteResourceGroup");
+    expect(finish?.outcome).toMatchObject({ status: "Failed", error: { code: "DeploymentError" } });
+  });
+
+  it("deletes without a runner when there is nothing to run", async () => {
+    const { names } = await run(plan({ kind: "delete", runRunner: false }));
+    expect(names).toEqual(["resolveOperation", "deleteResourceGroup", "finishOperation"]);
+  });
+});
