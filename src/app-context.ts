@@ -67,6 +67,7 @@ export interface AppContext {
 const NO_SCHEDULER: OperationScheduler = {
   start: () => Promise.reject(new Error("This route cannot start operations.")),
   cancel: () => Promise.reject(new Error("This route cannot cancel operations.")),
+  isRunning: () => Promise.reject(new Error("This route cannot look at orchestrations.")),
 };
 
 export function createAppContext(config: Config): AppContext {

@@ -24,12 +24,28 @@ import type { OperationScheduler } from "../operations/requests";
 
 const context = getAppContext();
 const ENVIRONMENT = "projects/{projectName}/users/{userId}/environments/{environmentName}";
+const RUNNING: string[] = [
+  df.OrchestrationRuntimeStatus.Pending,
+  df.OrchestrationRuntimeStatus.Running,
+  df.OrchestrationRuntimeStatus.ContinuedAsNew,
+  df.OrchestrationRuntimeStatus.Suspended,
+];
 
 /** Schedules operations through the invocation's durable client (instance id = operation id). */
 function scheduler(client: df.DurableClient): OperationScheduler {
   return {
     start: async (input) => {
       await client.startNew(OPERATION_ORCHESTRATION, { instanceId: input.operationId, input });
+    },
+    isRunning: async (operationId) => {
+      try {
+        const status = await client.getStatus(operationId);
+        return RUNNING.includes(status.runtimeStatus);
+      } catch (error) {
+        // The SDK's only sign of a missing instance is its message (HTTP 404 underneath).
+        if (error instanceof Error && error.message.includes("HTTP 404")) return false;
+        throw error;
+      }
     },
     cancel: async (operationId, by) => {
       const event: CancelRequestedEvent = { by };

@@ -14,7 +14,16 @@ import { updateRecord } from "./records";
 export interface OperationScheduler {
   start(input: OperationInput): Promise<void>;
   cancel(operationId: string, by: string): Promise<void>;
+  /** Whether the operation's orchestration exists and has not ended. */
+  isRunning(operationId: string): Promise<boolean>;
 }
+
+/**
+ * How long an operation may be recorded as running without an orchestration before a new request
+ * takes the environment over: covers a crash between accepting a request and starting its
+ * orchestration, without racing a request that is still starting one.
+ */
+export const ABANDONED_AFTER_MS = 2 * 60_000;
 
 export interface RequestDeps {
   environments: RecordStore<EnvironmentRecord>;
@@ -152,13 +161,40 @@ function newOperation(
 async function assertIdle(deps: RequestDeps, environment: EnvironmentRecord): Promise<void> {
   if (!environment.currentOperationId) return;
   const current = await deps.operations.get(environment.project, environment.currentOperationId);
-  if (current && !isTerminalOperationState(current.value.status)) {
-    throw new RequestRejected(
-      409,
-      "EnvironmentActionInProgress",
-      `Environment ${environment.name} has an operation in progress (${current.value.id}); try again when it has finished.`,
-    );
+  if (!current || isTerminalOperationState(current.value.status)) return;
+  const age = deps.now().getTime() - Date.parse(current.value.startTime);
+  if (age > ABANDONED_AFTER_MS && !(await deps.scheduler.isRunning(current.value.id))) {
+    await markAbandoned(deps, current.value);
+    return;
   }
+  throw new RequestRejected(
+    409,
+    "EnvironmentActionInProgress",
+    `Environment ${environment.name} has an operation in progress (${current.value.id}); try again when it has finished.`,
+  );
+}
+
+/** An operation recorded as running whose orchestration is gone (never started, or terminated by hand). */
+async function markAbandoned(deps: RequestDeps, operation: OperationRecord): Promise<void> {
+  const endTime = deps.now().toISOString();
+  await updateRecord(
+    deps.operations,
+    operation.project,
+    operation.id,
+    (record): OperationRecord | undefined =>
+      isTerminalOperationState(record.status)
+        ? undefined
+        : {
+            ...record,
+            status: "Failed",
+            endTime,
+            error: {
+              code: "OperationAbandoned",
+              message: "The operation's orchestration is no longer running; a later request replaced it.",
+            },
+            runnerTokenHash: undefined,
+          },
+  );
 }
 
 function assertSameEnvironment(existing: EnvironmentRecord, request: DeployRequest): void {

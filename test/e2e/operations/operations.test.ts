@@ -4,6 +4,9 @@
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
+import { localObjectId } from "../../../dev/token";
+import { createStorageAdapters } from "../../../src/azure/storage";
+import { TABLES, type EnvironmentRecord, type OperationRecord } from "../../../src/operations/model";
 import { RUNNER_PRINCIPAL, Stack, type Json, type Reply } from "../../support/stack";
 
 const ENVIRONMENTS = "/projects/demo/users/me/environments";
@@ -325,5 +328,43 @@ describe("operations with a short timeout and few retries", () => {
     expect((await stack.request("GET", `${ENVIRONMENTS}/orphan`, alice)).status).toBe(404);
     expect(stack.arm().resourceGroups.map((g) => g.name)).not.toContain("demo-orphan");
     expectNoRunnerLeftovers(stack);
+  });
+
+  it("takes over an environment whose operation lost its orchestration", async () => {
+    // As if the host died between accepting a request and starting its orchestration, an hour ago.
+    const storage = createStorageAdapters(stack.services.azurite.connectionString);
+    const owner = localObjectId("alice");
+    const startTime = new Date(Date.now() - 3600_000).toISOString();
+    const lost = "6f1c9a52-5a0e-4c3e-9d37-0c6f9f3f2b11";
+    await storage.records<OperationRecord>(TABLES.operations).create("demo", lost, {
+      id: lost,
+      project: "demo",
+      environmentName: "stranded",
+      user: owner,
+      kind: "deploy",
+      status: "Running",
+      createdBy: owner,
+      startTime,
+      environmentParameters: {},
+    });
+    await storage.records<EnvironmentRecord>(TABLES.environments).create("demo", "stranded", {
+      project: "demo",
+      name: "stranded",
+      user: owner,
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "counter",
+      parameters: { step: 1, label: "demo" },
+      provisioningState: "Creating",
+      currentOperationId: lost,
+      createdAt: startTime,
+      updatedAt: startTime,
+    });
+
+    const created = await stack.request("PUT", `${ENVIRONMENTS}/stranded`, alice, counterBody(1));
+    expect(created.status).toBe(201);
+    expect(await stack.finished(operationLocation(created), alice)).toMatchObject({ status: "Succeeded" });
+    const abandoned = await stack.request("GET", `/projects/demo/operationstatuses/${lost}`, alice);
+    expect(abandoned.body).toMatchObject({ status: "Failed", error: { code: "OperationAbandoned" } });
   });
 });

@@ -1,0 +1,207 @@
+/**
+ * Accepting deploy and delete requests: one operation per environment (ETag claim), a failed start
+ * leaves nothing stuck, and an operation whose orchestration is gone does not block the environment.
+ */
+import type { EnvironmentRecord, OperationDefinition, OperationRecord } from "../../../src/operations/model";
+import type { OperationInput } from "../../../src/operations/plan";
+import {
+  ABANDONED_AFTER_MS,
+  type DeployRequest,
+  type OperationScheduler,
+  RequestRejected,
+  type RequestDeps,
+  requestDelete,
+  requestDeploy,
+} from "../../../src/operations/requests";
+import { MemoryRecords } from "../../support/memory-records";
+
+const DEFINITION: OperationDefinition = {
+  catalogName: "samples",
+  name: "counter",
+  snapshotBlob: "snapshot.zip",
+  path: "counter",
+  templatePath: "main.bicep",
+  runner: "Bicep",
+};
+
+const DEPLOY: DeployRequest = {
+  project: "demo",
+  environmentName: "env",
+  user: "alice",
+  createdBy: "alice",
+  environmentType: "Dev",
+  catalogName: "samples",
+  environmentDefinitionName: "counter",
+  parameters: { step: 1 },
+  definition: DEFINITION,
+};
+
+class RecordingScheduler implements OperationScheduler {
+  started: OperationInput[] = [];
+  running = new Set<string>();
+  failStart?: Error;
+
+  async start(input: OperationInput): Promise<void> {
+    if (this.failStart) throw this.failStart;
+    this.started.push(input);
+    this.running.add(input.operationId);
+  }
+  async cancel(): Promise<void> {}
+  async isRunning(operationId: string): Promise<boolean> {
+    return this.running.has(operationId);
+  }
+}
+
+function setup() {
+  let now = Date.parse("2026-11-29T10:00:00Z");
+  let id = 0;
+  const scheduler = new RecordingScheduler();
+  const deps: RequestDeps = {
+    environments: new MemoryRecords<EnvironmentRecord>("environments"),
+    operations: new MemoryRecords<OperationRecord>("operations"),
+    scheduler,
+    now: () => new Date(now),
+    newId: () => `op-${++id}`,
+  };
+  return { deps, scheduler, advance: (ms: number) => (now += ms) };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<RequestRejected> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof RequestRejected)) throw new Error(`expected a rejection, got ${String(error)}`);
+  return error;
+}
+
+describe("accepting operations", () => {
+  it("creates the environment and a running operation, and starts one orchestration", async () => {
+    const { deps, scheduler } = setup();
+    const accepted = await requestDeploy(deps, DEPLOY);
+    expect(accepted.environment).toMatchObject({ provisioningState: "Creating", currentOperationId: "op-1" });
+    expect(accepted.operation).toMatchObject({ id: "op-1", kind: "deploy", status: "Running" });
+    expect(scheduler.started).toEqual([
+      { project: "demo", environmentName: "env", operationId: "op-1", kind: "deploy" },
+    ]);
+  });
+
+  it("accepts one of several concurrent requests and answers the others EnvironmentActionInProgress", async () => {
+    const { deps, scheduler } = setup();
+    const results = await Promise.allSettled([1, 2, 3, 4].map(() => requestDeploy(deps, DEPLOY)));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const result of results.filter((r) => r.status === "rejected")) {
+      expect((result as PromiseRejectedResult).reason).toMatchObject({
+        status: 409,
+        code: "EnvironmentActionInProgress",
+      });
+    }
+    expect(scheduler.started).toHaveLength(1);
+    // The losers' operation records are gone: only the winner's is left.
+    expect(await deps.operations.list("demo")).toHaveLength(1);
+  });
+
+  it("refuses a redeploy while the operation runs, and accepts it once it has ended", async () => {
+    const { deps } = setup();
+    await requestDeploy(deps, DEPLOY);
+    expect(await rejection(requestDeploy(deps, DEPLOY))).toMatchObject({
+      code: "EnvironmentActionInProgress",
+    });
+    const operation = (await deps.operations.get("demo", "op-1"))!;
+    await deps.operations.replace(
+      "demo",
+      "op-1",
+      { ...operation.value, status: "Succeeded" },
+      operation.etag,
+    );
+    const again = await requestDeploy(deps, DEPLOY);
+    expect(again.environment).toMatchObject({ provisioningState: "Updating", currentOperationId: "op-2" });
+  });
+
+  it("refuses another user's environment name and changes of create-only fields", async () => {
+    const { deps } = setup();
+    await requestDeploy(deps, DEPLOY);
+    const operation = (await deps.operations.get("demo", "op-1"))!;
+    await deps.operations.replace(
+      "demo",
+      "op-1",
+      { ...operation.value, status: "Succeeded" },
+      operation.etag,
+    );
+    expect(await rejection(requestDeploy(deps, { ...DEPLOY, user: "bob" }))).toMatchObject({
+      status: 409,
+      code: "EnvironmentAlreadyExists",
+    });
+    expect(await rejection(requestDeploy(deps, { ...DEPLOY, environmentType: "Prod" }))).toMatchObject({
+      status: 400,
+      code: "InvalidEnvironmentUpdate",
+    });
+  });
+
+  it("records a failed start on the operation and the environment, so nothing stays busy", async () => {
+    const { deps, scheduler } = setup();
+    scheduler.failStart = new Error("task hub unreachable");
+    await expect(requestDeploy(deps, DEPLOY)).rejects.toThrow("task hub unreachable");
+    expect((await deps.operations.get("demo", "op-1"))?.value).toMatchObject({
+      status: "Failed",
+      error: { code: "OperationStartFailed" },
+    });
+    expect((await deps.environments.get("demo", "env"))?.value).toMatchObject({
+      provisioningState: "Failed",
+    });
+    scheduler.failStart = undefined;
+    await expect(requestDeploy(deps, DEPLOY)).resolves.toBeDefined();
+  });
+
+  it("takes over from an operation whose orchestration never started, after a grace period", async () => {
+    const { deps, scheduler, advance } = setup();
+    await requestDeploy(deps, DEPLOY);
+    scheduler.running.clear(); // as if the host died between accepting the request and starting it
+    expect(await rejection(requestDeploy(deps, DEPLOY))).toMatchObject({
+      code: "EnvironmentActionInProgress",
+    });
+    advance(ABANDONED_AFTER_MS + 1);
+    const accepted = await requestDeploy(deps, DEPLOY);
+    expect(accepted.operation.id).toBe("op-2");
+    expect((await deps.operations.get("demo", "op-1"))?.value).toMatchObject({
+      status: "Failed",
+      error: { code: "OperationAbandoned" },
+    });
+  });
+
+  it("never takes over from an operation whose orchestration still runs, however old", async () => {
+    const { deps, advance } = setup();
+    await requestDeploy(deps, DEPLOY);
+    advance(24 * 3600_000);
+    expect(
+      await rejection(requestDelete(deps, { ...DEPLOY, force: false, definition: DEFINITION })),
+    ).toMatchObject({
+      code: "EnvironmentActionInProgress",
+    });
+  });
+
+  it("needs force to delete an environment whose definition is gone, and 404s on unknown ones", async () => {
+    const { deps } = setup();
+    await requestDeploy(deps, DEPLOY);
+    const operation = (await deps.operations.get("demo", "op-1"))!;
+    await deps.operations.replace(
+      "demo",
+      "op-1",
+      { ...operation.value, status: "Succeeded" },
+      operation.etag,
+    );
+    const base = { project: "demo", environmentName: "env", user: "alice", createdBy: "alice" };
+    expect(await rejection(requestDelete(deps, { ...base, force: false }))).toMatchObject({
+      status: 409,
+      code: "EnvironmentDefinitionNotFound",
+    });
+    expect(
+      await rejection(requestDelete(deps, { ...base, environmentName: "other", force: true })),
+    ).toMatchObject({
+      status: 404,
+    });
+    const forced = await requestDelete(deps, { ...base, force: true });
+    expect(forced.operation).toMatchObject({ kind: "delete", force: true, status: "Running" });
+    expect(forced.environment.provisioningState).toBe("Deleting");
+  });
+});
