@@ -22,6 +22,7 @@ import type { EnvironmentApiDeps } from "./api/environments";
 import { createArmAdapters } from "./azure/arm";
 import { createOperationActivities, type OperationActivities } from "./operations/activities";
 import { TABLES, type EnvironmentRecord, type OperationRecord } from "./operations/model";
+import type { ExpiryDeps } from "./operations/expiry";
 import type { OperationScheduler } from "./operations/requests";
 import { createRunnerApi, type RunnerApi } from "./runner-api/handlers";
 import { newRunnerToken } from "./runner-api/token";
@@ -58,6 +59,8 @@ export interface AppContext {
   catalogSync(log?: InvocationContext): CatalogSyncDeps;
   /** What the environment handlers get; PUT and DELETE also need the invocation's durable client. */
   environmentApi(log?: InvocationContext, scheduler?: OperationScheduler): EnvironmentApiDeps;
+  /** What the expiry sweep needs, with the invocation's durable client. */
+  expiry(scheduler: OperationScheduler): ExpiryDeps;
   /** The operation activities, with the ARM adapters (made on first use). */
   operationActivities(): OperationActivities;
   /** The endpoints the runner's ade CLI calls (made on first use). */
@@ -123,6 +126,14 @@ export function createAppContext(config: Config): AppContext {
       scheduler: scheduler ?? NO_SCHEDULER,
       now: () => new Date(),
       ...(log && { log: { error: (message: string) => log.error(message) } }),
+    }),
+    expiry: (scheduler) => ({
+      devCenter,
+      catalogs: reader,
+      environments,
+      operations,
+      scheduler,
+      now: () => new Date(),
     }),
     operationActivities: () => {
       activities ??= createOperationActivities({

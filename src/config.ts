@@ -28,6 +28,8 @@ export interface Config {
   runnerApi: RunnerApiConfig;
   /** Environment operations: runner images and placement, timeouts, polling and retries. */
   operations: OperationsConfig;
+  /** NCRONTAB schedule of the sweep that deletes environments past their expirationDate. */
+  expirySweepSchedule: string;
 }
 
 /**
@@ -126,6 +128,8 @@ export const LOCAL_AUTH = {
 } as const;
 
 export const DEFAULT_CATALOG_SYNC_SCHEDULE = "0 */30 * * * *";
+
+export const DEFAULT_EXPIRY_SWEEP_SCHEDULE = "0 */5 * * * *";
 
 export const DEFAULT_ARM_ENDPOINT = "https://management.azure.com";
 
@@ -336,6 +340,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     runnerApi: loadRunnerApiConfig(env),
     operations: loadOperationsConfig(env),
+    expirySweepSchedule: optional(env, "EXPIRY_SWEEP_SCHEDULE", DEFAULT_EXPIRY_SWEEP_SCHEDULE),
   };
 }
 

@@ -3,9 +3,7 @@
  * 201 + Operation-Location, DELETE 202 + Location/Operation-Location with an OperationStatus body,
  * and `/operationstatuses/{id}` is what clients poll.
  */
-import type { CatalogRef, IndexedDefinition } from "../catalog/model";
 import {
-  type CatalogConfig,
   type DevCenterConfig,
   findCatalog,
   findProjectEnvironmentType,
@@ -21,10 +19,11 @@ import {
   environmentOutputsBlob,
   operationLogBlob,
   type EnvironmentRecord,
-  type OperationDefinition,
   type OperationRecord,
 } from "../operations/model";
+import { definitionOfEnvironment, pinDefinition, type DefinitionFinder } from "../operations/definitions";
 import type { BlobStore, RecordStore } from "../operations/ports";
+import { updateRecord } from "../operations/records";
 import {
   type AcceptedOperation,
   type OperationScheduler,
@@ -39,13 +38,6 @@ import { ApiError, jsonResponse, notFound, type ApiRequest, type ApiResponse } f
 import { page } from "./paging";
 import type { CallContext, Handler } from "./pipeline";
 import type { ApiBaseDeps } from "./ports";
-
-export interface DefinitionFinder {
-  findDefinition(
-    ref: CatalogRef,
-    name: string,
-  ): Promise<{ definition: IndexedDefinition; snapshotBlob: string } | undefined>;
-}
 
 export interface EnvironmentApiDeps extends ApiBaseDeps {
   devCenter: DevCenterConfig;
@@ -157,24 +149,6 @@ function rejected(error: unknown): never {
   throw error;
 }
 
-function pinned(
-  catalog: CatalogConfig,
-  found: { definition: IndexedDefinition; snapshotBlob: string },
-): OperationDefinition {
-  return {
-    catalogName: catalog.name,
-    name: found.definition.name,
-    snapshotBlob: found.snapshotBlob,
-    path: found.definition.path,
-    templatePath: found.definition.templatePath,
-    runner: found.definition.runner,
-  };
-}
-
-function catalogRef(catalog: CatalogConfig): CatalogRef {
-  return { catalog: catalog.name, ...(catalog.project !== undefined && { project: catalog.project }) };
-}
-
 interface DeployBody {
   environmentType: string;
   catalogName: string;
@@ -183,7 +157,7 @@ interface DeployBody {
   expirationDate?: string;
 }
 
-function readDeployBody(body: unknown): DeployBody {
+function readDeployBody(body: unknown, now: Date): DeployBody {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new ApiError(400, "InvalidRequestBody", "The request body must be a JSON object (an Environment).");
   }
@@ -195,22 +169,30 @@ function readDeployBody(body: unknown): DeployBody {
       });
     }
   }
-  const expirationDate = fields.expirationDate;
-  if (
-    expirationDate !== undefined &&
-    (typeof expirationDate !== "string" || Number.isNaN(Date.parse(expirationDate)))
-  ) {
+  if (fields.expirationDate !== undefined) readExpirationDate(fields.expirationDate, now);
+  return fields as unknown as DeployBody;
+}
+
+/** An expirationDate of a request: an RFC 3339 date-time in the future, as ISO text. */
+function readExpirationDate(value: unknown, now: Date): string {
+  const time = typeof value === "string" ? Date.parse(value) : NaN;
+  if (Number.isNaN(time)) {
     throw new ApiError(400, "InvalidRequestBody", "expirationDate must be an RFC 3339 date-time.", {
       target: "expirationDate",
     });
   }
-  return fields as unknown as DeployBody;
+  if (time <= now.getTime()) {
+    throw new ApiError(400, "InvalidExpirationDate", "expirationDate must be in the future.", {
+      target: "expirationDate",
+    });
+  }
+  return new Date(time).toISOString();
 }
 
 export const putEnvironment: H = async (request, call) => {
   const { deps, caller, baseUrl } = call;
   const t = target(request, call, true);
-  const body = readDeployBody(request.body);
+  const body = readDeployBody(request.body, deps.now());
 
   const type = findProjectEnvironmentType(deps.devCenter, t.project.name, body.environmentType);
   if (!type) {
@@ -236,7 +218,7 @@ export const putEnvironment: H = async (request, call) => {
       "catalogName",
     );
   }
-  const found = await deps.catalogs.findDefinition(catalogRef(catalog), body.environmentDefinitionName);
+  const found = await pinDefinition(deps.catalogs, catalog, body.environmentDefinitionName);
   if (!found) {
     throw notFound(
       "EnvironmentDefinitionNotFound",
@@ -244,7 +226,7 @@ export const putEnvironment: H = async (request, call) => {
       "environmentDefinitionName",
     );
   }
-  const parameters = resolveParameters(found.definition.manifest, body.parameters, "parameters");
+  const parameters = resolveParameters(found.manifest, body.parameters, "parameters");
   if (!parameters.ok) {
     throw new ApiError(
       400,
@@ -271,13 +253,51 @@ export const putEnvironment: H = async (request, call) => {
     environmentDefinitionName: found.definition.name,
     parameters: parameters.value,
     ...(body.expirationDate !== undefined && { expirationDate: new Date(body.expirationDate).toISOString() }),
-    definition: pinned(catalog, found),
+    definition: found.definition,
   }).catch(rejected);
   return jsonResponse(
     environmentView(baseUrl, accepted.environment),
     201,
     operationLocation(baseUrl, accepted.operation),
   );
+};
+
+/**
+ * PATCH (application/merge-patch+json): the only property that changes after creation is
+ * expirationDate; null removes it.
+ */
+export const patchEnvironment: H = async (request, call) => {
+  const t = target(request, call, true);
+  const body = request.body;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ApiError(400, "InvalidRequestBody", "The request body must be a JSON object (merge patch).");
+  }
+  const unknown = Object.keys(body).filter((key) => key !== "expirationDate");
+  if (unknown.length > 0) {
+    throw new ApiError(
+      400,
+      "InvalidRequestBody",
+      `Only expirationDate can change after an environment is created, not ${unknown.join(", ")}.`,
+      { target: unknown[0] },
+    );
+  }
+  const value = (body as { expirationDate?: unknown }).expirationDate;
+  const now = call.deps.now();
+  const expirationDate = value === null || value === undefined ? undefined : readExpirationDate(value, now);
+  await readEnvironment(call.deps, t);
+  const updated = await updateRecord(
+    call.deps.environments,
+    t.project.name,
+    t.name,
+    (record): EnvironmentRecord => ({
+      ...record,
+      expirationDate: value === undefined ? record.expirationDate : expirationDate,
+      updatedAt: now.toISOString(),
+    }),
+  );
+  if (!updated)
+    throw notFound("EnvironmentNotFound", `The environment ${t.name} does not exist.`, "environmentName");
+  return jsonResponse(environmentView(call.baseUrl, updated));
 };
 
 export const getEnvironment: H = async (request, call) => {
@@ -292,16 +312,13 @@ export const deleteEnvironment: H = async (request, call) => {
   const stored = await deps.environments.get(t.project.name, t.name);
   if (!stored || stored.value.user !== t.user) return { status: 204 };
 
-  const catalog = findCatalog(deps.devCenter, t.project, stored.value.catalogName);
-  const found =
-    catalog &&
-    (await deps.catalogs.findDefinition(catalogRef(catalog), stored.value.environmentDefinitionName));
+  const definition = await definitionOfEnvironment(deps.devCenter, deps.catalogs, stored.value);
   const accepted = await requestDelete(deps, {
     project: t.project.name,
     environmentName: t.name,
     user: t.user,
     createdBy: caller.objectId.toLowerCase(),
-    ...(catalog && found && { definition: pinned(catalog, found) }),
+    ...(definition && { definition }),
     force,
   }).catch(rejected);
   return jsonResponse(

@@ -4,6 +4,7 @@ import * as df from "durable-functions";
 import {
   deleteEnvironment,
   getEnvironment,
+  patchEnvironment,
   cancelOperation,
   getOperation,
   getOperationLogs,
@@ -18,41 +19,10 @@ import {
 import { functionsHandler } from "../api/host";
 import type { Handler } from "../api/pipeline";
 import { getAppContext } from "../app-context";
-import { CANCEL_REQUESTED_EVENT, type CancelRequestedEvent } from "../operations/model";
-import { OPERATION_ORCHESTRATION } from "../operations/orchestration";
-import type { OperationScheduler } from "../operations/requests";
+import { operationScheduler } from "../azure/operation-scheduler";
 
 const context = getAppContext();
 const ENVIRONMENT = "projects/{projectName}/users/{userId}/environments/{environmentName}";
-const RUNNING: string[] = [
-  df.OrchestrationRuntimeStatus.Pending,
-  df.OrchestrationRuntimeStatus.Running,
-  df.OrchestrationRuntimeStatus.ContinuedAsNew,
-  df.OrchestrationRuntimeStatus.Suspended,
-];
-
-/** Schedules operations through the invocation's durable client (instance id = operation id). */
-function scheduler(client: df.DurableClient): OperationScheduler {
-  return {
-    start: async (input) => {
-      await client.startNew(OPERATION_ORCHESTRATION, { instanceId: input.operationId, input });
-    },
-    isRunning: async (operationId) => {
-      try {
-        const status = await client.getStatus(operationId);
-        return RUNNING.includes(status.runtimeStatus);
-      } catch (error) {
-        // The SDK's only sign of a missing instance is its message (HTTP 404 underneath).
-        if (error instanceof Error && error.message.includes("HTTP 404")) return false;
-        throw error;
-      }
-    },
-    cancel: async (operationId, by) => {
-      const event: CancelRequestedEvent = { by };
-      await client.raiseEvent(operationId, CANCEL_REQUESTED_EVENT, event);
-    },
-  };
-}
 
 const reads: [name: string, route: string, handler: Handler<EnvironmentApiDeps>][] = [
   ["listEnvironments", "projects/{projectName}/environments", listEnvironments],
@@ -80,19 +50,20 @@ function orchestratingRoute(
 ) {
   df.app.client.http(name, {
     route,
-    methods: Object.keys(byMethod) as ("GET" | "PUT" | "DELETE" | "POST")[],
+    methods: Object.keys(byMethod) as ("GET" | "PUT" | "PATCH" | "DELETE" | "POST")[],
     authLevel: "anonymous",
     handler: (request: HttpRequest, client: df.DurableClient, invocation: InvocationContext) =>
-      functionsHandler((log) => context.environmentApi(log, scheduler(client)), byMethod[request.method])(
-        request,
-        invocation,
-      ),
+      functionsHandler(
+        (log) => context.environmentApi(log, operationScheduler(client)),
+        byMethod[request.method],
+      )(request, invocation),
   });
 }
 
 orchestratingRoute("environment", ENVIRONMENT, {
   GET: getEnvironment,
   PUT: putEnvironment,
+  PATCH: patchEnvironment,
   DELETE: deleteEnvironment,
 });
 orchestratingRoute("getOrCancelEnvironmentOperation", `${ENVIRONMENT}/operations/{operationId}`, {

@@ -367,4 +367,37 @@ describe("operations with a short timeout and few retries", () => {
     const abandoned = await stack.request("GET", `/projects/demo/operationstatuses/${lost}`, alice);
     expect(abandoned.body).toMatchObject({ status: "Failed", error: { code: "OperationAbandoned" } });
   });
+
+  it("changes expirationDate with PATCH and deletes the environment once it has passed", async () => {
+    const inAnHour = new Date(Date.now() + 3600_000).toISOString();
+    const created = await stack.request("PUT", `${ENVIRONMENTS}/expiring`, alice, {
+      ...counterBody(1),
+      expirationDate: inAnHour,
+    });
+    expect(created.body).toMatchObject({ expirationDate: inAnHour });
+    expect(await stack.finished(operationLocation(created), alice)).toMatchObject({ status: "Succeeded" });
+
+    const past = await stack.request("PATCH", `${ENVIRONMENTS}/expiring`, alice, {
+      expirationDate: "2020-01-01T00:00:00Z",
+    });
+    expect(past.status).toBe(400);
+    expect(past.body).toMatchObject({ error: { code: "InvalidExpirationDate" } });
+    const renamed = await stack.request("PATCH", `${ENVIRONMENTS}/expiring`, alice, { catalogName: "other" });
+    expect(renamed.status).toBe(400);
+
+    const soon = new Date(Date.now() + 300).toISOString();
+    const patched = await stack.request("PATCH", `${ENVIRONMENTS}/expiring`, alice, { expirationDate: soon });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      name: "expiring",
+      expirationDate: soon,
+      provisioningState: "Succeeded",
+    });
+    while (Date.now() <= Date.parse(soon)) await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect((await stack.request("POST", "/admin/functions/environmentExpiry", undefined)).status).toBe(202);
+    await stack.until("GET", `${ENVIRONMENTS}/expiring`, alice, (reply) => reply.status === 404);
+    expect(stack.arm().resourceGroups.map((g) => g.name)).not.toContain("demo-expiring");
+    expectNoRunnerLeftovers(stack);
+  });
 });
