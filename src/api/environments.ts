@@ -300,6 +300,81 @@ export const patchEnvironment: H = async (request, call) => {
   return jsonResponse(environmentView(call.baseUrl, updated));
 };
 
+// ---------------------------------------------------------------------------------------------
+// Actions: the scheduled deletion of an environment. Ours has one, `expire`, from expirationDate.
+
+const EXPIRE_ACTION = "expire";
+
+function actionView(baseUrl: string, record: EnvironmentRecord): Record<string, unknown> | undefined {
+  if (record.expirationDate === undefined) return undefined;
+  return {
+    uri: `${environmentUri(baseUrl, record)}/actions/${EXPIRE_ACTION}`,
+    name: EXPIRE_ACTION,
+    actionType: "Delete",
+    next: { scheduledTime: record.expirationDate },
+    ...(record.expirationModified && {
+      lastModifiedBy: record.expirationModified.by,
+      lastModifiedAt: record.expirationModified.at,
+    }),
+  };
+}
+
+export const listActions: H = async (request, call) => {
+  const t = target(request, call, true);
+  const action = actionView(call.baseUrl, await readEnvironment(call.deps, t));
+  return jsonResponse(page(action ? [action] : [], request));
+};
+
+function requireAction(
+  record: EnvironmentRecord,
+  name: string | undefined,
+  baseUrl: string,
+): Record<string, unknown> {
+  const action = name?.toLowerCase() === EXPIRE_ACTION ? actionView(baseUrl, record) : undefined;
+  if (!action) {
+    throw notFound(
+      "ActionNotFound",
+      `The environment ${record.name} has no action ${name ?? ""}.`,
+      "actionName",
+    );
+  }
+  return action;
+}
+
+export const getAction: H = async (request, call) => {
+  const t = target(request, call, true);
+  return jsonResponse(
+    requireAction(await readEnvironment(call.deps, t), request.params.actionName, call.baseUrl),
+  );
+};
+
+/** POST `.../actions/expire:skip` (no expiration any more) and `.../actions/expire:delay?until=` (a later one). */
+export const runAction: H = async (request, call) => {
+  const t = target(request, call, true);
+  const [name, verb] = (request.params.actionName ?? "").split(":");
+  requireAction(await readEnvironment(call.deps, t), name, call.baseUrl);
+  if (verb !== "skip" && verb !== "delay") {
+    throw new ApiError(404, "ActionNotFound", "An action can be skipped (:skip) or delayed (:delay?until=).");
+  }
+  const now = call.deps.now();
+  const until =
+    verb === "delay" ? readExpirationDate(request.url.searchParams.get("until") ?? "", now) : undefined;
+  const updated = await updateRecord(
+    call.deps.environments,
+    t.project.name,
+    t.name,
+    (record): EnvironmentRecord => ({
+      ...record,
+      expirationDate: until,
+      expirationModified: { by: call.caller.objectId.toLowerCase(), at: now.toISOString() },
+      updatedAt: now.toISOString(),
+    }),
+  );
+  if (!updated)
+    throw notFound("EnvironmentNotFound", `The environment ${t.name} does not exist.`, "environmentName");
+  return verb === "skip" ? { status: 204 } : jsonResponse(actionView(call.baseUrl, updated));
+};
+
 export const getEnvironment: H = async (request, call) => {
   const t = target(request, call, true);
   return jsonResponse(environmentView(call.baseUrl, await readEnvironment(call.deps, t)));

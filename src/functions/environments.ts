@@ -3,8 +3,11 @@ import { app, type HttpRequest, type InvocationContext } from "@azure/functions"
 import * as df from "durable-functions";
 import {
   deleteEnvironment,
+  getAction,
   getEnvironment,
+  listActions,
   patchEnvironment,
+  runAction,
   cancelOperation,
   getOperation,
   getOperationLogs,
@@ -28,6 +31,7 @@ const reads: [name: string, route: string, handler: Handler<EnvironmentApiDeps>]
   ["listEnvironments", "projects/{projectName}/environments", listEnvironments],
   ["listEnvironmentsByUser", "projects/{projectName}/users/{userId}/environments", listEnvironmentsByUser],
   ["getEnvironmentOutputs", `${ENVIRONMENT}/outputs`, getOutputs],
+  ["listEnvironmentActions", `${ENVIRONMENT}/actions`, listActions],
   ["listEnvironmentOperations", `${ENVIRONMENT}/operations`, listOperations],
   ["getEnvironmentOperationLogs", `${ENVIRONMENT}/operations/{operationId}/logs`, getOperationLogs],
   ["getOperationStatus", "projects/{projectName}/operationstatuses/{operationId}", getOperationStatus],
@@ -69,4 +73,15 @@ orchestratingRoute("environment", ENVIRONMENT, {
 orchestratingRoute("getOrCancelEnvironmentOperation", `${ENVIRONMENT}/operations/{operationId}`, {
   GET: getOperation,
   POST: cancelOperation,
+});
+
+app.http("environmentAction", {
+  route: `${ENVIRONMENT}/actions/{actionName}`,
+  methods: ["GET", "POST"],
+  authLevel: "anonymous",
+  handler: (request, invocation) =>
+    functionsHandler((log) => context.environmentApi(log), request.method === "POST" ? runAction : getAction)(
+      request,
+      invocation,
+    ),
 });

@@ -20,6 +20,8 @@ export interface EnvironmentRecord {
   environmentDefinitionName: string;
   parameters: Record<string, unknown>;
   expirationDate?: string;
+  /** Who last set or changed expirationDate, and when (the `expire` action's lastModifiedBy/At). */
+  expirationModified?: { by: string; at: string };
   provisioningState: ProvisioningState;
   resourceGroupId?: string;
   /** The operation that runs now or ran last. */

@@ -94,6 +94,12 @@ export async function requestDeploy(deps: RequestDeps, request: DeployRequest): 
     environmentDefinitionName: request.environmentDefinitionName,
     parameters: request.parameters,
     expirationDate: request.expirationDate,
+    expirationModified:
+      request.expirationDate === undefined
+        ? undefined
+        : request.expirationDate === stored?.value.expirationDate
+          ? stored.value.expirationModified
+          : { by: request.createdBy, at: now },
     provisioningState: stored ? "Updating" : "Creating",
     currentOperationId: operation.id,
     error: undefined,

@@ -385,6 +385,26 @@ describe("operations with a short timeout and few retries", () => {
     const renamed = await stack.request("PATCH", `${ENVIRONMENTS}/expiring`, alice, { catalogName: "other" });
     expect(renamed.status).toBe(400);
 
+    const actions = await stack.request("GET", `${ENVIRONMENTS}/expiring/actions`, alice);
+    expect(actions.body).toMatchObject({
+      value: [{ name: "expire", actionType: "Delete", next: { scheduledTime: inAnHour } }],
+    });
+    const later = new Date(Date.now() + 7200_000).toISOString();
+    const delayed = await stack.request(
+      "POST",
+      `${ENVIRONMENTS}/expiring/actions/expire:delay?until=${encodeURIComponent(later)}`,
+      alice,
+    );
+    expect(delayed.status).toBe(200);
+    expect(delayed.body).toMatchObject({ name: "expire", next: { scheduledTime: later } });
+    expect((await stack.request("POST", `${ENVIRONMENTS}/expiring/actions/expire:skip`, alice)).status).toBe(
+      204,
+    );
+    expect((await stack.request("GET", `${ENVIRONMENTS}/expiring/actions`, alice)).body).toEqual({
+      value: [],
+    });
+    expect((await stack.request("GET", `${ENVIRONMENTS}/expiring/actions/expire`, alice)).status).toBe(404);
+
     const soon = new Date(Date.now() + 300).toISOString();
     const patched = await stack.request("PATCH", `${ENVIRONMENTS}/expiring`, alice, { expirationDate: soon });
     expect(patched.status).toBe(200);
