@@ -1,6 +1,7 @@
 /** The environment operation orchestration and its activities (src/operations). */
 import * as df from "durable-functions";
 import { getAppContext } from "../app-context";
+import type { ActivityLog } from "../operations/activities";
 import { environmentOperation, OPERATION_ORCHESTRATION } from "../operations/orchestration";
 import { ACTIVITY } from "../operations/plan";
 
@@ -9,6 +10,8 @@ df.app.orchestration(OPERATION_ORCHESTRATION, environmentOperation);
 const activities = getAppContext().operationActivities();
 
 for (const name of Object.values(ACTIVITY)) {
-  const run = activities[name] as (input: unknown) => Promise<unknown>;
-  df.app.activity(name, { handler: (input: unknown) => run(input) });
+  const run = activities[name] as (input: unknown, log: ActivityLog) => Promise<unknown>;
+  df.app.activity(name, {
+    handler: (input: unknown, invocation) => run(input, (message) => invocation.log(message)),
+  });
 }

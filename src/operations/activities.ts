@@ -60,6 +60,11 @@ export interface OperationSettings {
   cleanupMaxAttempts: number;
 }
 
+/** Where an activity says what it did (the invocation's log). */
+export type ActivityLog = (message: string) => void;
+
+const silent: ActivityLog = () => {};
+
 export interface OperationDeps {
   environments: RecordStore<EnvironmentRecord>;
   operations: RecordStore<OperationRecord>;
@@ -94,7 +99,7 @@ export function createOperationActivities(deps: OperationDeps) {
     return stored.value;
   }
 
-  async function resolveOperation(input: OperationInput): Promise<OperationPlan> {
+  async function resolveOperation(input: OperationInput, log: ActivityLog = silent): Promise<OperationPlan> {
     const operation = await loadOperation(input.project, input.operationId);
     const stored = await deps.environments.get(input.project, input.environmentName);
     if (!stored) {
@@ -158,6 +163,10 @@ export function createOperationActivities(deps: OperationDeps) {
     }
 
     const runner = operation.definition?.runner ?? "";
+    log(
+      `${input.kind} of ${input.project}/${input.environmentName} (operation ${input.operationId}): resource group ${rgId}` +
+        (runRunner ? `, runner ${settings.runnerImages[runner] ?? runner}` : ", nothing to run"),
+    );
     return {
       ...input,
       runRunner,
@@ -199,8 +208,9 @@ export function createOperationActivities(deps: OperationDeps) {
     };
   }
 
-  async function ensureResourceGroup(plan: OperationPlan): Promise<void> {
+  async function ensureResourceGroup(plan: OperationPlan, log: ActivityLog = silent): Promise<void> {
     await deps.resourceGroups.ensure(plan.subscriptionId, plan.resourceGroupName, plan.location, plan.tags);
+    log(`Resource group ${plan.resourceGroupId} is ready.`);
   }
 
   async function assignmentName(grant: RoleGrant): Promise<{ roleDefinitionId: string; name: string }> {
@@ -211,7 +221,7 @@ export function createOperationActivities(deps: OperationDeps) {
     };
   }
 
-  async function grantRole(grant: RoleGrant): Promise<void> {
+  async function grantRole(grant: RoleGrant, log: ActivityLog = silent): Promise<void> {
     const { roleDefinitionId, name } = await assignmentName(grant);
     await deps.roles.grant({
       scope: grant.scope,
@@ -220,17 +230,22 @@ export function createOperationActivities(deps: OperationDeps) {
       principalType: grant.principalType,
       name,
     });
+    log(`Granted ${grant.roleName} on ${grant.scope} to ${grant.principalType} ${grant.principalId}.`);
   }
 
-  async function revokeRole(grant: RoleGrant): Promise<void> {
+  async function revokeRole(grant: RoleGrant, log: ActivityLog = silent): Promise<void> {
     const { name } = await assignmentName(grant);
     await deps.roles.revoke(grant.scope, name);
+    log(`Revoked ${grant.roleName} on ${grant.scope} from ${grant.principalType} ${grant.principalId}.`);
   }
 
-  async function startRunner(plan: OperationPlan): Promise<void> {
+  async function startRunner(plan: OperationPlan, log: ActivityLog = silent): Promise<void> {
     // A retried start must not replace the token of a runner that already started.
     const current = await deps.containers.state(plan.runnerContainer);
-    if (current.state !== "NotFound") return;
+    if (current.state !== "NotFound") {
+      log(`Runner ${plan.runnerContainer.name} already exists (${current.state}).`);
+      return;
+    }
 
     const runnerLocation = settings.runnerResourceGroup.location ?? plan.location;
     await deps.resourceGroups.ensure(
@@ -261,13 +276,20 @@ export function createOperationActivities(deps: OperationDeps) {
       identityResourceId: plan.runner.identityResourceId,
       registryLoginServer: plan.runner.registryLoginServer,
     });
+    log(`Started runner ${plan.runnerContainer.name} from ${plan.runner.image}.`);
   }
 
   async function getRunnerState(ref: RunnerContainerRef): Promise<RunnerContainerState> {
     return deps.containers.state(ref);
   }
 
-  async function collectRunnerResults({ plan, exitCode }: CollectInput): Promise<OperationOutcome> {
+  async function collectRunnerResults(
+    { plan, exitCode }: CollectInput,
+    log: ActivityLog = silent,
+  ): Promise<OperationOutcome> {
+    log(
+      `Runner ${plan.runnerContainer.name} ended${exitCode === undefined ? " without an exit code" : ` with exit code ${exitCode}`}.`,
+    );
     if (exitCode === 0) return { status: "Succeeded" };
     // The runner's log pump already wrote what it ran; the container's own output also shows what
     // happened before the pump worked (a crash, an image that cannot start).
@@ -290,16 +312,23 @@ export function createOperationActivities(deps: OperationDeps) {
     return { status: "Failed", error };
   }
 
-  async function deleteRunner(ref: RunnerContainerRef): Promise<void> {
+  async function deleteRunner(ref: RunnerContainerRef, log: ActivityLog = silent): Promise<void> {
     await deps.containers.delete(ref);
+    log(`Runner container ${ref.name} is gone.`);
   }
 
-  async function deleteResourceGroup(plan: OperationPlan): Promise<void> {
+  async function deleteResourceGroup(plan: OperationPlan, log: ActivityLog = silent): Promise<void> {
     await deps.resourceGroups.delete(plan.subscriptionId, plan.resourceGroupName);
+    log(`Resource group ${plan.resourceGroupId} is gone.`);
   }
 
-  async function finishOperation({ input, outcome }: FinishInput): Promise<void> {
+  async function finishOperation({ input, outcome }: FinishInput, log: ActivityLog = silent): Promise<void> {
     const endTime = deps.now().toISOString();
+    log(
+      `Operation ${input.operationId} (${input.kind} of ${input.project}/${input.environmentName}): ${outcome.status}` +
+        (outcome.error ? ` (${outcome.error.code})` : "") +
+        ".",
+    );
     await updateRecord(deps.operations, input.project, input.operationId, (record) => ({
       ...record,
       status: outcome.status,
@@ -358,12 +387,14 @@ export function createOperationActivities(deps: OperationDeps) {
  * Port failures (ARM, storage) carry a code; an activity reports them as OperationErrors so that the
  * operation's error keeps ARM's code (AuthorizationFailed, …) and message.
  */
-function reportingFailures<T extends Record<string, (input: never) => Promise<unknown>>>(activities: T): T {
-  const wrapped: Record<string, (input: never) => Promise<unknown>> = {};
+function reportingFailures<T extends Record<string, (input: never, log?: ActivityLog) => Promise<unknown>>>(
+  activities: T,
+): T {
+  const wrapped: Record<string, (input: never, log?: ActivityLog) => Promise<unknown>> = {};
   for (const [name, run] of Object.entries(activities)) {
-    wrapped[name] = async (input) => {
+    wrapped[name] = async (input, log) => {
       try {
-        return await run(input);
+        return await run(input, log);
       } catch (error) {
         throw error instanceof PortError ? new OperationError(error.code, error.message) : error;
       }
