@@ -66,6 +66,17 @@ function setup() {
   return { deps, scheduler, advance: (ms: number) => (now += ms) };
 }
 
+/** The operation ends, as its orchestration would record it. */
+async function succeed(deps: RequestDeps, operationId: string): Promise<void> {
+  const operation = (await deps.operations.get("demo", operationId))!;
+  await deps.operations.replace(
+    "demo",
+    operationId,
+    { ...operation.value, status: "Succeeded" },
+    operation.etag,
+  );
+}
+
 async function rejection(promise: Promise<unknown>): Promise<RequestRejected> {
   const error = await promise.then(
     () => undefined,
@@ -107,13 +118,7 @@ describe("accepting operations", () => {
     expect(await rejection(requestDeploy(deps, DEPLOY))).toMatchObject({
       code: "EnvironmentActionInProgress",
     });
-    const operation = (await deps.operations.get("demo", "op-1"))!;
-    await deps.operations.replace(
-      "demo",
-      "op-1",
-      { ...operation.value, status: "Succeeded" },
-      operation.etag,
-    );
+    await succeed(deps, "op-1");
     const again = await requestDeploy(deps, DEPLOY);
     expect(again.environment).toMatchObject({ provisioningState: "Updating", currentOperationId: "op-2" });
   });
@@ -121,13 +126,7 @@ describe("accepting operations", () => {
   it("refuses another user's environment name and changes of create-only fields", async () => {
     const { deps } = setup();
     await requestDeploy(deps, DEPLOY);
-    const operation = (await deps.operations.get("demo", "op-1"))!;
-    await deps.operations.replace(
-      "demo",
-      "op-1",
-      { ...operation.value, status: "Succeeded" },
-      operation.etag,
-    );
+    await succeed(deps, "op-1");
     expect(await rejection(requestDeploy(deps, { ...DEPLOY, user: "bob" }))).toMatchObject({
       status: 409,
       code: "EnvironmentAlreadyExists",
@@ -183,13 +182,7 @@ describe("accepting operations", () => {
   it("needs force to delete an environment whose definition is gone, and 404s on unknown ones", async () => {
     const { deps } = setup();
     await requestDeploy(deps, DEPLOY);
-    const operation = (await deps.operations.get("demo", "op-1"))!;
-    await deps.operations.replace(
-      "demo",
-      "op-1",
-      { ...operation.value, status: "Succeeded" },
-      operation.etag,
-    );
+    await succeed(deps, "op-1");
     const base = { project: "demo", environmentName: "env", user: "alice", createdBy: "alice" };
     expect(await rejection(requestDelete(deps, { ...base, force: false }))).toMatchObject({
       status: 409,
