@@ -37,6 +37,7 @@ import {
   type RunnerContainers,
   type RunnerContainerState,
 } from "./ports";
+import { isPermanentStatus, OperationError } from "./failures";
 import { updateRecord } from "./records";
 
 export interface OperationSettings {
@@ -76,18 +77,6 @@ export interface OperationDeps {
   settings: OperationSettings;
   newRunnerToken(): { token: string; hash: string };
   now(): Date;
-}
-
-/** A failure the operation reports as is: the message becomes the operation's error. */
-export class OperationError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    // "Code: message" survives the trip through the orchestration history on every host.
-    super(`${code}: ${message}`);
-    this.name = "OperationError";
-  }
 }
 
 export function createOperationActivities(deps: OperationDeps) {
@@ -396,7 +385,8 @@ function reportingFailures<T extends Record<string, (input: never, log?: Activit
       try {
         return await run(input, log);
       } catch (error) {
-        throw error instanceof PortError ? new OperationError(error.code, error.message) : error;
+        if (!(error instanceof PortError)) throw error;
+        throw new OperationError(error.code, error.message, isPermanentStatus(error.statusCode));
       }
     };
   }

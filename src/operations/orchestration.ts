@@ -8,8 +8,8 @@
  * Cleanup works like a saga's compensation list: each step that creates something pushes its undo
  * BEFORE it runs (undos are idempotent), and the list is run in reverse at the end, with retries.
  */
-import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
+import { failureOf } from "./failures";
 import {
   CANCEL_REQUESTED_EVENT,
   RUNNER_FINISHED_EVENT,
@@ -61,12 +61,12 @@ export function* environmentOperation(
 
   try {
     step("Resolving");
-    plan = (yield context.df.callActivity(ACTIVITY.resolveOperation, input)) as OperationPlan;
-    const retry = activityRetry(plan);
+    plan = (yield* call(context, ACTIVITY.resolveOperation, input, RESOLVE_RETRY)) as OperationPlan;
+    const retry = plan.retry;
 
     if (plan.kind === "deploy") {
       step("PreparingResourceGroup");
-      yield context.df.callActivityWithRetry(ACTIVITY.ensureResourceGroup, retry, plan);
+      yield* call(context, ACTIVITY.ensureResourceGroup, plan, retry);
     }
 
     // A delete with nothing to run (no resource group left, or force with the definition gone) skips the runner.
@@ -75,27 +75,23 @@ export function* environmentOperation(
       step("GrantingRoles");
       for (const grant of plan.runnerRoleGrants) {
         compensations.push({ activity: ACTIVITY.revokeRole, input: grant });
-        yield context.df.callActivityWithRetry(ACTIVITY.grantRole, retry, grant);
+        yield* call(context, ACTIVITY.grantRole, grant, retry);
       }
       // The creator's and configured users' roles belong to the environment, not to the operation: they stay.
       for (const grant of plan.memberRoleGrants) {
-        yield context.df.callActivityWithRetry(ACTIVITY.grantRole, retry, grant);
+        yield* call(context, ACTIVITY.grantRole, grant, retry);
       }
 
       step("StartingRunner");
       compensations.push({ activity: ACTIVITY.deleteRunner, input: plan.runnerContainer });
-      yield context.df.callActivityWithRetry(ACTIVITY.startRunner, retry, plan);
+      yield* call(context, ACTIVITY.startRunner, plan, retry);
 
       step("RunningRunner");
       const end: RunnerEnd = yield* waitForRunner(context, plan);
 
       step("Collecting");
       const collect: CollectInput = { plan, exitCode: end.kind === "exited" ? end.exitCode : undefined };
-      outcome = (yield context.df.callActivityWithRetry(
-        ACTIVITY.collectRunnerResults,
-        retry,
-        collect,
-      )) as OperationOutcome;
+      outcome = (yield* call(context, ACTIVITY.collectRunnerResults, collect, retry)) as OperationOutcome;
       if (end.kind === "timedOut") {
         outcome = {
           status: "Failed",
@@ -119,21 +115,66 @@ export function* environmentOperation(
 
     if (plan.kind === "delete" && outcome.status === "Succeeded") {
       step("DeletingResourceGroup");
-      yield context.df.callActivityWithRetry(ACTIVITY.deleteResourceGroup, retry, plan);
+      yield* call(context, ACTIVITY.deleteResourceGroup, plan, retry);
     }
   } catch (error) {
-    outcome = { status: "Failed", error: failureOf(error) };
+    const { code, message } = failureOf(error);
+    outcome = { status: "Failed", error: { code, message } };
   }
 
   step("CleaningUp");
-  const cleanupRetry = cleanupRetryOptions(plan);
+  const cleanup = cleanupRetry(plan);
   for (const compensation of compensations.reverse()) {
-    yield context.df.callActivityWithRetry(compensation.activity, cleanupRetry, compensation.input);
+    try {
+      yield* call(context, compensation.activity, compensation.input, cleanup);
+    } catch (error) {
+      // Out of retries: the operation must still end, saying what is left behind for an operator.
+      const { code, message } = failureOf(error);
+      outcome = {
+        status: "Failed",
+        error: { code: "CleanupFailed", message: `${compensation.activity} failed (${code}): ${message}` },
+      };
+    }
   }
 
   step("Finishing");
-  yield context.df.callActivityWithRetry(ACTIVITY.finishOperation, cleanupRetry, { input, outcome });
+  yield* call(context, ACTIVITY.finishOperation, { input, outcome }, cleanup);
   return outcome;
+}
+
+/** Resolving comes before the plan (and its retry settings) exists. */
+const RESOLVE_RETRY: RetryPolicy = { firstIntervalSeconds: 5, maxIntervalSeconds: 60, maxAttempts: 5 };
+
+interface RetryPolicy {
+  firstIntervalSeconds: number;
+  maxIntervalSeconds: number;
+  maxAttempts: number;
+  /** Cleanup retries even what looks permanent: an operator may fix the rights meanwhile. */
+  retryPermanent?: boolean;
+}
+
+/**
+ * Calls an activity, retrying with exponential backoff on durable timers — but not failures that
+ * a retry cannot change (a 403, a missing definition), which fail the step at once.
+ */
+function* call(
+  context: OrchestrationContext,
+  activity: string,
+  input: unknown,
+  retry: RetryPolicy,
+): Generator<Task, unknown, unknown> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return yield context.df.callActivity(activity, input);
+    } catch (error) {
+      if (attempt >= retry.maxAttempts || (failureOf(error).permanent && !retry.retryPermanent)) throw error;
+      const delaySeconds = Math.min(
+        retry.firstIntervalSeconds * 2 ** (attempt - 1),
+        retry.maxIntervalSeconds,
+      );
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + delaySeconds * 1000));
+    }
+  }
 }
 
 /**
@@ -164,7 +205,7 @@ function* waitForRunner(
     }
     if (context.df.currentUtcDateTime.getTime() >= deadline) return { kind: "timedOut" };
 
-    const state = (yield context.df.callActivity(ACTIVITY.getRunnerState, plan.runnerContainer)) as {
+    const state = (yield* call(context, ACTIVITY.getRunnerState, plan.runnerContainer, plan.retry)) as {
       state: string;
       exitCode?: number;
       detail?: string;
@@ -177,33 +218,12 @@ function* waitForRunner(
   }
 }
 
-function activityRetry(plan: OperationPlan): df.RetryOptions {
-  const options = new df.RetryOptions(plan.retry.firstIntervalSeconds * 1000, plan.retry.maxAttempts);
-  options.backoffCoefficient = 2;
-  options.maxRetryIntervalInMilliseconds = plan.retry.maxIntervalSeconds * 1000;
-  return options;
-}
-
 /** Cleanup must happen: retry with backoff for a long time (about a day with the defaults). */
-function cleanupRetryOptions(plan: OperationPlan | undefined): df.RetryOptions {
-  const firstSeconds = plan?.retry.firstIntervalSeconds ?? 5;
-  const maxSeconds = plan?.retry.maxIntervalSeconds ?? 300;
-  const options = new df.RetryOptions(firstSeconds * 1000, plan?.cleanupMaxAttempts ?? 300);
-  options.backoffCoefficient = 2;
-  options.maxRetryIntervalInMilliseconds = maxSeconds * 1000;
-  return options;
-}
-
-/**
- * Activity failures arrive as Errors: "<reason> \n <details>" (the SDK joins the host's reason and
- * the activity's stack), the reason maybe behind "Activity function 'x' failed: ". OperationErrors
- * say "Code: message". Keep code and message, never the stack: the message is shown to users.
- */
-function failureOf(error: unknown): { code: string; message: string } {
-  const message = (error instanceof Error ? error.message : String(error))
-    .split(" \n ")[0]
-    .replace(/^Activity function '[^']*' failed: /, "")
-    .trim();
-  const match = /^([A-Za-z][A-Za-z0-9]*): ([\s\S]*)$/.exec(message);
-  return match ? { code: match[1], message: match[2] } : { code: "OperationFailed", message };
+function cleanupRetry(plan: OperationPlan | undefined): RetryPolicy {
+  return {
+    firstIntervalSeconds: plan?.retry.firstIntervalSeconds ?? 5,
+    maxIntervalSeconds: plan?.retry.maxIntervalSeconds ?? 300,
+    maxAttempts: plan?.cleanupMaxAttempts ?? 300,
+    retryPermanent: true,
+  };
 }

@@ -290,6 +290,8 @@ describe("operations with a short timeout and few retries", () => {
       });
       // What users see is ARM's message, not our stack.
       expect((status.error as Json).message).not.toMatch(/\bat .*\.js:\d+/);
+      // A 403 cannot change on retry: the step failed on its first attempt.
+      expect(stack.services.arm.injectedFaults().failures).toBe(1);
     } finally {
       stack.setFaults({});
     }

@@ -4,7 +4,7 @@
  * happens — after success, failure, a crashed runner, a timeout and a cancel.
  */
 import { CANCEL_REQUESTED_EVENT, RUNNER_FINISHED_EVENT } from "../../../src/operations/model";
-import { OperationError } from "../../../src/operations/activities";
+import { OperationError } from "../../../src/operations/failures";
 import { environmentOperation } from "../../../src/operations/orchestration";
 import type { FinishInput, OperationInput, OperationPlan } from "../../../src/operations/plan";
 import { output, simulate, type Activities, type RaisedLater } from "../../support/durable-simulator";
@@ -103,17 +103,57 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
     expect(revoked).toEqual([plan().runnerRoleGrants[0]]);
   });
 
-  it("cleans up and reports ARM's error when starting the runner fails", async () => {
+  it("retries a step that may succeed later, then cleans up and reports the error", async () => {
     const { names, finish } = await run(plan(), {
       startRunner: () => {
-        throw new OperationError("AuthorizationFailed", "The client may not create container groups.");
+        throw new OperationError("ServiceUnavailable", "ARM is busy.", false);
       },
     });
     expect(names.filter((n) => n === "startRunner")).toHaveLength(2);
     expect(names.slice(-3)).toEqual(["deleteRunner", "revokeRole", "finishOperation"]);
     expect(finish?.outcome).toEqual({
       status: "Failed",
+      error: { code: "ServiceUnavailable", message: "ARM is busy." },
+    });
+  });
+
+  it("fails a step at once when retrying cannot help (no rights), then cleans up", async () => {
+    let revokes = 0;
+    const { names, finish } = await run(plan(), {
+      startRunner: () => {
+        throw new OperationError("AuthorizationFailed", "The client may not create container groups.");
+      },
+      // Cleanup retries even permanent-looking failures: an operator may fix the rights meanwhile.
+      revokeRole: () => {
+        if (++revokes === 1) throw new OperationError("AuthorizationFailed", "Not yet.");
+        return null;
+      },
+    });
+    expect(names.filter((n) => n === "startRunner")).toHaveLength(1);
+    expect(revokes).toBe(2);
+    expect(finish?.outcome).toEqual({
+      status: "Failed",
       error: { code: "AuthorizationFailed", message: "The client may not create container groups." },
+    });
+  });
+
+  it("still ends the operation when cleanup runs out of retries, saying what is left", async () => {
+    const { sim, finish } = await run(
+      plan(),
+      {
+        deleteRunner: () => {
+          throw new OperationError("AuthorizationFailed", "The client may not delete container groups.");
+        },
+      },
+      [finished(0)],
+    );
+    expect(sim.record.status).toBe("Completed");
+    expect(finish?.outcome).toMatchObject({
+      status: "Failed",
+      error: {
+        code: "CleanupFailed",
+        message: expect.stringContaining("deleteRunner failed (AuthorizationFailed)"),
+      },
     });
   });
 
