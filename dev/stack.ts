@@ -21,8 +21,6 @@ export interface LocalServicesOptions {
   /** Folder for Azurite data, emulator state and keys; Azurite stays in memory when `persistent` is false. */
   dataDir: string;
   persistent: boolean;
-  /** The port the dev host will listen on (the runner API and Event Grid endpoints point at it). */
-  hostPort: number;
   armFaults?: FaultSettings;
   quiet?: boolean;
 }
@@ -32,8 +30,11 @@ export interface LocalServices {
   arm: RunningArmEmulator;
   signingKey: LocalSigningKey;
   keyFiles: LocalKeyFiles;
-  /** The app settings for the dev host (on top of local.settings): storage, ARM, auth, runner API. */
-  appSettings: Record<string, string>;
+  /**
+   * The app settings for a dev host on `hostPort` (on top of local.settings): storage, ARM, auth, and
+   * the runner API and Event Grid endpoints, which point back at that host.
+   */
+  appSettings(hostPort: number): Record<string, string>;
   token(user: string, options?: { admin?: boolean }): Promise<string>;
   stop(): Promise<void>;
 }
@@ -59,8 +60,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     jwksFile: path.join(options.dataDir, "auth", "jwks.json"),
   };
   const signingKey = await ensureLocalSigningKey(keyFiles);
-  const hostUrl = `http://127.0.0.1:${options.hostPort}`;
-  const appSettings: Record<string, string> = {
+  const appSettings = (hostPort: number): Record<string, string> => ({
     AzureWebJobsStorage: azurite.connectionString,
     DEVCENTER_STORAGE: azurite.connectionString,
     ARM_ENDPOINT: arm.endpoint,
@@ -69,8 +69,8 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     ARM_POLL_INTERVAL_MS: "100",
     AUTH_JWKS_FILE: keyFiles.jwksFile,
     AUTH_JWKS_URI: "",
-    RUNNER_API_ENDPOINT: hostUrl,
-    EVENTGRID_ENDPOINT: `${hostUrl}/runtime/webhooks/EventGrid?functionName=catalogSync`,
+    RUNNER_API_ENDPOINT: `http://127.0.0.1:${hostPort}`,
+    EVENTGRID_ENDPOINT: `http://127.0.0.1:${hostPort}/runtime/webhooks/EventGrid?functionName=catalogSync`,
     EVENTGRID_KEY: "local-development-key",
     CATALOG_SYNC_ON_STARTUP: "true",
     // Locally the runner's "finished" event comes at once; polling is only the crash fallback.
@@ -78,7 +78,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     RUNNER_POLL_MAX_SECONDS: "10",
     ACTIVITY_RETRY_FIRST_SECONDS: "1",
     ACTIVITY_RETRY_MAX_SECONDS: "10",
-  };
+  });
   return {
     azurite,
     arm,

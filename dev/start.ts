@@ -11,9 +11,9 @@ async function main(): Promise<void> {
   const port = Number(process.env.DEVHOST_PORT) || 7071;
   const dataDir = path.join(REPO_ROOT, ".local");
   // The local services. New ones start here, and put the settings the app needs in appSettings.
-  const services = await startLocalServices({ dataDir, persistent: true, hostPort: port });
+  const services = await startLocalServices({ dataDir, persistent: true });
   // The stack's settings win over the shell's and local.settings.json: they point at what runs here.
-  Object.assign(process.env, services.appSettings);
+  Object.assign(process.env, services.appSettings(port));
 
   let host: Awaited<ReturnType<typeof startDevHost>>;
   try {

@@ -65,7 +65,18 @@ function sourcesNewerThan(dir: string, time: number): string | undefined {
 }
 
 export async function spawnDevHost(options: SpawnDevHostOptions): Promise<DevHostProcess> {
-  const port = options.port ?? (await freePort());
+  if (options.port !== undefined) return spawnOnPort(options, options.port);
+  // A port that was free a moment ago can be taken before the host binds it: then take another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnOnPort(options, await freePort());
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes("EADDRINUSE")) throw error;
+    }
+  }
+}
+
+async function spawnOnPort(options: SpawnDevHostOptions, port: number): Promise<DevHostProcess> {
   const args = [
     compiledMain(),
     "--app",

@@ -60,19 +60,24 @@ export class Stack {
       sample.replace("localPath: samples/catalog", `localPath: ${JSON.stringify(catalog)}`),
     );
 
-    const port = await freePort();
-    const services = await startLocalServices({ dataDir: dir, persistent: false, hostPort: port });
-    const env = {
-      ...services.appSettings,
-      DEVCENTER_CONFIG: path.join(dir, "devcenter.yaml"),
-      ...options.settings,
-    };
-    try {
-      const host = await spawnDevHost({ appRoot: REPO_ROOT, port, args: ["--quiet"], env });
-      return new Stack(dir, services, port, env, host);
-    } catch (error) {
-      await services.stop();
-      throw error;
+    const services = await startLocalServices({ dataDir: dir, persistent: false });
+    // A free port can be taken by another process before the host binds it (tests run in parallel):
+    // then try another one.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const env = {
+        ...services.appSettings(port),
+        DEVCENTER_CONFIG: path.join(dir, "devcenter.yaml"),
+        ...options.settings,
+      };
+      try {
+        const host = await spawnDevHost({ appRoot: REPO_ROOT, port, args: ["--quiet"], env });
+        return new Stack(dir, services, port, env, host);
+      } catch (error) {
+        if (attempt < 3 && String(error).includes("EADDRINUSE")) continue;
+        await services.stop();
+        throw error;
+      }
     }
   }
 
