@@ -123,26 +123,22 @@ export function createOperationActivities(deps: OperationDeps) {
 
     const runnerScope = runnerRoleScope(projectType, rgName);
     const identity = projectType.runnerIdentity;
+    // The creator's and configured users' roles on the resource group (deploy only; they outlive the operation).
+    const members = [
+      { principalId: environment.user, roles: projectType.creatorRoleAssignment.roles },
+      ...projectType.userRoleAssignments,
+    ];
     const memberRoleGrants: RoleGrant[] =
       input.kind === "deploy"
-        ? [
-            ...projectType.creatorRoleAssignment.roles.map((roleName) => ({
+        ? members.flatMap(({ principalId, roles }) =>
+            roles.map((roleName) => ({
               scope: rgId,
               roleName,
-              principalId: environment.user,
+              principalId,
               principalType: "User" as const,
               nameSeed: rgId,
             })),
-            ...projectType.userRoleAssignments.flatMap((assignment) =>
-              assignment.roles.map((roleName) => ({
-                scope: rgId,
-                roleName,
-                principalId: assignment.principalId,
-                principalType: "User" as const,
-                nameSeed: rgId,
-              })),
-            ),
-          ]
+          )
         : [];
 
     if (input.kind === "deploy") {
@@ -152,9 +148,10 @@ export function createOperationActivities(deps: OperationDeps) {
     }
 
     const runner = operation.definition?.runner ?? "";
+    const image = settings.runnerImages[runner] ?? runner;
     log(
       `${input.kind} of ${input.project}/${input.environmentName} (operation ${input.operationId}): resource group ${rgId}` +
-        (runRunner ? `, runner ${settings.runnerImages[runner] ?? runner}` : ", nothing to run"),
+        (runRunner ? `, runner ${image}` : ", nothing to run"),
     );
     return {
       ...input,
@@ -185,10 +182,10 @@ export function createOperationActivities(deps: OperationDeps) {
         name: `runner-${input.operationId}`,
       },
       runner: {
-        image: settings.runnerImages[runner] ?? runner,
+        image,
         identityResourceId: identity.resourceId,
         clientId: identity.clientId,
-        registryLoginServer: registryOf(settings.runnerImages[runner] ?? runner),
+        registryLoginServer: registryOf(image),
       },
       timeoutMinutes: settings.timeoutMinutes,
       poll: settings.poll,
