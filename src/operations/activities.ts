@@ -279,7 +279,11 @@ export function createOperationActivities(deps: OperationDeps) {
     if (exitCode === 0) return { status: "Succeeded" };
     // The runner's log pump already wrote what it ran; the container's own output also shows what
     // happened before the pump worked (a crash, an image that cannot start).
-    const containerLog = await deps.containers.logs(plan.runnerContainer);
+    // A script that prints its environment would print the runner's token (dead by now, still a secret).
+    const containerLog = (await deps.containers.logs(plan.runnerContainer)).replace(
+      new RegExp(`(${RUNNER_VARIABLES.token}=)\\S+`, "g"),
+      "$1***",
+    );
     if (containerLog) {
       await deps.blobs.appendLog(
         CONTAINERS.logs,

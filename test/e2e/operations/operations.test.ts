@@ -236,6 +236,11 @@ describe("operations with a short timeout and few retries", () => {
     stack = await Stack.start({
       definitions: {
         hanging: HANGING,
+        leaky: {
+          "environment.yaml": "name: leaky\nrunner: Bicep\ntemplatePath: main.bicep\n",
+          "main.bicep": "// nothing\n",
+          "deploy.sh": "#!/bin/bash\nenv | grep ADE_RUNNER_TOKEN\nexit 3\n",
+        },
         ephemeral: {
           "environment.yaml": "name: ephemeral\nrunner: Bicep\ntemplatePath: main.bicep\n",
           "main.bicep": "// nothing\n",
@@ -421,5 +426,23 @@ describe("operations with a short timeout and few retries", () => {
     await stack.until("GET", `${ENVIRONMENTS}/expiring`, alice, (reply) => reply.status === 404);
     expect(stack.arm().resourceGroups.map((g) => g.name)).not.toContain("demo-expiring");
     expectNoRunnerLeftovers(stack);
+  });
+
+  it("keeps the runner's token out of the operation log, even when a script prints it", async () => {
+    const created = await stack.request("PUT", `${ENVIRONMENTS}/leaky`, alice, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "leaky",
+    });
+    const status = await stack.finished(operationLocation(created), alice);
+    expect(status).toMatchObject({ status: "Failed" });
+    const logs = await stack.request(
+      "GET",
+      `${ENVIRONMENTS}/leaky/operations/${status.name as string}/logs`,
+      alice,
+    );
+    expect(logs.text).toContain("--- runner container output ---");
+    expect(logs.text).toContain("ADE_RUNNER_TOKEN=***");
+    expect(logs.text).not.toMatch(/ADE_RUNNER_TOKEN=(?!\*\*\*)/);
   });
 });
