@@ -24,6 +24,11 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     await services.stop();
+    if (String(error).includes("EADDRINUSE")) {
+      throw new Error(
+        `Port ${port} is in use (another npm start?); stop it or set DEVHOST_PORT to another port.`,
+      );
+    }
     throw error;
   }
 
