@@ -4,6 +4,7 @@
  * the dev host on 127.0.0.1:7071 (DEVHOST_PORT to change it). Ctrl-C stops everything.
  */
 import path from "node:path";
+import { ConfigError } from "../src/config";
 import { startDevHost } from "./host";
 import { REPO_ROOT, startLocalServices } from "./stack";
 
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   } catch (error) {
     await services.stop();
     if (String(error).includes("EADDRINUSE")) {
-      throw new Error(
+      throw new ConfigError(
         `Port ${port} is in use (another npm start?); stop it or set DEVHOST_PORT to another port.`,
       );
     }
@@ -69,6 +70,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`npm start failed: ${(error as Error)?.stack ?? error}\n`);
+  // A settings or config problem is the user's to fix: its message says what; a stack would only hide it.
+  const expected = error instanceof ConfigError;
+  const text =
+    error instanceof Error ? (expected ? error.message : (error.stack ?? error.message)) : String(error);
+  process.stderr.write(`npm start failed: ${text}\n`);
   process.exit(1);
 });
