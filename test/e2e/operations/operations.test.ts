@@ -412,7 +412,7 @@ describe("operations with a short timeout and few retries", () => {
     });
     expect((await stack.request("GET", `${ENVIRONMENTS}/expiring/actions/expire`, alice)).status).toBe(404);
 
-    const soon = new Date(Date.now() + 300).toISOString();
+    const soon = new Date(Date.now() + 1500).toISOString();
     const patched = await stack.request("PATCH", `${ENVIRONMENTS}/expiring`, alice, { expirationDate: soon });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({
