@@ -18,6 +18,21 @@ const HANGING = {
   "deploy.sh": "#!/bin/bash\necho 'waiting forever'\nexec sleep 600\n",
 };
 
+/** A definition whose deploy prints the runner's environment, token included, and fails. */
+const LEAKY = {
+  "environment.yaml": "name: leaky\nrunner: Bicep\ntemplatePath: main.bicep\n",
+  "main.bicep": "// nothing\n",
+  "deploy.sh": "#!/bin/bash\nenv | grep ADE_RUNNER_TOKEN\nexit 3\n",
+};
+
+/** A definition the force-delete test removes from the catalog. */
+const EPHEMERAL = {
+  "environment.yaml": "name: ephemeral\nrunner: Bicep\ntemplatePath: main.bicep\n",
+  "main.bicep": "// nothing\n",
+  "deploy.sh": "#!/bin/bash\necho deployed\n",
+  "delete.sh": "#!/bin/bash\necho deleted\n",
+};
+
 function operationIdOf(reply: Reply): string {
   return new URL(operationLocation(reply)).pathname.split("/").pop() as string;
 }
@@ -58,7 +73,7 @@ describe("environment operations (dev host + ARM emulator + real runner)", () =>
   let alice: string;
 
   beforeAll(async () => {
-    stack = await Stack.start({ definitions: { hanging: HANGING } });
+    stack = await Stack.start({ definitions: { hanging: HANGING, leaky: LEAKY, ephemeral: EPHEMERAL } });
     alice = await stack.token("alice");
     await stack.catalogSynced(alice);
   }, 90_000);
@@ -224,52 +239,6 @@ describe("environment operations (dev host + ARM emulator + real runner)", () =>
     expect(await stack.finished(operationLocation(created), alice, 90_000)).toMatchObject({
       status: "Succeeded",
     });
-    expectNoRunnerLeftovers(stack);
-  });
-});
-
-describe("operations with a short timeout and few retries", () => {
-  let stack: Stack;
-  let alice: string;
-
-  beforeAll(async () => {
-    stack = await Stack.start({
-      definitions: {
-        hanging: HANGING,
-        leaky: {
-          "environment.yaml": "name: leaky\nrunner: Bicep\ntemplatePath: main.bicep\n",
-          "main.bicep": "// nothing\n",
-          "deploy.sh": "#!/bin/bash\nenv | grep ADE_RUNNER_TOKEN\nexit 3\n",
-        },
-        ephemeral: {
-          "environment.yaml": "name: ephemeral\nrunner: Bicep\ntemplatePath: main.bicep\n",
-          "main.bicep": "// nothing\n",
-          "deploy.sh": "#!/bin/bash\necho deployed\n",
-          "delete.sh": "#!/bin/bash\necho deleted\n",
-        },
-      },
-      // 3 s: the runner is stopped and the operation fails.
-      settings: {
-        OPERATION_TIMEOUT_MINUTES: "0.05",
-        RUNNER_POLL_INITIAL_SECONDS: "1",
-        ACTIVITY_RETRY_MAX_ATTEMPTS: "2",
-        ACTIVITY_RETRY_FIRST_SECONDS: "0.2",
-      },
-    });
-    alice = await stack.token("alice");
-    await stack.catalogSynced(alice);
-  }, 90_000);
-  afterAll(() => stack?.stop());
-
-  it("times out, stops the runner and fails clearly", async () => {
-    const created = await stack.request("PUT", `${ENVIRONMENTS}/stuck`, alice, {
-      environmentType: "Dev",
-      catalogName: "samples",
-      environmentDefinitionName: "hanging",
-    });
-    expect(created.status).toBe(201);
-    const status = await stack.finished(operationLocation(created), alice);
-    expect(status).toMatchObject({ status: "Failed", error: { code: "OperationTimedOut" } });
     expectNoRunnerLeftovers(stack);
   });
 
@@ -444,5 +413,33 @@ describe("operations with a short timeout and few retries", () => {
     expect(logs.text).toContain("--- runner container output ---");
     expect(logs.text).toContain("ADE_RUNNER_TOKEN=***");
     expect(logs.text).not.toMatch(/ADE_RUNNER_TOKEN=(?!\*\*\*)/);
+  });
+});
+
+describe("an operation whose runner never finishes", () => {
+  let stack: Stack;
+  let alice: string;
+
+  beforeAll(async () => {
+    stack = await Stack.start({
+      definitions: { hanging: HANGING },
+      // 3 s: the runner is stopped and the operation fails.
+      settings: { OPERATION_TIMEOUT_MINUTES: "0.05", RUNNER_POLL_INITIAL_SECONDS: "1" },
+    });
+    alice = await stack.token("alice");
+    await stack.catalogSynced(alice);
+  }, 90_000);
+  afterAll(() => stack?.stop());
+
+  it("times out, stops the runner and fails clearly", async () => {
+    const created = await stack.request("PUT", `${ENVIRONMENTS}/stuck`, alice, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "hanging",
+    });
+    expect(created.status).toBe(201);
+    const status = await stack.finished(operationLocation(created), alice);
+    expect(status).toMatchObject({ status: "Failed", error: { code: "OperationTimedOut" } });
+    expectNoRunnerLeftovers(stack);
   });
 });
