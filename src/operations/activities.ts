@@ -319,6 +319,17 @@ export function createOperationActivities(deps: OperationDeps) {
         (outcome.error ? ` (${outcome.error.code})` : "") +
         ".",
     );
+    // The environment first: a client that sees the operation end reads the environment's final state.
+    if (input.kind === "delete" && outcome.status === "Succeeded") {
+      await removeEnvironment(input);
+    } else {
+      const state: ProvisioningState = outcome.status;
+      await updateRecord(deps.environments, input.project, input.environmentName, (record) =>
+        record.currentOperationId === input.operationId
+          ? { ...record, provisioningState: state, error: outcome.error, updatedAt: endTime }
+          : undefined,
+      );
+    }
     await updateRecord(deps.operations, input.project, input.operationId, (record) => ({
       ...record,
       status: outcome.status,
@@ -326,37 +337,24 @@ export function createOperationActivities(deps: OperationDeps) {
       error: outcome.error,
       runnerTokenHash: undefined,
     }));
+  }
 
-    if (input.kind === "delete" && outcome.status === "Succeeded") {
-      for (const blob of await deps.blobs.list(
-        CONTAINERS.environments,
-        environmentFilePrefix(input.project, input.environmentName),
-      )) {
-        await deps.blobs.delete(CONTAINERS.environments, blob.name);
-      }
-      await deps.blobs.delete(
-        CONTAINERS.environments,
-        environmentOutputsBlob(input.project, input.environmentName),
-      );
-      const stored = await deps.environments.get(input.project, input.environmentName);
-      // Only remove the record this operation was deleting; a newer operation may own it by now.
-      if (stored && stored.value.currentOperationId === input.operationId) {
-        await deps.environments.delete(input.project, input.environmentName, stored.etag);
-      }
-      return;
-    }
-
-    const state: ProvisioningState = outcome.status;
-    await updateRecord(deps.environments, input.project, input.environmentName, (record) =>
-      record.currentOperationId === input.operationId
-        ? {
-            ...record,
-            provisioningState: state,
-            error: outcome.error,
-            updatedAt: endTime,
-          }
-        : undefined,
+  /** A deleted environment's files, outputs and record. */
+  async function removeEnvironment(input: OperationInput): Promise<void> {
+    const files = await deps.blobs.list(
+      CONTAINERS.environments,
+      environmentFilePrefix(input.project, input.environmentName),
     );
+    for (const blob of files) await deps.blobs.delete(CONTAINERS.environments, blob.name);
+    await deps.blobs.delete(
+      CONTAINERS.environments,
+      environmentOutputsBlob(input.project, input.environmentName),
+    );
+    const stored = await deps.environments.get(input.project, input.environmentName);
+    // Only remove the record this operation was deleting; a newer operation may own it by now.
+    if (stored && stored.value.currentOperationId === input.operationId) {
+      await deps.environments.delete(input.project, input.environmentName, stored.etag);
+    }
   }
 
   return reportingFailures({
