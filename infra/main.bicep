@@ -20,7 +20,7 @@ param tenantId string = subscription().tenantId
 @description('AUTH_AUDIENCE: the audiences accepted in data-plane tokens, comma-separated. Use the API app registration\'s client id (v2 tokens) and its Application ID URI (v1 tokens).')
 param authAudience string
 
-@description('RUNNER_IMAGES: runner alias to image, e.g. {"ARM":"myacr.azurecr.io/ade-core:1","Bicep":"myacr.azurecr.io/ade-core:1","Terraform":"myacr.azurecr.io/ade-core:1"}.')
+@description('RUNNER_IMAGES: runner alias to image, e.g. {"ARM":"myacr.azurecr.io/runner-core:1","Bicep":"myacr.azurecr.io/runner-core:1","Terraform":"myacr.azurecr.io/runner-core:1"}.')
 param runnerImages object
 
 @description('DEVCENTER_CONFIG: path of the dev center YAML inside the deployed app. The default expects devcenter.yaml at the root of the published package.')
