@@ -114,10 +114,14 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
       return result.etag ?? "";
     } catch (error) {
       if (statusOf(error) === 409) {
-        throw new RecordConflictError(this.table, partitionKey, rowKey, "already exists");
+        throw this.conflict(partitionKey, rowKey, "already exists");
       }
       throw this.failed("create", partitionKey, rowKey, error);
     }
+  }
+
+  private conflict(partitionKey: string, rowKey: string, reason: string): RecordConflictError {
+    return new RecordConflictError(this.table, partitionKey, rowKey, reason);
   }
 
   async replace(
@@ -138,20 +142,10 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
     } catch (error) {
       const status = statusOf(error);
       if (status === 412) {
-        throw new RecordConflictError(
-          this.table,
-          partitionKey,
-          rowKey,
-          "was changed by someone else since it was read",
-        );
+        throw this.conflict(partitionKey, rowKey, "was changed by someone else since it was read");
       }
       if (status === 404) {
-        throw new RecordConflictError(
-          this.table,
-          partitionKey,
-          rowKey,
-          "was deleted by someone else since it was read",
-        );
+        throw this.conflict(partitionKey, rowKey, "was deleted by someone else since it was read");
       }
       throw this.failed("replace", partitionKey, rowKey, error);
     }
@@ -174,12 +168,7 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
       const status = statusOf(error);
       if (status === 404) return;
       if (status === 412) {
-        throw new RecordConflictError(
-          this.table,
-          partitionKey,
-          rowKey,
-          "was changed by someone else since it was read",
-        );
+        throw this.conflict(partitionKey, rowKey, "was changed by someone else since it was read");
       }
       throw this.failed("delete", partitionKey, rowKey, error);
     }
