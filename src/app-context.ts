@@ -8,7 +8,8 @@ import type { InvocationContext } from "@azure/functions";
 import { createVerifierFromConfig, TokenVerifier } from "./api/auth";
 import { DevCenterApiDeps } from "./api/ports";
 import { createStorageAdapters, StorageAdapters } from "./azure/storage";
-import { createEventGridPublisher, SyncRequestPublisher } from "./catalog/events";
+import { createEventGridPublisher } from "./azure/event-grid-publisher";
+import { SyncRequestPublisher } from "./catalog/events";
 import { CATALOG_TABLE, CatalogRecord } from "./catalog/model";
 import { CatalogStorage } from "./catalog/ports";
 import { CatalogReader } from "./catalog/reader";
@@ -21,12 +22,12 @@ import { formatIssues } from "./core/result";
 import type { EnvironmentApiDeps } from "./api/environments";
 import { createArmAdapters } from "./azure/arm";
 import { createOperationActivities, type OperationActivities } from "./operations/activities";
-import { TABLES, type EnvironmentRecord, type OperationRecord } from "./operations/model";
+import { TABLES, type EnvironmentRecord, type OperationRecord } from "./storage/records";
 import type { ExpiryDeps } from "./operations/expiry";
 import type { OperationScheduler } from "./operations/requests";
 import { createRunnerApi, type RunnerApi } from "./runner-api/handlers";
 import { newRunnerToken } from "./runner-api/token";
-import { runnerContainerVariables } from "./runner-api/variables";
+import { runnerContainerVariables } from "./runner-protocol/variables";
 
 /** Reads and validates the dev center config; the error names the file and every issue. */
 export function loadDevCenterConfig(file: string): DevCenterConfig {

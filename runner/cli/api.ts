@@ -1,12 +1,12 @@
 /** The runner API as the CLI calls it: one method per route, errors mapped to exit-code names. */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { EnvironmentOutputs } from "../../src/runner-api/outputs";
+import type { EnvironmentOutputs } from "../../src/runner-protocol/outputs";
 import type {
   OperationContext,
   OperationResultBody,
   RunnerFinishedBody,
-} from "../../src/runner-api/protocol";
+} from "../../src/runner-protocol/protocol";
 import { CliError, isExitCodeName } from "./errors";
 import type { ApiSettings } from "./settings";
 

@@ -2,9 +2,13 @@
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { formatIssues } from "../../src/core/result";
-import { validateEnvironmentOutputs } from "../../src/runner-api/outputs";
-import { isValidFileName, RUNNER_PROTOCOL_VERSION, RUNNER_VARIABLES } from "../../src/runner-api/protocol";
-import { safeEntrySegments } from "../../src/runner-api/zip";
+import { validateEnvironmentOutputs } from "../../src/runner-protocol/outputs";
+import {
+  isValidFileName,
+  RUNNER_PROTOCOL_VERSION,
+  RUNNER_VARIABLES,
+} from "../../src/runner-protocol/protocol";
+import { safeEntrySegments } from "../../src/runner-protocol/zip";
 import { RunnerApi } from "./api";
 import { parseFlags, requiredFlag } from "./args";
 import { CliError } from "./errors";

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
-import { isValidFileName } from "../../src/runner-api/protocol";
+import { isValidFileName } from "../../src/runner-protocol/protocol";
 import { RunnerApi } from "./api";
 import { parseFlags, requiredFlag } from "./args";
 import { CliError } from "./errors";

@@ -1,5 +1,5 @@
 /** What the CLI reads from its environment: the runner container's variables. */
-import { RUNNER_VARIABLES } from "../../src/runner-api/protocol";
+import { RUNNER_VARIABLES } from "../../src/runner-protocol/protocol";
 import { CliError } from "./errors";
 
 type Env = Record<string, string | undefined>;

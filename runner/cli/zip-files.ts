@@ -1,7 +1,7 @@
 /** Zips a folder and extracts archives on disk, refusing entries that would leave the target folder. */
 import { chmod, lstat, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { createZip, readZip, safeEntrySegments, type ZipEntry } from "../../src/runner-api/zip";
+import { createZip, readZip, safeEntrySegments, type ZipEntry } from "../../src/runner-protocol/zip";
 import { CliError } from "./errors";
 
 /** The folder's files and subfolders (not the folder itself), with their modes; symbolic links are skipped. */

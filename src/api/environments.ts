@@ -20,10 +20,10 @@ import {
   operationLogBlob,
   type EnvironmentRecord,
   type OperationRecord,
-} from "../operations/model";
+} from "../storage/records";
 import { definitionOfEnvironment, pinDefinition, type DefinitionFinder } from "../operations/definitions";
-import type { BlobStore, RecordStore } from "../operations/ports";
-import { updateRecord } from "../operations/records";
+import type { BlobStore, RecordStore } from "../storage/ports";
+import { updateRecord } from "../storage/update-record";
 import {
   type AcceptedOperation,
   type OperationScheduler,

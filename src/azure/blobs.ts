@@ -9,10 +9,10 @@ import {
   BlobInfo,
   BlobStore,
   BlobStoreError,
-  CallOptions,
   PutBlobOptions,
   ReadLogOptions,
-} from "../operations/ports";
+} from "../storage/ports";
+import { CallOptions } from "../core/ports";
 
 export const MAX_APPEND_BLOCK_BYTES = 4 * 1024 * 1024;
 

@@ -1,6 +1,6 @@
 /** The operation scheduler port over a Durable Functions client (instance id = operation id). */
 import * as df from "durable-functions";
-import { CANCEL_REQUESTED_EVENT, type CancelRequestedEvent } from "../operations/model";
+import { CANCEL_REQUESTED_EVENT, type CancelRequestedEvent } from "../operations/events";
 import { OPERATION_ORCHESTRATION } from "../operations/orchestration";
 import type { OperationScheduler } from "../operations/requests";
 

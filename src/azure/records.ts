@@ -7,14 +7,14 @@
  * ETags give optimistic concurrency: conditional replace/delete map 412/409/404 to RecordConflictError.
  */
 import { RestError, TableClient, TableEntity, odata } from "@azure/data-tables";
+import { CallOptions } from "../core/ports";
 import {
-  CallOptions,
   ListRecordsOptions,
   RecordConflictError,
   RecordStore,
   RecordStoreError,
   StoredRecord,
-} from "../operations/ports";
+} from "../storage/ports";
 
 const CHUNK_CHARS = 32000;
 const MAX_CHUNKS = 15;

@@ -1,6 +1,7 @@
 /** ResourceGroups on @azure/arm-resources (one client per subscription). */
 import { ResourceManagementClient } from "@azure/arm-resources";
-import { CallOptions, ResourceGroups } from "../operations/ports";
+import { CallOptions } from "../core/ports";
+import { ResourceGroups } from "../operations/ports";
 import { restStatus, toArmError } from "./arm-options";
 
 export class ArmResourceGroups implements ResourceGroups {

@@ -2,12 +2,12 @@
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import {
   ArmError,
-  CallOptions,
   GrantResult,
   RoleAssignmentInfo,
   RoleAssignmentSpec,
   RoleAssignments,
 } from "../operations/ports";
+import { CallOptions } from "../core/ports";
 import { restCode, restStatus, toArmError } from "./arm-options";
 
 /** The SDK puts scopes under "/{scope}": pass them without their leading slash. */

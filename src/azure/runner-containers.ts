@@ -1,8 +1,8 @@
 /** RunnerContainers on @azure/arm-containerinstance: one container group with one container per run. */
 import { ContainerGroup, ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import { RunnerContainerConfig } from "../config";
+import { CallOptions } from "../core/ports";
 import {
-  CallOptions,
   RunnerContainerRef,
   RunnerContainerSpec,
   RunnerContainerState,

@@ -1,5 +1,6 @@
 /** Dev Center Storage adapters (tables for records, blobs for files and logs) from one connection string. */
-import { BlobStore, JsonObject, RecordStore } from "../operations/ports";
+import { BlobStore, RecordStore } from "../storage/ports";
+import { JsonObject } from "../core/ports";
 import { createBlobStore } from "./blobs";
 import { TableRecordStore, createTableClient } from "./records";
 

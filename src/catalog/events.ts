@@ -1,11 +1,8 @@
 /**
  * The catalog sync request event, `DevCenter.Catalog.SyncRequested`, with data
  * `{ project?: string, catalog: string }` (no project: a dev center catalog). It arrives in the Event
- * Grid schema or as a CloudEvent (1.0); both carry the same data. Published with @azure/eventgrid.
+ * Grid schema or as a CloudEvent (1.0); both carry the same data. Published by src/azure/event-grid-publisher.ts.
  */
-import { randomUUID } from "node:crypto";
-import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
-import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { CatalogRef } from "./model";
 
 export const CATALOG_SYNC_EVENT_TYPE = "DevCenter.Catalog.SyncRequested";
@@ -62,52 +59,4 @@ export function catalogSubject(ref: CatalogRef): string {
 export interface SyncRequestPublisher {
   /** Returns the event id. */
   publish(ref: CatalogRef): Promise<string>;
-}
-
-/**
- * Locally the endpoint is a Functions host's Event Grid webhook, not a topic: it is plain http on
- * loopback (which the SDK refuses unless allowed) and answers 202 Accepted where a topic answers 200
- * (the only status the SDK takes as success).
- */
-const loopbackWebhook: PipelinePolicy = {
-  name: "loopbackEventGridWebhook",
-  sendRequest: async (request, next) => {
-    request.allowInsecureConnection = true;
-    const response = await next(request);
-    return response.status === 202 ? { ...response, status: 200 } : response;
-  },
-};
-
-function isLoopbackHttp(endpoint: string): boolean {
-  const url = new URL(endpoint);
-  return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-}
-
-export function createEventGridPublisher(endpoint: string, key: string): SyncRequestPublisher {
-  if (!endpoint.startsWith("https://") && !isLoopbackHttp(endpoint)) {
-    throw new Error("EVENTGRID_ENDPOINT must be an https URL (plain http is accepted on loopback only).");
-  }
-  const client = new EventGridPublisherClient(endpoint, "EventGrid", new AzureKeyCredential(key), {
-    additionalPolicies: isLoopbackHttp(endpoint) ? [{ policy: loopbackWebhook, position: "perRetry" }] : [],
-  });
-  return {
-    async publish(ref) {
-      const id = randomUUID();
-      const data: CatalogSyncEventData = {
-        catalog: ref.catalog,
-        ...(ref.project !== undefined && { project: ref.project }),
-      };
-      await client.send([
-        {
-          id,
-          eventType: CATALOG_SYNC_EVENT_TYPE,
-          subject: catalogSubject(ref),
-          dataVersion: CATALOG_SYNC_DATA_VERSION,
-          eventTime: new Date(),
-          data,
-        },
-      ]);
-      return id;
-    },
-  };
 }

@@ -6,7 +6,7 @@
 import type { ValidationIssue } from "../core/result";
 import type { EnvironmentManifest } from "../core/manifest";
 import type { ContractParameter } from "../core/parameters";
-import { CONTAINERS } from "../operations/model";
+import { CONTAINERS } from "../storage/records";
 
 /** A catalog of the dev center (`project` unset) or of one project. */
 export interface CatalogRef {

@@ -1,11 +1,11 @@
 /**
- * The storage the catalog code needs: narrow slices of the shared ports (src/operations/ports.ts),
+ * The storage the catalog code needs: narrow slices of the storage ports (src/storage/ports.ts),
  * which the src/azure adapters implement.
  */
-import type { BlobStore, RecordStore } from "../operations/ports";
+import type { BlobStore, RecordStore } from "../storage/ports";
 import type { CatalogRecord } from "./model";
 
-export { RecordConflictError } from "../operations/ports";
+export { RecordConflictError } from "../storage/ports";
 
 export type CatalogRecords = Pick<RecordStore<CatalogRecord>, "get" | "create" | "replace">;
 

@@ -14,19 +14,10 @@ import {
   isPlainObject,
   jsonEqual,
   matchesParameterType,
+  PARAMETER_TYPES,
+  type ParameterType,
   showValue,
 } from "./values";
-
-export type ParameterType = "array" | "boolean" | "integer" | "number" | "object" | "string";
-
-export const PARAMETER_TYPES: readonly ParameterType[] = [
-  "array",
-  "boolean",
-  "integer",
-  "number",
-  "object",
-  "string",
-];
 
 export interface ManifestParameter {
   id: string;

@@ -3,7 +3,7 @@
  * list, and the check of a request's parameters (defaults applied, nothing coerced).
  */
 
-import type { EnvironmentManifest, ManifestParameter, ParameterType } from "./manifest";
+import type { EnvironmentManifest, ManifestParameter } from "./manifest";
 import { fail, jsonPointer, ok, type Result, type ValidationIssue } from "./result";
 import {
   describeKind,
@@ -12,6 +12,7 @@ import {
   jsonEqual,
   matchesParameterType,
   showValue,
+  type ParameterType,
 } from "./values";
 
 /** The contract's `EnvironmentDefinitionParameter`: defaults and allowed values as strings. */

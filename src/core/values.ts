@@ -1,6 +1,15 @@
 /** Helpers for JSON values: strict type checks (never coercing), equality and short descriptions for messages. */
 
-import type { ParameterType } from "./manifest";
+export type ParameterType = "array" | "boolean" | "integer" | "number" | "object" | "string";
+
+export const PARAMETER_TYPES: readonly ParameterType[] = [
+  "array",
+  "boolean",
+  "integer",
+  "number",
+  "object",
+  "string",
+];
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -7,8 +7,8 @@ import { resourceGroupId, resourceGroupName, roleAssignmentName } from "../core/
 import type { ProvisioningState } from "../core/states";
 import type { DevCenterConfig } from "../core/devcenter-config";
 import { findProjectEnvironmentType, runnerRoleScope } from "../core/devcenter-config";
-import { RUNNER_VARIABLES } from "../runner-api/protocol";
-import { runnerEndpoint } from "../runner-api/variables";
+import { RUNNER_VARIABLES } from "../runner-protocol/protocol";
+import { runnerEndpoint } from "../runner-protocol/variables";
 import {
   CONTAINERS,
   environmentFilePrefix,
@@ -17,7 +17,7 @@ import {
   type EnvironmentRecord,
   type ErrorDetail,
   type OperationRecord,
-} from "./model";
+} from "../storage/records";
 import type {
   CollectInput,
   FinishInput,
@@ -26,11 +26,10 @@ import type {
   OperationPlan,
   RoleGrant,
 } from "./plan";
+import { PortError } from "../core/ports";
+import { type BlobStore, type RecordStore } from "../storage/ports";
 import {
-  PortError,
-  type BlobStore,
   type EnvironmentVariable,
-  type RecordStore,
   type ResourceGroups,
   type RoleAssignments,
   type RunnerContainerRef,
@@ -38,7 +37,7 @@ import {
   type RunnerContainerState,
 } from "./ports";
 import { isPermanentStatus, OperationError } from "./failures";
-import { updateRecord } from "./records";
+import { updateRecord } from "../storage/update-record";
 
 export interface OperationSettings {
   /** Id of this dev center, given to the runner as ADE_HTTP__DEVCENTERID. */

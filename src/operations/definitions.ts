@@ -5,7 +5,7 @@
 import type { CatalogRef, IndexedDefinition } from "../catalog/model";
 import { type CatalogConfig, type DevCenterConfig, findCatalog, findProject } from "../core/devcenter-config";
 import type { EnvironmentManifest } from "../core/manifest";
-import type { EnvironmentRecord, OperationDefinition } from "./model";
+import type { EnvironmentRecord, OperationDefinition } from "../storage/records";
 
 export interface DefinitionFinder {
   findDefinition(

@@ -15,7 +15,7 @@ import {
   RUNNER_FINISHED_EVENT,
   type CancelRequestedEvent,
   type RunnerFinishedEvent,
-} from "./model";
+} from "./events";
 import {
   ACTIVITY,
   type CollectInput,

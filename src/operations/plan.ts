@@ -2,7 +2,7 @@
  * What the orchestration passes between its activities. Everything here is plain JSON: it is
  * recorded in the orchestration history and replayed.
  */
-import type { ErrorDetail, OperationKind } from "./model";
+import type { ErrorDetail, OperationKind } from "../storage/records";
 import type { PrincipalType, RunnerContainerRef } from "./ports";
 
 /** Activity names, as registered in src/functions/operations.ts. */

@@ -5,10 +5,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { isTerminalOperationState } from "../core/states";
-import type { EnvironmentRecord, OperationDefinition, OperationKind, OperationRecord } from "./model";
+import type {
+  EnvironmentRecord,
+  OperationDefinition,
+  OperationKind,
+  OperationRecord,
+} from "../storage/records";
 import type { OperationInput } from "./plan";
-import { RecordConflictError, type RecordStore } from "./ports";
-import { updateRecord } from "./records";
+import { RecordConflictError, type RecordStore } from "../storage/ports";
+import { updateRecord } from "../storage/update-record";
 
 /** Starts and cancels the orchestrations of operations (instance id = operation id). */
 export interface OperationScheduler {

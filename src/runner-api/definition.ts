@@ -6,10 +6,10 @@ import { MANIFEST_FILE_NAMES, parseManifest, type EnvironmentManifest } from "..
 import { buildParametersSchema, toContractParameters } from "../core/parameters";
 import { formatIssues } from "../core/result";
 import { readSnapshotFolder } from "../catalog/snapshot";
-import { CONTAINERS, type OperationDefinition } from "../operations/model";
-import type { BlobStore } from "../operations/ports";
-import type { RunnerDefinitionInfo } from "./protocol";
-import { createZip } from "./zip";
+import { CONTAINERS, type OperationDefinition } from "../storage/records";
+import type { BlobStore } from "../storage/ports";
+import type { RunnerDefinitionInfo } from "../runner-protocol/protocol";
+import { createZip } from "../runner-protocol/zip";
 
 export interface LoadedDefinition {
   /** Files of the definition folder, relative to it. */

@@ -12,15 +12,15 @@ import {
   environmentFilePrefix,
   environmentOutputsBlob,
   operationLogBlob,
-  RUNNER_FINISHED_EVENT,
   type EnvironmentRecord,
   type OperationRecord,
-  type RunnerFinishedEvent,
-} from "../operations/model";
-import { PortError, type BlobStore, type RecordStore } from "../operations/ports";
-import { updateRecord } from "../operations/records";
+} from "../storage/records";
+import { RUNNER_FINISHED_EVENT, type RunnerFinishedEvent } from "../operations/events";
+import { PortError } from "../core/ports";
+import { type BlobStore, type RecordStore } from "../storage/ports";
+import { updateRecord } from "../storage/update-record";
 import { DefinitionLoader, DefinitionUnavailableError, definitionInfo, definitionZip } from "./definition";
-import { validateEnvironmentOutputs } from "./outputs";
+import { validateEnvironmentOutputs } from "../runner-protocol/outputs";
 import {
   isValidFileName,
   MAX_LOG_APPEND_BYTES,
@@ -29,7 +29,7 @@ import {
   RUNNER_PROTOCOL_VERSION,
   type OperationContext,
   type RunnerErrorCode,
-} from "./protocol";
+} from "../runner-protocol/protocol";
 import { runnerTokenMatches } from "./token";
 
 export interface RunnerRequest {

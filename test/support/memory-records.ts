@@ -1,5 +1,5 @@
 /** An in-memory RecordStore with the same ETag rules as the table adapter, for unit tests of logic over records. */
-import { RecordConflictError, type RecordStore, type StoredRecord } from "../../src/operations/ports";
+import { RecordConflictError, type RecordStore, type StoredRecord } from "../../src/storage/ports";
 
 export class MemoryRecords<T extends object> implements RecordStore<T> {
   private readonly rows = new Map<string, { value: T; etag: string }>();

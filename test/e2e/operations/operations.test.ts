@@ -6,7 +6,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { localObjectId } from "../../../dev/token";
 import { createStorageAdapters } from "../../../src/azure/storage";
-import { TABLES, type EnvironmentRecord, type OperationRecord } from "../../../src/operations/model";
+import { TABLES, type EnvironmentRecord, type OperationRecord } from "../../../src/storage/records";
 import { RUNNER_PRINCIPAL, Stack, type Json, type Reply } from "../../support/stack";
 
 const ENVIRONMENTS = "/projects/demo/users/me/environments";

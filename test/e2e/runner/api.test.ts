@@ -3,7 +3,7 @@
  * the CLI never sends (refusals of malformed requests) and the external event the finished notice
  * raises on the operation's orchestration.
  */
-import { RUNNER_FINISHED_EVENT } from "../../../src/operations/model";
+import { RUNNER_FINISHED_EVENT } from "../../../src/operations/events";
 import { PROJECT, RunnerTestBed } from "./harness";
 
 let bed: RunnerTestBed;

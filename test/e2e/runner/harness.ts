@@ -22,8 +22,8 @@ import {
   type OperationDefinition,
   type OperationKind,
   type OperationRecord,
-  type RunnerFinishedEvent,
-} from "../../../src/operations/model";
+} from "../../../src/storage/records";
+import { type RunnerFinishedEvent } from "../../../src/operations/events";
 import { spawnDevHost } from "../../../dev/host/spawn";
 import { ensureLocalSigningKey } from "../../../dev/token";
 import type { OperationState } from "../../../src/core/states";
@@ -34,7 +34,7 @@ import {
   type RunnerResponse,
 } from "../../../src/runner-api/handlers";
 import { newRunnerToken } from "../../../src/runner-api/token";
-import { runnerEndpoint } from "../../../src/runner-api/variables";
+import { runnerEndpoint } from "../../../src/runner-protocol/variables";
 
 export const ROOT = resolve(__dirname, "../../..");
 export const IMAGE = join(ROOT, "runner/images/core");

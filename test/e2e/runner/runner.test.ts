@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { ADE_EXIT_CODES } from "../../../src/core/exit-codes";
-import { CONTAINERS } from "../../../src/operations/model";
+import { CONTAINERS } from "../../../src/storage/records";
 import { IMAGE, PROJECT, ROOT, RunnerTestBed } from "./harness";
 
 const CAP_BYTES = 256 * 1024;

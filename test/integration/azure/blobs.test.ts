@@ -2,7 +2,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { startAzurite, RunningAzurite } from "../../../dev/azurite";
 import { createStorageAdapters } from "../../../src/azure/storage";
 import { MAX_APPEND_BLOCK_BYTES } from "../../../src/azure/blobs";
-import { BlobStore, BlobStoreError } from "../../../src/operations/ports";
+import { BlobStore, BlobStoreError } from "../../../src/storage/ports";
 
 describe("AzureBlobStore against Azurite", () => {
   let azurite: RunningAzurite;

@@ -2,7 +2,7 @@ import { TableClient } from "@azure/data-tables";
 import { startAzurite, RunningAzurite } from "../../../dev/azurite";
 import { createStorageAdapters, StorageAdapters } from "../../../src/azure/storage";
 import { MAX_RECORD_JSON_CHARS } from "../../../src/azure/records";
-import { RecordConflictError, RecordStoreError } from "../../../src/operations/ports";
+import { RecordConflictError, RecordStoreError } from "../../../src/storage/ports";
 
 interface Env {
   name: string;

@@ -21,7 +21,7 @@ import { CatalogReader } from "../../../src/catalog/reader";
 import { readSnapshotFolder } from "../../../src/catalog/snapshot";
 import { CatalogSource, GitSource, LocalFolderSource, SourceFetch } from "../../../src/catalog/sources";
 import { CatalogSyncDeps, syncCatalog } from "../../../src/catalog/sync";
-import { BlobStore, RecordStore } from "../../../src/operations/ports";
+import { BlobStore, RecordStore } from "../../../src/storage/ports";
 import { commitFiles, createRepo, GitServer, startGitServer } from "./git-server";
 
 function manifest(name: string, extra = ""): string {

@@ -1,7 +1,7 @@
 /** The expiry sweep: which environments it deletes, and which it leaves for a later sweep. */
 import { parseDevCenterConfig } from "../../../src/core/devcenter-config";
 import { DEV_CENTER_PRINCIPAL, deleteExpiredEnvironments } from "../../../src/operations/expiry";
-import type { EnvironmentRecord, OperationRecord } from "../../../src/operations/model";
+import type { EnvironmentRecord, OperationRecord } from "../../../src/storage/records";
 import type { OperationInput } from "../../../src/operations/plan";
 import { MemoryRecords } from "../../support/memory-records";
 

@@ -4,8 +4,8 @@
  */
 import { parseDevCenterConfig } from "../../../src/core/devcenter-config";
 import { createOperationActivities, type OperationDeps } from "../../../src/operations/activities";
-import type { EnvironmentRecord, OperationRecord } from "../../../src/operations/model";
-import type { BlobStore } from "../../../src/operations/ports";
+import type { EnvironmentRecord, OperationRecord } from "../../../src/storage/records";
+import type { BlobStore } from "../../../src/storage/ports";
 import { MemoryRecords } from "../../support/memory-records";
 
 const CONFIG = "devCenter: { name: test-devcenter, location: westeurope }\n";

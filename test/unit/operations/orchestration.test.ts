@@ -3,7 +3,7 @@
  * activities that answer as the test says: which steps run, in which order, and that cleanup always
  * happens — after success, failure, a crashed runner, a timeout and a cancel.
  */
-import { CANCEL_REQUESTED_EVENT, RUNNER_FINISHED_EVENT } from "../../../src/operations/model";
+import { CANCEL_REQUESTED_EVENT, RUNNER_FINISHED_EVENT } from "../../../src/operations/events";
 import { OperationError } from "../../../src/operations/failures";
 import { environmentOperation } from "../../../src/operations/orchestration";
 import type { FinishInput, OperationInput, OperationPlan } from "../../../src/operations/plan";

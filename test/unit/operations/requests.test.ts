@@ -2,7 +2,7 @@
  * Accepting deploy and delete requests: one operation per environment (ETag claim), a failed start
  * leaves nothing stuck, and an operation whose orchestration is gone does not block the environment.
  */
-import type { EnvironmentRecord, OperationDefinition, OperationRecord } from "../../../src/operations/model";
+import type { EnvironmentRecord, OperationDefinition, OperationRecord } from "../../../src/storage/records";
 import type { OperationInput } from "../../../src/operations/plan";
 import {
   ABANDONED_AFTER_MS,

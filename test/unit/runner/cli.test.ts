@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ADE_EXIT_CODES } from "../../../src/core/exit-codes";
-import { isValidFileName } from "../../../src/runner-api/protocol";
+import { isValidFileName } from "../../../src/runner-protocol/protocol";
 import { parseFlags } from "../../../runner/cli/args";
 import { shellQuote } from "../../../runner/cli/commands";
 import { formatLogLines } from "../../../runner/cli/logs";

@@ -1,4 +1,4 @@
-import { validateEnvironmentOutputs } from "../../../src/runner-api/outputs";
+import { validateEnvironmentOutputs } from "../../../src/runner-protocol/outputs";
 
 describe("EnvironmentOutputs validation", () => {
   it("accepts every contract type and the ARM spellings, keeping the type as given", () => {

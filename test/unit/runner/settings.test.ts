@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from "../../../src/config";
-import { runnerContainerVariables, runnerEndpoint } from "../../../src/runner-api/variables";
+import { runnerContainerVariables, runnerEndpoint } from "../../../src/runner-protocol/variables";
 
 const base = { AzureWebJobsStorage: "UseDevelopmentStorage=true" };
 

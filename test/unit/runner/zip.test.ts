@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { zipSync } from "fflate";
 import { extractZip, zipFolder } from "../../../runner/cli/zip-files";
 import { CliError } from "../../../runner/cli/errors";
-import { createZip, readZip, safeEntrySegments, UnsafeZipEntryError } from "../../../src/runner-api/zip";
+import { createZip, readZip, safeEntrySegments, UnsafeZipEntryError } from "../../../src/runner-protocol/zip";
 
 const text = (s: string) => new TextEncoder().encode(s);
 

@@ -4,9 +4,8 @@
  * Types are the contract's (array, boolean, number, object, string) plus the ARM spellings runner
  * scripts pass through unchanged (bool, int, securestring, secureobject, any case: ARM says "String").
  */
-import type { ParameterType } from "../core/manifest";
 import { fail, jsonPointer, ok, type Result, type ValidationIssue } from "../core/result";
-import { describeType, isPlainObject, matchesParameterType } from "../core/values";
+import { describeType, isPlainObject, matchesParameterType, type ParameterType } from "../core/values";
 
 export interface EnvironmentOutput {
   type: string;

@@ -1,9 +1,6 @@
 import { createServer, IncomingHttpHeaders, Server } from "node:http";
-import {
-  CATALOG_SYNC_EVENT_TYPE,
-  createEventGridPublisher,
-  parseSyncEvent,
-} from "../../../src/catalog/events";
+import { CATALOG_SYNC_EVENT_TYPE, parseSyncEvent } from "../../../src/catalog/events";
+import { createEventGridPublisher } from "../../../src/azure/event-grid-publisher";
 
 interface Received {
   url: string;

@@ -1,6 +1,6 @@
 /**
- * The records an operation reads and writes in Dev Center Storage, and where its blobs live.
- * Shared by the orchestration, the data-plane API and the runner API.
+ * What Dev Center Storage holds: the environment and operation records, the tables and blob
+ * containers, and blob names. Shared by operations, catalog, the data-plane API and the runner API.
  */
 import type { OperationState, ProvisioningState } from "../core/states";
 
@@ -92,19 +92,4 @@ export function environmentOutputsBlob(project: string, environment: string): st
 
 export function operationLogBlob(project: string, operationId: string): string {
   return `${project}/${operationId}.log`;
-}
-
-/** External event the runner API raises on the operation's orchestration when the runner says it is done. */
-export const RUNNER_FINISHED_EVENT = "RunnerFinished";
-
-export interface RunnerFinishedEvent {
-  exitCode: number;
-}
-
-/** External event that cancels a running operation: the runner is stopped and everything cleaned up. */
-export const CANCEL_REQUESTED_EVENT = "CancelRequested";
-
-export interface CancelRequestedEvent {
-  /** Object id of who canceled. */
-  by: string;
 }

@@ -1,0 +1,109 @@
+/**
+ * The storage ports: records (tables) and blobs of Dev Center Storage. Adapters in src/azure implement
+ * them with the Azure SDKs; operations, catalog, api and runner-api call them.
+ */
+import { PortError, type CallOptions, type JsonObject } from "../core/ports";
+
+// Records (Dev Center Storage tables)
+
+export interface StoredRecord<T> {
+  partitionKey: string;
+  rowKey: string;
+  value: T;
+  /** Opaque version tag; pass it back to replace/delete for optimistic concurrency. */
+  etag: string;
+}
+
+export interface ListRecordsOptions extends CallOptions {
+  /** Only rows whose rowKey starts with this. */
+  prefix?: string;
+  /** At most this many rows (in rowKey order). */
+  limit?: number;
+}
+
+/**
+ * One table of JSON records keyed by (partitionKey, rowKey). Keys may not contain / \ # ? or control
+ * characters (InvalidRecordKey). A value may be up to about 480 000 JSON characters (RecordTooLarge).
+ */
+export interface RecordStore<T extends object = JsonObject> {
+  get(partitionKey: string, rowKey: string, options?: CallOptions): Promise<StoredRecord<T> | undefined>;
+  /** Creates the record; RecordConflictError when it already exists. Returns the new etag. */
+  create(partitionKey: string, rowKey: string, value: T, options?: CallOptions): Promise<string>;
+  /**
+   * Replaces the record if it still has `etag`; RecordConflictError when it changed or was deleted
+   * since. Returns the new etag.
+   */
+  replace(
+    partitionKey: string,
+    rowKey: string,
+    value: T,
+    etag: string,
+    options?: CallOptions,
+  ): Promise<string>;
+  /** Deletes the record (only if it still has `etag`, when given). A missing record is success. */
+  delete(partitionKey: string, rowKey: string, etag?: string, options?: CallOptions): Promise<void>;
+  list(partitionKey: string, options?: ListRecordsOptions): Promise<StoredRecord<T>[]>;
+}
+
+/** The record was created, changed or deleted by someone else (code RecordConflict). */
+export class RecordConflictError extends PortError {
+  constructor(
+    readonly table: string,
+    readonly partitionKey: string,
+    readonly rowKey: string,
+    reason: string,
+  ) {
+    super("RecordConflict", `Record ${table}/${partitionKey}/${rowKey} ${reason}.`, 409);
+  }
+}
+
+/** Code RecordTooLarge, InvalidRecordKey, InvalidTableName or StorageRequestFailed. */
+export class RecordStoreError extends PortError {}
+
+// Blobs (Dev Center Storage blobs)
+
+export interface BlobInfo {
+  name: string;
+  size: number;
+  contentType?: string;
+  lastModified?: Date;
+}
+
+export interface PutBlobOptions extends CallOptions {
+  contentType?: string;
+}
+
+export interface AppendLogOptions extends CallOptions {
+  /**
+   * Append only if the log currently has exactly this many bytes (makes a retried append
+   * idempotent); BlobConflictError otherwise.
+   */
+  appendPosition?: number;
+}
+
+export interface ReadLogOptions extends CallOptions {
+  /** Start at this byte offset (for tailing). */
+  offset?: number;
+}
+
+/**
+ * Block blobs and append-blob logs in named containers (created on first use). Container names:
+ * 3-63 lowercase letters, digits and dashes.
+ */
+export interface BlobStore {
+  put(container: string, name: string, data: Uint8Array | string, options?: PutBlobOptions): Promise<void>;
+  /** The blob's bytes, or undefined when it does not exist. */
+  get(container: string, name: string, options?: CallOptions): Promise<Buffer | undefined>;
+  exists(container: string, name: string, options?: CallOptions): Promise<boolean>;
+  /** Blobs whose name starts with `prefix` (all when omitted), in name order. */
+  list(container: string, prefix?: string, options?: CallOptions): Promise<BlobInfo[]>;
+  /** A missing blob is success. */
+  delete(container: string, name: string, options?: CallOptions): Promise<void>;
+  /** Appends UTF-8 text to an append blob, creating it on first append (≤ 4 MiB per block). */
+  appendLog(container: string, name: string, text: string, options?: AppendLogOptions): Promise<void>;
+  /** The log's text, or undefined when nothing was ever appended. */
+  readLog(container: string, name: string, options?: ReadLogOptions): Promise<string | undefined>;
+}
+
+/** Code BlobConflict (append position not met), InvalidContainerName or StorageRequestFailed. */
+export class BlobStoreError extends PortError {}
