@@ -18,6 +18,11 @@ export interface AzuriteOptions {
   blobPort?: number;
   queuePort?: number;
   tablePort?: number;
+  /**
+   * Serve https with this certificate and accept bearer tokens (Azurite's `--oauth basic`: issuer,
+   * audience and lifetime are checked, the signature is not), for identity-based connections.
+   */
+  oauth?: { certFile: string; keyFile: string };
 }
 
 export interface RunningAzurite {
@@ -28,10 +33,15 @@ export interface RunningAzurite {
   stop(): Promise<void>;
 }
 
-export function azuriteConnectionString(blobPort: number, queuePort: number, tablePort: number): string {
-  const base = "http://127.0.0.1";
+export function azuriteConnectionString(
+  blobPort: number,
+  queuePort: number,
+  tablePort: number,
+  protocol: "http" | "https" = "http",
+): string {
+  const base = `${protocol}://127.0.0.1`;
   return [
-    "DefaultEndpointsProtocol=http",
+    `DefaultEndpointsProtocol=${protocol}`,
     `AccountName=${AZURITE_ACCOUNT}`,
     `AccountKey=${AZURITE_KEY}`,
     `BlobEndpoint=${base}:${blobPort}/${AZURITE_ACCOUNT}`,
@@ -57,6 +67,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     "--disableTelemetry",
     "--silent",
   ];
+  if (options.oauth) {
+    args.push("--oauth=basic", `--cert=${options.oauth.certFile}`, `--key=${options.oauth.keyFile}`);
+  }
   if (options.location) {
     mkdirSync(options.location, { recursive: true });
     args.push(`--location=${options.location}`);
@@ -78,9 +91,10 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     child.kill("SIGKILL");
     throw error;
   }
-  const base = "http://127.0.0.1";
+  const protocol = options.oauth ? "https" : "http";
+  const base = `${protocol}://127.0.0.1`;
   return {
-    connectionString: azuriteConnectionString(blobPort, queuePort, tablePort),
+    connectionString: azuriteConnectionString(blobPort, queuePort, tablePort, protocol),
     blobEndpoint: `${base}:${blobPort}/${AZURITE_ACCOUNT}`,
     queueEndpoint: `${base}:${queuePort}/${AZURITE_ACCOUNT}`,
     tableEndpoint: `${base}:${tablePort}/${AZURITE_ACCOUNT}`,

@@ -21,6 +21,7 @@ import { DevCenterConfig, parseDevCenterConfig } from "./core/devcenter-config";
 import { formatIssues } from "./core/result";
 import type { EnvironmentApiDeps } from "./api/environments";
 import { createArmAdapters } from "./azure/arm";
+import { createArmCredential } from "./azure/credentials";
 import { createOperationActivities, type OperationActivities } from "./operations/activities";
 import { TABLES, type EnvironmentRecord, type OperationRecord } from "./storage/records";
 import type { ExpiryDeps } from "./operations/expiry";
@@ -84,7 +85,11 @@ export function createAppContext(config: Config): AppContext {
   const reader = new CatalogReader(catalogStorage);
   const verifier = createVerifierFromConfig(config.auth);
   const syncRequests =
-    config.eventGrid && createEventGridPublisher(config.eventGrid.endpoint, config.eventGrid.key);
+    config.eventGrid &&
+    createEventGridPublisher(
+      config.eventGrid.endpoint,
+      config.eventGrid.key ?? createArmCredential(config.arm),
+    );
   const environments = storage.records<EnvironmentRecord>(TABLES.environments);
   const operations = storage.records<OperationRecord>(TABLES.operations);
   let activities: OperationActivities | undefined;

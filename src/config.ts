@@ -5,9 +5,9 @@
 
 export interface Config {
   /** Storage used by the Functions host and the Durable engine. */
-  webJobsStorage: string;
+  webJobsStorage: StorageConnection;
   /** Dev Center Storage (records, catalog snapshots, environment files, logs); defaults to webJobsStorage. */
-  devCenterStorage: string;
+  devCenterStorage: StorageConnection;
   /** Durable task hub name. */
   taskHub: string;
   /** Path of the dev center configuration YAML file. */
@@ -31,6 +31,24 @@ export interface Config {
   /** NCRONTAB schedule of the sweep that deletes environments past their expirationDate. */
   expirySweepSchedule: string;
 }
+
+/**
+ * A storage connection named as the Functions host names them (AzureWebJobsStorage, DEVCENTER_STORAGE):
+ * the setting itself holds a connection string; or, identity-based with no keys, `<name>__accountName`
+ * (public Azure endpoints) or `<name>__blobServiceUri` with `<name>__tableServiceUri` (any cloud), and
+ * optionally `<name>__credential=managedidentity` with `<name>__clientId` (a user-assigned identity;
+ * otherwise DefaultAzureCredential: the app's managed identity in Azure, your az login locally).
+ * The connection string wins when both are set, as in the Functions host.
+ */
+export type StorageConnection =
+  | { kind: "connectionString"; connectionString: string }
+  | {
+      kind: "identity";
+      blobServiceUri: string;
+      tableServiceUri: string;
+      managedIdentity: boolean;
+      clientId?: string;
+    };
 
 /**
  * RUNNER_IMAGES: JSON object mapping the manifest's runner aliases (ARM, Bicep, Terraform) to images
@@ -115,8 +133,8 @@ export interface AuthConfig {
 export interface EventGridConfig {
   /** Topic endpoint (locally the dev host's /runtime/webhooks/EventGrid?functionName=catalogSync). */
   endpoint: string;
-  /** Topic access key. */
-  key: string;
+  /** EVENTGRID_KEY, the topic access key; unset: Entra ID with the app's credential (AZURE_CREDENTIAL). */
+  key?: string;
 }
 
 /** Defaults of the local identity; `npm run token` signs with the same issuer and audience. */
@@ -178,10 +196,58 @@ function loadAuthConfig(env: Env): AuthConfig {
   };
 }
 
-function loadEventGridConfig(env: Env): EventGridConfig | undefined {
+function loadEventGridConfig(env: Env, arm: ArmConfig): EventGridConfig | undefined {
   const endpoint = env.EVENTGRID_ENDPOINT?.trim();
   if (!endpoint) return undefined;
-  return { endpoint, key: required(env, "EVENTGRID_KEY") };
+  const key = env.EVENTGRID_KEY?.trim();
+  if (key) return { endpoint, key };
+  if (arm.credential.kind === "emulator") {
+    throw new ConfigError("Setting EVENTGRID_KEY is required with AZURE_CREDENTIAL=emulator.");
+  }
+  return { endpoint };
+}
+
+function serviceUri(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  if (!/^https?:\/\/[^/]/.test(value) || !URL.canParse(value)) {
+    throw new ConfigError(`Setting ${name} must be an https:// URL.`);
+  }
+  return value.replace(/\/+$/, "");
+}
+
+/** The connection string in `name`, else its identity-based form; undefined when neither is set. */
+function loadStorageConnection(env: Env, name: string): StorageConnection | undefined {
+  const connectionString = env[name]?.trim();
+  if (connectionString) return { kind: "connectionString", connectionString };
+  const account = env[`${name}__accountName`]?.trim();
+  const blob = serviceUri(env, `${name}__blobServiceUri`);
+  const table = serviceUri(env, `${name}__tableServiceUri`);
+  if (!account && !blob && !table) return undefined;
+  if (account && !/^[a-z0-9]{3,24}$/.test(account)) {
+    throw new ConfigError(
+      `Setting ${name}__accountName must be a storage account name (3-24 lowercase letters and digits).`,
+    );
+  }
+  const blobServiceUri = blob ?? (account && `https://${account}.blob.core.windows.net`);
+  const tableServiceUri = table ?? (account && `https://${account}.table.core.windows.net`);
+  if (!blobServiceUri || !tableServiceUri) {
+    throw new ConfigError(
+      `Setting ${name}__blobServiceUri and ${name}__tableServiceUri go together (or use ${name}__accountName).`,
+    );
+  }
+  const credential = env[`${name}__credential`]?.trim().toLowerCase();
+  if (credential && credential !== "managedidentity") {
+    throw new ConfigError(`Setting ${name}__credential must be managedidentity when set.`);
+  }
+  const clientId = env[`${name}__clientId`]?.trim();
+  return {
+    kind: "identity",
+    blobServiceUri,
+    tableServiceUri,
+    managedIdentity: credential === "managedidentity",
+    ...(clientId && { clientId }),
+  };
 }
 
 function positiveNumber(env: Env, name: string, fallback: number): number {
@@ -323,17 +389,23 @@ function loadOperationsConfig(env: Env): OperationsConfig {
 }
 
 export function loadConfig(env: Env = process.env): Config {
-  const webJobsStorage = required(env, "AzureWebJobsStorage");
+  const webJobsStorage = loadStorageConnection(env, "AzureWebJobsStorage");
+  if (!webJobsStorage) {
+    throw new ConfigError(
+      "Setting AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__accountName (identity-based) is required (see local.settings.sample.json).",
+    );
+  }
+  const arm = loadArmConfig(env);
   return {
     webJobsStorage,
-    devCenterStorage: optional(env, "DEVCENTER_STORAGE", webJobsStorage),
+    devCenterStorage: loadStorageConnection(env, "DEVCENTER_STORAGE") ?? webJobsStorage,
     taskHub: optional(env, "DURABLE_TASK_HUB", "devcenter"),
     devCenterConfigPath: optional(env, "DEVCENTER_CONFIG", "samples/devcenter.yaml"),
     auth: loadAuthConfig(env),
-    eventGrid: loadEventGridConfig(env),
+    eventGrid: loadEventGridConfig(env, arm),
     catalogSyncSchedule: optional(env, "CATALOG_SYNC_SCHEDULE", DEFAULT_CATALOG_SYNC_SCHEDULE),
     catalogSyncOnStartup: flag(env, "CATALOG_SYNC_ON_STARTUP", false),
-    arm: loadArmConfig(env),
+    arm,
     runnerContainer: {
       cpu: positiveNumber(env, "RUNNER_CPU", 1),
       memoryInGB: positiveNumber(env, "RUNNER_MEMORY_GB", 2),

@@ -3,7 +3,9 @@
  * that finds its container missing creates it and tries once more, so the common path costs one
  * request. Logs are append blobs written in blocks of at most 4 MiB.
  */
+import type { TokenCredential } from "@azure/identity";
 import { BlobServiceClient, ContainerClient, RestError } from "@azure/storage-blob";
+import type { StorageConnection } from "../config";
 import {
   AppendLogOptions,
   BlobInfo,
@@ -191,6 +193,11 @@ export class AzureBlobStore implements BlobStore {
   }
 }
 
-export function createBlobStore(connectionString: string): BlobStore {
-  return new AzureBlobStore(BlobServiceClient.fromConnectionString(connectionString));
+/** `credential` is required for an identity-based connection. */
+export function createBlobStore(connection: StorageConnection, credential?: TokenCredential): BlobStore {
+  if (connection.kind === "connectionString") {
+    return new AzureBlobStore(BlobServiceClient.fromConnectionString(connection.connectionString));
+  }
+  if (!credential) throw new Error("An identity-based storage connection needs a credential.");
+  return new AzureBlobStore(new BlobServiceClient(connection.blobServiceUri, credential));
 }

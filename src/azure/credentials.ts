@@ -1,6 +1,21 @@
-/** The token credential for ARM, chosen by the AZURE_CREDENTIAL setting. */
+/**
+ * Token credentials: the app's credential for ARM and Event Grid (AZURE_CREDENTIAL), and the one an
+ * identity-based storage connection names (its __credential and __clientId settings).
+ */
 import { DefaultAzureCredential, ManagedIdentityCredential, TokenCredential } from "@azure/identity";
-import { ArmConfig, ConfigError, isLoopbackHost } from "../config";
+import { ArmConfig, ConfigError, isLoopbackHost, StorageConnection } from "../config";
+
+/** As the Functions host reads the same settings: managedidentity (+ clientId) or DefaultAzureCredential. */
+export function createStorageCredential(
+  connection: Extract<StorageConnection, { kind: "identity" }>,
+): TokenCredential {
+  if (connection.managedIdentity || connection.clientId) {
+    return connection.clientId
+      ? new ManagedIdentityCredential({ clientId: connection.clientId })
+      : new ManagedIdentityCredential();
+  }
+  return new DefaultAzureCredential();
+}
 
 /** The fixed token the local ARM emulator accepts; worthless anywhere else. */
 export const EMULATOR_TOKEN = "local-arm-emulator-token";

@@ -1,6 +1,7 @@
 /** Publishes catalog sync requests to an Event Grid topic (or, locally, a Functions host's webhook) with @azure/eventgrid. */
 import { randomUUID } from "node:crypto";
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
+import type { TokenCredential } from "@azure/identity";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import {
   CATALOG_SYNC_DATA_VERSION,
@@ -29,11 +30,16 @@ function isLoopbackHttp(endpoint: string): boolean {
   return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
 }
 
-export function createEventGridPublisher(endpoint: string, key: string): SyncRequestPublisher {
+/** `credential`: the topic key, or a token credential (Entra ID; the identity needs EventGrid Data Sender). */
+export function createEventGridPublisher(
+  endpoint: string,
+  credential: string | TokenCredential,
+): SyncRequestPublisher {
   if (!endpoint.startsWith("https://") && !isLoopbackHttp(endpoint)) {
     throw new Error("EVENTGRID_ENDPOINT must be an https URL (plain http is accepted on loopback only).");
   }
-  const client = new EventGridPublisherClient(endpoint, "EventGrid", new AzureKeyCredential(key), {
+  const auth = typeof credential === "string" ? new AzureKeyCredential(credential) : credential;
+  const client = new EventGridPublisherClient(endpoint, "EventGrid", auth, {
     additionalPolicies: isLoopbackHttp(endpoint) ? [{ policy: loopbackWebhook, position: "perRetry" }] : [],
   });
   return {

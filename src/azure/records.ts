@@ -6,8 +6,10 @@
  * Azurite 3.35, which decodes request bodies chunk by chunk, cannot garble multi-byte characters.
  * ETags give optimistic concurrency: conditional replace/delete map 412/409/404 to RecordConflictError.
  */
+import type { TokenCredential } from "@azure/identity";
 import { RestError, TableClient, TableEntity, odata } from "@azure/data-tables";
 import { CallOptions } from "../core/ports";
+import type { StorageConnection } from "../config";
 import {
   ListRecordsOptions,
   RecordConflictError,
@@ -33,10 +35,19 @@ export function isInsecureLoopbackConnectionString(connectionString: string): bo
   );
 }
 
-export function createTableClient(connectionString: string, table: string): TableClient {
-  return TableClient.fromConnectionString(connectionString, table, {
-    allowInsecureConnection: isInsecureLoopbackConnectionString(connectionString),
-  });
+/** `credential` is required for an identity-based connection. */
+export function createTableClient(
+  connection: StorageConnection,
+  table: string,
+  credential?: TokenCredential,
+): TableClient {
+  if (connection.kind === "connectionString") {
+    return TableClient.fromConnectionString(connection.connectionString, table, {
+      allowInsecureConnection: isInsecureLoopbackConnectionString(connection.connectionString),
+    });
+  }
+  if (!credential) throw new Error("An identity-based storage connection needs a credential.");
+  return new TableClient(connection.tableServiceUri, table, credential);
 }
 
 function toAsciiJson(value: unknown): string | undefined {
