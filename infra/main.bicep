@@ -1,8 +1,8 @@
-// The control plane in one resource group: storage (Functions host, Durable engine and Dev Center
-// Storage), an Elastic Premium plan with a Linux Node 20 Function App (system-assigned identity),
-// the Event Grid topic that catalog sync requests go through, and the app identity's Contributor
-// role on this resource group (runner container groups are created here).
-// Every app setting is one that src/config.ts reads; see infra/README.md for the deployment order.
+// The control plane in one resource group: storage without keys, a Flex Consumption (default) or
+// Elastic Premium Function App with a system-assigned identity, Application Insights on a Log
+// Analytics workspace, the catalog sync Event Grid topic (Entra ID only), the runner identities,
+// optionally a container registry for runner images and a Durable Task Scheduler, and every role
+// the app needs here. Deployment targets get their roles from target-subscription.bicep.
 // Not validated in CI (no Bicep compiler in this project's build): run `az bicep build` first.
 targetScope = 'resourceGroup'
 
@@ -20,8 +20,8 @@ param tenantId string = subscription().tenantId
 @description('AUTH_AUDIENCE: the audiences accepted in data-plane tokens, comma-separated. Use the API app registration\'s client id (v2 tokens) and its Application ID URI (v1 tokens).')
 param authAudience string
 
-@description('RUNNER_IMAGES: runner alias to image, e.g. {"ARM":"myacr.azurecr.io/runner-core:1","Bicep":"myacr.azurecr.io/runner-core:1","Terraform":"myacr.azurecr.io/runner-core:1"}.')
-param runnerImages object
+@description('RUNNER_IMAGES: runner alias to image, e.g. {"ARM":"myacr.azurecr.io/runner-core:1","Bicep":"myacr.azurecr.io/runner-core:1","Terraform":"myacr.azurecr.io/runner-core:1"}. Empty with createContainerRegistry: every alias maps to <registry>/runner-core:latest.')
+param runnerImages object = {}
 
 @description('DEVCENTER_CONFIG: path of the dev center YAML inside the deployed app. The default expects devcenter.yaml at the root of the published package.')
 param devCenterConfig string = '/home/site/wwwroot/devcenter.yaml'
@@ -29,7 +29,7 @@ param devCenterConfig string = '/home/site/wwwroot/devcenter.yaml'
 @description('RUNNER_SUBSCRIPTION_ID: subscription the runner container groups are created in.')
 param runnerSubscriptionId string = subscription().subscriptionId
 
-@description('RUNNER_RESOURCE_GROUP: resource group of the runner container groups. The Contributor role below covers only this resource group; grant it yourself if you choose another one.')
+@description('RUNNER_RESOURCE_GROUP: resource group of the runner container groups. The app\'s Contributor role covers only this resource group; grant it yourself if you choose another one.')
 param runnerResourceGroup string = resourceGroup().name
 
 @description('DURABLE_TASK_HUB: Durable task hub name (3-45 letters and digits, starting with a letter).')
@@ -37,23 +37,85 @@ param runnerResourceGroup string = resourceGroup().name
 @maxLength(45)
 param durableTaskHub string = 'devcenter'
 
-@description('Elastic Premium plan size. Durable Functions run on it with the Azure Storage backend (host.json).')
+@description('FlexConsumption (scales to zero, pay per use) or ElasticPremium (always-warm instances, fixed monthly cost).')
+@allowed([
+  'FlexConsumption'
+  'ElasticPremium'
+])
+param hostingPlan string = 'FlexConsumption'
+
+@description('Elastic Premium plan size (hostingPlan=ElasticPremium).')
 @allowed([
   'EP1'
   'EP2'
   'EP3'
 ])
-param planSku string = 'EP1'
+param elasticPremiumSku string = 'EP1'
 
-@description('Most instances the plan scales out to.')
+@description('Most instances the app scales out to (Flex Consumption: 40-1000; Elastic Premium: 1-100).')
 @minValue(1)
-@maxValue(100)
-param maximumElasticWorkerCount int = 20
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Flex Consumption instance memory.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Node.js major version of the app.')
+@allowed([
+  '20'
+  '22'
+])
+param nodeVersion string = '22'
+
+@description('Durable Functions backend: AzureStorage (the storage account above; host.json default) or DurableTaskScheduler (a scheduler and task hub; see infra/README.md for when to switch).')
+@allowed([
+  'AzureStorage'
+  'DurableTaskScheduler'
+])
+param durableBackend string = 'AzureStorage'
+
+@description('Durable Task Scheduler SKU (durableBackend=DurableTaskScheduler).')
+@allowed([
+  'Consumption'
+  'Dedicated'
+])
+param durableTaskSchedulerSku string = 'Consumption'
+
+@description('Dedicated SKU capacity units (1-3).')
+@minValue(1)
+@maxValue(3)
+param durableTaskSchedulerCapacity int = 1
+
+@description('User-assigned runner identities to create (an environment type\'s runnerIdentity); their ids are in the output runnerIdentities.')
+param runnerIdentityNames array = [
+  'devcenter-runner'
+]
+
+@description('Create an Azure Container Registry for the runner images; the runner identities get AcrPull on it.')
+param createContainerRegistry bool = false
+
+@description('Container registry SKU.')
+@allowed([
+  'Basic'
+  'Standard'
+  'Premium'
+])
+param containerRegistrySku string = 'Basic'
 
 @description('Create the Event Grid subscription that delivers sync requests to the catalogSync function. Leave false until the code is deployed: Event Grid checks that the function exists.')
 param enableCatalogSyncSubscription bool = false
 
-@description('Further app settings, merged last (e.g. catalog secretSetting values as Key Vault references, RUNNER_LOCATION, APPLICATIONINSIGHTS_CONNECTION_STRING).')
+@description('Log Analytics retention.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+@description('Further app settings, merged last (e.g. catalog secretSetting values as Key Vault references, RUNNER_LOCATION); see the optional settings listed below.')
 @secure()
 param additionalAppSettings object = {}
 
@@ -61,115 +123,84 @@ param additionalAppSettings object = {}
 param tags object = {}
 
 var suffix = uniqueString(resourceGroup().id)
-var storageAccountName = 'st${take(toLower(replace(baseName, '-', '')), 9)}${suffix}' // at most 24 characters
 var appName = '${baseName}-${suffix}'
-var contentShareName = toLower(appName)
+var useScheduler = durableBackend == 'DurableTaskScheduler'
 
-// Built-in role: Contributor.
-var contributorRoleGuid = 'b24988ac-6180-42a0-ab88-20f7382dd24c'
-
-resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' = {
-  name: storageAccountName
-  location: location
-  tags: tags
-  kind: 'StorageV2'
-  sku: {
-    name: 'Standard_LRS'
-  }
-  properties: {
-    minimumTlsVersion: 'TLS1_2'
-    supportsHttpsTrafficOnly: true
-    allowBlobPublicAccess: false
-    // The app and the Functions host connect with connection strings (src/azure/storage.ts), so
-    // shared key access must stay on.
-    allowSharedKeyAccess: true
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    name: appName
+    location: location
+    tags: tags
+    retentionInDays: logRetentionInDays
   }
 }
 
-resource fileService 'Microsoft.Storage/storageAccounts/fileServices@2024-01-01' = {
-  parent: storage
-  name: 'default'
-}
-
-// The Elastic Premium content share (WEBSITE_CONTENTSHARE), created here so its name is fixed.
-resource contentShare 'Microsoft.Storage/storageAccounts/fileServices/shares@2024-01-01' = {
-  parent: fileService
-  name: contentShareName
-}
-
-// Secrets stay inside the deployment: they go only into app settings, never into outputs.
-var storageConnectionString = 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value};EndpointSuffix=${environment().suffixes.storage}'
-
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
-  name: '${baseName}-plan-${suffix}'
-  location: location
-  tags: tags
-  kind: 'elastic'
-  sku: {
-    name: planSku
-    tier: 'ElasticPremium'
-  }
-  properties: {
-    reserved: true // Linux
-    maximumElasticWorkerCount: maximumElasticWorkerCount
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: 'st${take(toLower(replace(baseName, '-', '')), 9)}${suffix}' // at most 24 characters
+    location: location
+    tags: tags
+    deploymentContainerName: 'app-package'
   }
 }
 
-// What the Functions platform itself needs; present from the app's creation on.
-var platformSettings = {
-  FUNCTIONS_EXTENSION_VERSION: '~4'
-  FUNCTIONS_WORKER_RUNTIME: 'node'
-  AzureWebJobsStorage: storageConnectionString
-  WEBSITE_CONTENTAZUREFILECONNECTIONSTRING: storageConnectionString
-  WEBSITE_CONTENTSHARE: contentShareName
-  WEBSITE_RUN_FROM_PACKAGE: '1'
+module topic 'modules/event-grid.bicep' = {
+  name: 'event-grid'
+  params: {
+    name: '${baseName}-catalog-sync-${suffix}'
+    location: location
+    tags: tags
+  }
 }
 
-resource app 'Microsoft.Web/sites@2024-04-01' = {
-  name: appName
-  location: location
-  tags: tags
-  kind: 'functionapp,linux'
-  identity: {
-    type: 'SystemAssigned'
+module scheduler 'modules/durable-task-scheduler.bicep' = if (useScheduler) {
+  name: 'durable-task-scheduler'
+  params: {
+    name: '${baseName}-dts-${suffix}'
+    location: location
+    tags: tags
+    taskHubName: durableTaskHub
+    skuName: durableTaskSchedulerSku
+    capacity: durableTaskSchedulerCapacity
   }
-  properties: {
-    serverFarmId: plan.id
-    reserved: true
-    httpsOnly: true
-    siteConfig: {
-      linuxFxVersion: 'Node|20'
-      minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      http20Enabled: true
-      appSettings: [
-        for setting in items(platformSettings): {
-          name: setting.key
-          value: setting.value
-        }
-      ]
+}
+
+var registryName = 'cr${take(toLower(replace(baseName, '-', '')), 20)}${suffix}'
+var registryImage = '${registryName}${environment().suffixes.acrLoginServer}/runner-core:latest'
+var images = empty(runnerImages) && createContainerRegistry
+  ? {
+      ARM: registryImage
+      Bicep: registryImage
+      Terraform: registryImage
     }
-  }
-  dependsOn: [
-    contentShare
-  ]
+  : runnerImages
+
+// Read by the Functions host, not by src/config.ts.
+var hostSettings = {
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' // the system-assigned identity
 }
 
-resource topic 'Microsoft.EventGrid/topics@2025-02-15' = {
-  name: '${baseName}-catalog-sync-${suffix}'
-  location: location
-  tags: tags
-  properties: {
-    inputSchema: 'EventGridSchema' // src/catalog/events.ts publishes in the Event Grid schema
-    minimumTlsVersionAllowed: '1.2'
-    publicNetworkAccess: 'Enabled'
-    disableLocalAuth: false // the app publishes with the topic key (EVENTGRID_KEY)
-  }
-}
+// The Durable Task Scheduler backend, switched on through host.json overrides so host.json keeps
+// the Azure Storage default for local runs.
+var schedulerSettings = useScheduler
+  ? {
+      DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${scheduler.outputs.endpoint};Authentication=ManagedIdentity'
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+    }
+  : {}
 
-// Every setting src/config.ts requires in Azure; the rest keep their documented defaults.
+// Settings src/config.ts reads that this template sets (test/unit/infra/settings-parity.test.ts
+// checks them, and the optional list below, against src/config.ts). No keys or secrets: storage,
+// Event Grid and telemetry use the app's identity. Dev Center Storage is the same account
+// (DEVCENTER_STORAGE defaults to AzureWebJobsStorage); RUNNER_API_ENDPOINT defaults to
+// https://$WEBSITE_HOSTNAME, the app's own host name.
 var controlPlaneSettings = {
-  DEVCENTER_STORAGE: storageConnectionString
+  AzureWebJobsStorage__accountName: storage.outputs.name
+  AzureWebJobsStorage__credential: 'managedidentity'
   DURABLE_TASK_HUB: durableTaskHub
   DEVCENTER_CONFIG: devCenterConfig
   // v2 and v1 (sts) issuers: which one a token carries depends on the app registration's
@@ -179,84 +210,114 @@ var controlPlaneSettings = {
   AUTH_JWKS_URI: 'https://login.microsoftonline.com/${tenantId}/discovery/v2.0/keys'
   AZURE_CREDENTIAL: 'managedIdentity'
   AZURE_TENANT_ID: tenantId
-  RUNNER_API_ENDPOINT: 'https://${app.properties.defaultHostName}'
-  RUNNER_IMAGES: string(runnerImages)
+  RUNNER_IMAGES: string(images)
   RUNNER_SUBSCRIPTION_ID: runnerSubscriptionId
   RUNNER_RESOURCE_GROUP: runnerResourceGroup
-  EVENTGRID_ENDPOINT: topic.properties.endpoint
-  EVENTGRID_KEY: topic.listKeys().key1
+  EVENTGRID_ENDPOINT: topic.outputs.endpoint
 }
 
-// A separate resource because RUNNER_API_ENDPOINT needs the app's own host name. It replaces the
-// whole set of app settings on every deployment, so settings added by hand are lost: put them in
-// additionalAppSettings.
-resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
-  parent: app
-  name: 'appsettings'
-  properties: union(platformSettings, controlPlaneSettings, additionalAppSettings)
-}
+// Optional settings: src/config.ts reads them and this template leaves them to their defaults
+// (documented in src/config.ts); set any through additionalAppSettings. WEBSITE_HOSTNAME is set
+// by the platform.
+// optional: AzureWebJobsStorage, AzureWebJobsStorage__blobServiceUri, AzureWebJobsStorage__tableServiceUri, AzureWebJobsStorage__clientId
+// optional: DEVCENTER_STORAGE, DEVCENTER_STORAGE__accountName, DEVCENTER_STORAGE__blobServiceUri, DEVCENTER_STORAGE__tableServiceUri, DEVCENTER_STORAGE__credential, DEVCENTER_STORAGE__clientId
+// optional: AUTH_JWKS_FILE, EVENTGRID_KEY, CATALOG_SYNC_SCHEDULE, CATALOG_SYNC_ON_STARTUP, EXPIRY_SWEEP_SCHEDULE
+// optional: ARM_ENDPOINT, ARM_CA_CERT_FILE, AZURE_CLIENT_ID, ARM_POLL_INTERVAL_MS
+// optional: RUNNER_CPU, RUNNER_MEMORY_GB, RUNNER_API_ENDPOINT, WEBSITE_HOSTNAME, RUNNER_LOCATION
+// optional: RUNNER_ENVIRONMENT_STORAGE_CAP_BYTES, RUNNER_LOG_BATCH_BYTES, RUNNER_LOG_INTERVAL_MS, RUNNER_LOG_RETRY_MS, RUNNER_ENABLE_CUSTOM_DEPLOY
+// optional: OPERATION_TIMEOUT_MINUTES, RUNNER_POLL_INITIAL_SECONDS, RUNNER_POLL_MAX_SECONDS
+// optional: ACTIVITY_RETRY_FIRST_SECONDS, ACTIVITY_RETRY_MAX_SECONDS, ACTIVITY_RETRY_MAX_ATTEMPTS, CLEANUP_MAX_ATTEMPTS
 
-// The function exists only once the code is deployed (src/functions/catalogs.ts registers it).
-resource catalogSyncFunction 'Microsoft.Web/sites/functions@2024-04-01' existing = {
-  parent: app
-  name: 'catalogSync'
-}
-
-resource catalogSyncSubscription 'Microsoft.EventGrid/topics/eventSubscriptions@2025-02-15' = if (enableCatalogSyncSubscription) {
-  parent: topic
-  name: 'catalog-sync'
-  properties: {
-    destination: {
-      endpointType: 'AzureFunction'
-      properties: {
-        resourceId: catalogSyncFunction.id
-        maxEventsPerBatch: 1
-        preferredBatchSizeInKilobytes: 64
-      }
-    }
-    eventDeliverySchema: 'EventGridSchema'
-    filter: {
-      includedEventTypes: [
-        'DevCenter.Catalog.SyncRequested'
-      ]
-    }
-    retryPolicy: {
-      maxDeliveryAttempts: 30
-      eventTimeToLiveInMinutes: 1440
-    }
-  }
-  dependsOn: [
-    appSettings
-  ]
-}
-
-resource contributorRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' existing = {
-  scope: subscription()
-  name: contributorRoleGuid
-}
-
-// Runner container groups (create, read state and logs, delete) in this resource group.
-resource appContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(resourceGroup().id, app.id, contributorRole.id)
-  properties: {
-    roleDefinitionId: contributorRole.id
-    principalId: app.identity.principalId
-    principalType: 'ServicePrincipal'
-    description: 'Dev Center control plane: runner container groups in this resource group.'
+module app 'modules/function-app.bicep' = {
+  name: 'function-app'
+  params: {
+    name: appName
+    location: location
+    tags: tags
+    hostingPlan: hostingPlan
+    elasticPremiumSku: elasticPremiumSku
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    nodeVersion: nodeVersion
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    appSettings: union(hostSettings, schedulerSettings, controlPlaneSettings, additionalAppSettings)
   }
 }
 
-@description('Host name of the Function App (the data-plane API and RUNNER_API_ENDPOINT).')
-output appHostName string = app.properties.defaultHostName
+module appAccess 'modules/app-access.bicep' = {
+  name: 'app-access'
+  params: {
+    principalId: app.outputs.principalId
+    appId: app.outputs.id
+    storageAccountName: storage.outputs.name
+    eventGridTopicName: topic.outputs.name
+    appInsightsName: monitoring.outputs.appInsightsName
+    schedulerName: useScheduler ? scheduler.outputs.name : ''
+    taskHubName: useScheduler ? scheduler.outputs.taskHubName : ''
+  }
+}
 
-@description('Function App name, for `func azure functionapp publish`.')
-output appName string = app.name
+module runnerIdentities 'runner-identity.bicep' = [
+  for name in runnerIdentityNames: {
+    name: 'runner-identity-${name}'
+    params: {
+      name: name
+      location: location
+      tags: tags
+      controlPlanePrincipalId: app.outputs.principalId
+    }
+  }
+]
 
-@description('Principal id of the app\'s system-assigned identity: input of runner-identity.bicep and target-subscription.bicep.')
-output principalId string = app.identity.principalId
+module registry 'modules/container-registry.bicep' = if (createContainerRegistry) {
+  name: 'container-registry'
+  params: {
+    name: registryName
+    location: location
+    tags: tags
+    skuName: containerRegistrySku
+    pullPrincipalIds: [for (name, i) in runnerIdentityNames: runnerIdentities[i].outputs.principalId]
+  }
+}
 
-@description('Event Grid topic endpoint (EVENTGRID_ENDPOINT). The key is never an output.')
-output eventGridTopicEndpoint string = topic.properties.endpoint
+module catalogSyncSubscription 'modules/catalog-sync-subscription.bicep' = if (enableCatalogSyncSubscription) {
+  name: 'catalog-sync-subscription'
+  params: {
+    topicName: topic.outputs.name
+    appName: app.outputs.name
+  }
+}
+
+@description('Host name of the Function App (the data-plane API and the runner API).')
+output appHostName string = app.outputs.defaultHostName
+
+@description('Function App name, for `func azure functionapp publish` and `az functionapp deployment source config-zip`.')
+output appName string = app.outputs.name
+
+@description('Principal id of the app\'s system-assigned identity: input of target-subscription.bicep.')
+output principalId string = app.outputs.principalId
+
+@description('The runnerIdentity values (resourceId, clientId, principalId) of each runner identity, for the dev center config.')
+output runnerIdentities array = [
+  for (name, i) in runnerIdentityNames: {
+    name: name
+    resourceId: runnerIdentities[i].outputs.resourceId
+    clientId: runnerIdentities[i].outputs.clientId
+    principalId: runnerIdentities[i].outputs.principalId
+  }
+]
+
+@description('Event Grid topic endpoint (EVENTGRID_ENDPOINT); the topic has no usable keys.')
+output eventGridTopicEndpoint string = topic.outputs.endpoint
 
 @description('Storage account holding the Functions state and Dev Center Storage.')
-output storageAccountName string = storage.name
+output storageAccountName string = storage.outputs.name
+
+@description('Login server of the runner image registry; empty without createContainerRegistry.')
+output containerRegistryLoginServer string = createContainerRegistry ? registry.outputs.loginServer : ''
+
+@description('Durable Task Scheduler endpoint; empty with the Azure Storage backend.')
+output durableTaskSchedulerEndpoint string = useScheduler ? scheduler.outputs.endpoint : ''
+
+@description('Application Insights component the app reports to.')
+output appInsightsName string = monitoring.outputs.appInsightsName
