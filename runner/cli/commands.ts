@@ -59,6 +59,9 @@ export async function initCommand(args: string[], io: CliIo): Promise<number> {
   const contentFolder = join(repository, ...safeEntrySegments(context.definition.contentSourcePath));
   const templateFile = join(repository, ...safeEntrySegments(context.definition.templatePath));
   await downloadDefinition(client, contentFolder);
+  // Images built on older ADE Core entrypoints write to these without creating them.
+  await mkdir(join(root, "storage"), { recursive: true });
+  await mkdir(join(root, "temp"), { recursive: true });
 
   const rg = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(
     context.environment.resourceGroupId ?? "",
@@ -92,9 +95,27 @@ export async function initCommand(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
+/**
+ * ADE's documents show these objects in camelCase but read them with `jq -r ".Name"`, and ADE's
+ * older entrypoints read `.TemplatePath`, `.ResourceGroupId`, …: every top-level property is given
+ * in both spellings (nested values, such as the environment's parameters, are left as they are).
+ */
+export function withPascalCase(value: object): Record<string, unknown> {
+  const entries = Object.entries(value);
+  return Object.fromEntries([
+    ...entries,
+    ...entries.map(([name, v]) => [name.charAt(0).toUpperCase() + name.slice(1), v]),
+  ]);
+}
+
 export async function environmentCommand(args: string[], io: CliIo): Promise<number> {
   parseFlags(args, { values: [] });
-  printJson(io, (await api(io).context()).environment);
+  const settings = apiSettings(io.env);
+  const { operation, environment } = await new RunnerApi(settings).context();
+  // The data plane is served by the app the runner endpoint ({app}/runner/projects/{project}) is on.
+  const app = settings.endpoint.replace(/\/runner\/projects\/[^/]+$/, "");
+  const uri = `${app}/projects/${operation.project}/users/${environment.user}/environments/${environment.name}`;
+  printJson(io, withPascalCase({ uri, ...environment }));
   return 0;
 }
 
@@ -102,7 +123,7 @@ export async function definitionsCommand(args: string[], io: CliIo): Promise<num
   const [action, ...rest] = args;
   if (action === "list") {
     parseFlags(rest, { values: [] });
-    printJson(io, (await api(io).context()).definition);
+    printJson(io, withPascalCase((await api(io).context()).definition));
     return 0;
   }
   if (action === "download") {

@@ -11,7 +11,8 @@ import {
 } from "./commands";
 import { CliError } from "./errors";
 import type { CliIo } from "./io";
-import { executeCommand, logCommand } from "./logs";
+import { executeCommand } from "./execute";
+import { logCommand } from "./logs";
 
 const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
   init: initCommand,

@@ -90,4 +90,4 @@ if [[ ! -x "$script" ]]; then
 fi
 
 verbose "Executing $script"
-recordErrors ade execute --operation "$ADE_OPERATION_NAME" --command "$(printf '%q' "$script")"
+recordErrors ade execute --operation "$ADE_OPERATION_NAME" --command "$script"

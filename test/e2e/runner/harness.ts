@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -184,11 +184,14 @@ export class RunnerTestBed {
     onStart?: (child: ChildProcess) => void,
   ): Promise<RunResult & { root: string }> {
     const root = await mkdtemp(join(tmpdir(), "ade-root-"));
+    // The run's own /tmp, as a container has (ade execute leaves diff.sh there).
+    await mkdir(join(root, "tmp"));
     const result = await runProcess(
       argv,
       {
         PATH: `${join(IMAGE, "bin")}${delimiter}${process.env.PATH}`,
         HOME: root,
+        TMPDIR: join(root, "tmp"),
         ADE_ROOT: root,
         ...variables,
       },

@@ -190,23 +190,32 @@ describe("the ade CLI", () => {
       ADE_HTTP__DEVCENTERID: variables.ADE_HTTP__DEVCENTERID,
     });
     expect(existsSync(exported.ADE_TEMPLATE_FILE)).toBe(true);
+    // Images built on older ADE entrypoints write to these without creating them.
+    expect(statSync(exported.ADE_STORAGE).isDirectory()).toBe(true);
+    expect(statSync(exported.ADE_TEMP).isDirectory()).toBe(true);
     expect(statSync(join(exported.ADE_MANIFEST_FOLDER, "deploy.sh")).mode & 0o111).not.toBe(0);
   });
 
   it("environment and definitions list print the documented JSON", async () => {
     const environment = await run("environment");
     expect(environment.code).toBe(0);
-    expect(JSON.parse(environment.stdout)).toEqual({
+    const documented = {
+      uri: `${new URL(variables.ADE_RUNNER_ENDPOINT).origin}/projects/demo/users/33333333-3333-3333-3333-333333333333/environments/cli-e2e`,
       name: "cli-e2e",
       environmentType: "Dev",
-      user: expect.any(String),
+      user: "33333333-3333-3333-3333-333333333333",
       provisioningState: "Creating",
       resourceGroupId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/demo-cli-e2e",
       catalogName: "samples",
       environmentDefinitionName: "counter",
       parameters: { step: 4, label: 'it\'s "quoted"' },
       location: "westeurope",
-    });
+    };
+    // ADE's documents read these with jq -r ".Name", its older entrypoints with .ResourceGroupId.
+    const pascal = Object.fromEntries(
+      Object.entries(documented).map(([name, value]) => [name[0].toUpperCase() + name.slice(1), value]),
+    );
+    expect(JSON.parse(environment.stdout)).toEqual({ ...documented, ...pascal });
     const definition = JSON.parse((await run("definitions", "list")).stdout);
     expect(definition).toMatchObject({
       id: "/projects/demo/catalogs/samples/environmentDefinitions/counter",
@@ -220,6 +229,12 @@ describe("the ade CLI", () => {
       ],
     });
     expect(JSON.parse(definition.parametersSchema)).toMatchObject({ type: "object" });
+    expect(definition).toMatchObject({
+      Name: "counter",
+      TemplatePath: "samples/counter/main.bicep",
+      ContentSourcePath: "samples/counter",
+      Parameters: definition.parameters,
+    });
   });
 
   it("definitions download writes the definition folder (default ./EnvironmentDefinition)", async () => {
@@ -331,6 +346,79 @@ describe("the ade CLI", () => {
     expect(log).toMatch(/\[verbose\] Executing deploy: echo to-stdout/);
     expect(log).toMatch(/\[log\] to-stdout\n/);
     expect(log).toMatch(/\[error\] to-stderr\n/);
+  });
+
+  it("log takes an empty --operation (ADE's helpers before init) without swallowing --content", async () => {
+    // verbose() of ADE's Core runs `ade log --type verbose --operation $ADE_OPERATION_NAME --content …`.
+    const result = await bed.run(
+      ["bash", "-c", 'ade log --type verbose --operation $UNSET_NAME --content "before init"'],
+      variables,
+      work,
+    );
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(await bed.operationLog(operation.id)).toMatch(/\[verbose\] before init\n/);
+  });
+
+  it("execute runs a command given as several words", async () => {
+    const result = await run("execute", "--operation", "deploy", "--command", "echo", "several", "words");
+    expect(result).toMatchObject({ code: 0, stdout: "several words\n" });
+    expect(await bed.operationLog(operation.id)).toMatch(
+      /\[verbose\] Executing deploy: echo several words\n/,
+    );
+  });
+
+  it("execute leaves what a script exported in diff.sh, and executeCommand takes it over", async () => {
+    const script = join(work, "exports.sh");
+    writeFileSync(
+      script,
+      '#!/bin/bash\nexport FROM_SCRIPT="it\'s $1"\nexport ADE_STEP=changed\nunset GOES_AWAY\necho "ran from $(basename "$0")"\n',
+      { mode: 0o755 },
+    );
+    const caller = [
+      `source ${join(IMAGE, "shared/commands.sh")}`,
+      "export ADE_STEP=initial GOES_AWAY=yes",
+      `executeCommand ${script} "two words"`,
+      'printf "%s|%s|%s\\n" "$FROM_SCRIPT" "$ADE_STEP" "${GOES_AWAY-unset}"',
+      'cat "$TMPDIR/diff.sh"',
+    ].join("\n");
+    const result = await bed.run(
+      ["bash", "-c", caller],
+      { ...variables, ADE_OPERATION_NAME: "deploy" },
+      work,
+    );
+    expect(result.code).toBe(0);
+    const [ran, seen, ...diff] = result.stdout.trim().split("\n");
+    expect(ran).toBe("ran from exports.sh");
+    expect(seen).toBe("it's two words|changed|unset");
+    expect(diff.sort()).toEqual([
+      "export ADE_STEP='changed'",
+      "export FROM_SCRIPT='it'\\''s two words'",
+      "unset GOES_AWAY",
+    ]);
+  });
+
+  it("executeCommand returns the command's exit code and keeps its stderr in the error log", async () => {
+    const caller = [
+      `source ${join(IMAGE, "shared/commands.sh")}`,
+      'export ADE_ERROR_LOG="$TMPDIR/error.log"',
+      "executeCommand 'echo broken >&2; exit 4' || echo \"status $?\"",
+      'cat "$ADE_ERROR_LOG"',
+    ].join("\n");
+    const result = await bed.run(["bash", "-c", caller], variables, work);
+    expect(result.stdout).toBe("status 4\nbroken\n");
+  });
+
+  it("header and upgradeCli do what ADE's Core helpers of the same names do", async () => {
+    const caller = [
+      `source ${join(IMAGE, "shared/commands.sh")}`,
+      'header "Terraform Info"',
+      "upgradeCli",
+    ].join("\n");
+    const result = await bed.run(["bash", "-c", caller], variables, work);
+    expect(result).toMatchObject({ code: 0, stdout: "\n>>> Terraform Info ...\n\nADE CLI is up to date\n" });
+    const log = await bed.operationLog(operation.id);
+    expect(log).toMatch(/\[log\] >>> Terraform Info \.\.\.\n/);
+    expect(log).toMatch(/\[verbose\] ADE CLI is up to date\n/);
   });
 
   it("execute passes SIGTERM on to the command and still flushes its log", async () => {

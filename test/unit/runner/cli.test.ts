@@ -30,6 +30,27 @@ describe("ade flags", () => {
     expect(flags.values.get("type")).toBe("error");
   });
 
+  it("give an empty value to a flag followed by another of the command's flags (an unset variable)", () => {
+    const flags = parseFlags(["--type", "verbose", "--operation", "--content", "text"], {
+      values: ["content", "type", "operation"],
+    });
+    expect(flags.values.get("operation")).toBe("");
+    expect(flags.values.get("content")).toBe("text");
+  });
+
+  it("take every word up to the next flag for the words flag", () => {
+    const flags = parseFlags(["--command", "/scripts/deploy.sh", "a b", "c", "--operation", "deploy"], {
+      values: ["command", "operation"],
+      words: "command",
+    });
+    expect(flags.values.get("command")).toBe("/scripts/deploy.sh a b c");
+    expect(flags.words).toEqual(["/scripts/deploy.sh", "a b", "c"]);
+    expect(flags.values.get("operation")).toBe("deploy");
+    expect(() => parseFlags(["--content", "a", "b"], { values: ["content"] })).toThrow(
+      'Unexpected argument "b"',
+    );
+  });
+
   it("know switches", () => {
     const flags = parseFlags(["--unzip", "--file-name", "a.zip"], {
       values: ["file-name"],

@@ -1,0 +1,184 @@
+/**
+ * `ade execute`: runs a command, passing its output on and, line by line, to the operation's log;
+ * then leaves the variables the command exported in `$TMPDIR/diff.sh` (`/tmp/diff.sh` in a
+ * container), which ADE's `executeCommand` helper sources so that the caller sees them.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { accessSync, constants as fsConstants, openSync, readSync, closeSync, statSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:os";
+import { join, resolve } from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import type { Readable } from "node:stream";
+import { RunnerApi } from "./api";
+import { parseFlags, requiredFlag } from "./args";
+import { shellQuote } from "./commands";
+import { CliError } from "./errors";
+import type { CliIo } from "./io";
+import { LogPump } from "./log-pump";
+import { formatLogLines } from "./logs";
+import { apiSettings, logPumpSettings } from "./settings";
+
+/** The file `executeCommand` sources after `ade execute` (ADE's helpers read /tmp/diff.sh). */
+export function variablesDiffFile(env: Record<string, string | undefined>): string {
+  return join(env.TMPDIR?.trim() || "/tmp", "diff.sh");
+}
+
+/**
+ * The command runs in bash. A shell script given as the first word is sourced (with $0 set to its
+ * path, so `dirname "$0"` still finds its neighbours) so that its exports can be read at its end;
+ * anything else is run as a command line. The EXIT trap writes the exported variables.
+ */
+const WRAPPER_EVAL = 'trap \'env -0 > "$ADE_EXECUTE_DUMP"\' EXIT; eval "$ADE_EXECUTE_COMMAND"';
+const WRAPPER_SOURCE = 'trap \'env -0 > "$ADE_EXECUTE_DUMP"\' EXIT; source "$0" "$@"';
+
+/** Variables bash sets or changes by itself: not the command's doing. */
+const SHELL_OWN = new Set(["_", "PWD", "OLDPWD", "SHLVL", "ADE_EXECUTE_DUMP", "ADE_EXECUTE_COMMAND"]);
+
+/** An executable file whose name ends in .sh or whose #! line names a shell. */
+function isShellScript(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, fsConstants.X_OK);
+    if (path.endsWith(".sh")) return true;
+    const head = Buffer.alloc(128);
+    const fd = openSync(path, "r");
+    const read = (() => {
+      try {
+        return readSync(fd, head, 0, head.length, 0);
+      } finally {
+        closeSync(fd);
+      }
+    })();
+    return /^#!\s*\S*\b(ba)?sh\b/.test(head.subarray(0, read).toString("utf8").split("\n")[0]);
+  } catch {
+    return false;
+  }
+}
+
+/** `export`/`unset` lines that turn the variables `before` into `after` (NUL-separated NAME=value). */
+export function variablesDiff(before: Record<string, string | undefined>, after: string): string {
+  const now = new Map<string, string>();
+  for (const entry of after.split("\0")) {
+    const eq = entry.indexOf("=");
+    if (eq > 0) now.set(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  const lines: string[] = [];
+  const isName = (name: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !SHELL_OWN.has(name);
+  for (const [name, value] of now) {
+    if (isName(name) && before[name] !== value) lines.push(`export ${name}=${shellQuote(value)}`);
+  }
+  for (const name of Object.keys(before)) {
+    if (isName(name) && before[name] !== undefined && !now.has(name)) lines.push(`unset ${name}`);
+  }
+  return lines.map((line) => `${line}\n`).join("");
+}
+
+export async function executeCommand(args: string[], io: CliIo): Promise<number> {
+  // Signals that come before the command runs are kept for it: installing the handlers first means
+  // a SIGTERM can never end this process without the command hearing of it.
+  let child: ChildProcess | undefined;
+  let pending: NodeJS.Signals | undefined;
+  const forward = (signal: NodeJS.Signals) => {
+    if (child) child.kill(signal);
+    else pending = signal;
+  };
+  process.on("SIGTERM", forward).on("SIGINT", forward);
+  try {
+    return await execute(args, io, (spawned) => {
+      child = spawned;
+      if (pending) spawned.kill(pending);
+    });
+  } finally {
+    process.off("SIGTERM", forward).off("SIGINT", forward);
+  }
+}
+
+async function execute(args: string[], io: CliIo, started: (child: ChildProcess) => void): Promise<number> {
+  const spec = { values: ["operation", "command"], words: "command" };
+  const flags = parseFlags(args, spec);
+  const command = requiredFlag(flags, "command");
+  const operation = flags.values.get("operation");
+  const api = new RunnerApi(apiSettings(io.env));
+  const pump = new LogPump({
+    ...logPumpSettings(io.env),
+    send: (text) => api.appendLog(text, { retry: false }),
+    isRetryable: (error) => error instanceof CliError && error.retryable,
+    onDrop: (lines, error) =>
+      io.stderr(
+        `ade: ${lines} log line(s) could not be sent: ${error instanceof Error ? error.message : error}\n`,
+      ),
+  });
+  for (const line of formatLogLines("verbose", `Executing${operation ? ` ${operation}` : ""}: ${command}`)) {
+    pump.push(line);
+  }
+
+  const work = await mkdtemp(join(io.env.TMPDIR?.trim() || "/tmp", "ade-execute-"));
+  const dump = join(work, "variables");
+  const [first, ...rest] = flags.words ?? [command];
+  const script = resolve(io.cwd, first);
+  const argv = isShellScript(script)
+    ? ["-c", WRAPPER_SOURCE, script, ...rest]
+    : ["-c", WRAPPER_EVAL, "ade-execute"];
+  try {
+    const child = spawn("bash", argv, {
+      cwd: io.cwd,
+      env: { ...io.env, ADE_EXECUTE_DUMP: dump, ADE_EXECUTE_COMMAND: command },
+      stdio: ["inherit", "pipe", "pipe"],
+    });
+    started(child);
+    const streamed = [
+      pipeLines(child.stdout!, io.stdout, (line) => formatLogLines("log", line).forEach((l) => pump.push(l))),
+      pipeLines(child.stderr!, io.stderr, (line) =>
+        formatLogLines("error", line).forEach((l) => pump.push(l)),
+      ),
+    ];
+    const exitCode = await new Promise<number>((done, fail) => {
+      child.once("error", fail);
+      child.once("close", (code, signal) => done(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+    });
+    await Promise.all(streamed);
+    await pump.close();
+    await writeVariablesDiff(io, dump);
+    return exitCode;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Writes diff.sh; when the command left no variables (it replaced the EXIT trap), says so. */
+async function writeVariablesDiff(io: CliIo, dump: string): Promise<void> {
+  const after = await readFile(dump, "utf8").catch(() => undefined);
+  const target = variablesDiffFile(io.env);
+  if (after === undefined) {
+    io.stderr(`ade execute: the command's exported variables could not be read; ${target} is empty.\n`);
+  }
+  await writeFile(target, after === undefined ? "" : variablesDiff(io.env, after), { mode: 0o600 });
+}
+
+/** Copies a stream to `write` as it comes and hands each complete line to `onLine`. */
+function pipeLines(
+  stream: Readable,
+  write: (chunk: Uint8Array) => void,
+  onLine: (line: string) => void,
+): Promise<void> {
+  const decoder = new StringDecoder("utf8");
+  let pending = "";
+  const take = (text: string) => {
+    const lines = (pending + text).split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
+  };
+  stream.on("data", (chunk: Buffer) => {
+    write(chunk);
+    take(decoder.write(chunk));
+  });
+  return new Promise((done, fail) => {
+    stream.once("error", fail);
+    stream.once("end", () => {
+      take(decoder.end());
+      if (pending) onLine(pending);
+      done();
+    });
+  });
+}
