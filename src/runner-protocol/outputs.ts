@@ -2,7 +2,10 @@
  * The EnvironmentOutputs document a runner uploads (`ade outputs upload`):
  * `{ "outputs": { "<name>": { "type": "...", "value": ..., "sensitive"?: bool } } }`.
  * Types are the contract's (array, boolean, number, object, string) plus the ARM spellings runner
- * scripts pass through unchanged (bool, int, securestring, secureobject, any case: ARM says "String").
+ * scripts pass through unchanged (bool, int, securestring, secureobject, any case: ARM says "String"),
+ * and Terraform's collection types, which the conversion in ADE's Terraform image leaves as they are
+ * (`["map","string"]`, `["list","string"]`, `["object",{...}]`, `["tuple",[...]]`, "map", "tuple"):
+ * those are stored as the contract's object or array.
  */
 import { fail, jsonPointer, ok, type Result, type ValidationIssue } from "../core/result";
 import { describeType, isPlainObject, matchesParameterType, type ParameterType } from "../core/values";
@@ -29,6 +32,28 @@ const OUTPUT_TYPES: Record<string, { kind: ParameterType; secure: boolean }> = {
   object: { kind: "object", secure: false },
   secureobject: { kind: "object", secure: true },
 };
+
+/** Terraform's collection type names (alone or first in a type constraint) → the contract's type. */
+const TERRAFORM_COLLECTIONS: Record<string, "array" | "object"> = {
+  list: "array",
+  set: "array",
+  tuple: "array",
+  map: "object",
+  object: "object",
+};
+
+/** The type an output is stored with, and what its value must be; undefined for an unknown type. */
+function outputType(type: unknown): { stored: string; kind: ParameterType; secure: boolean } | undefined {
+  if (Array.isArray(type)) {
+    const collection = typeof type[0] === "string" ? TERRAFORM_COLLECTIONS[type[0]] : undefined;
+    return collection && { stored: collection, kind: collection, secure: false };
+  }
+  if (typeof type !== "string") return undefined;
+  const known = OUTPUT_TYPES[type.toLowerCase()];
+  if (known) return { stored: type, ...known };
+  const collection = TERRAFORM_COLLECTIONS[type];
+  return collection && { stored: collection, kind: collection, secure: false };
+}
 
 const MAX_NAME_LENGTH = 256;
 
@@ -60,13 +85,20 @@ export function validateEnvironmentOutputs(document: unknown, file = "outputs"):
       issue(at, 'must be an object with "type" and "value"');
       continue;
     }
-    const known = typeof entry.type === "string" ? OUTPUT_TYPES[entry.type.toLowerCase()] : undefined;
+    const known = outputType(entry.type);
     if (!known) {
-      issue(`${at}/type`, `must be one of ${Object.keys(OUTPUT_TYPES).join(", ")} (any case)`);
+      issue(
+        `${at}/type`,
+        `must be one of ${Object.keys(OUTPUT_TYPES).join(", ")} (any case), or a Terraform collection type ` +
+          `(${Object.keys(TERRAFORM_COLLECTIONS).join(", ")}, alone or first in a type constraint such as ["map","string"])`,
+      );
       continue;
     }
     if (!("value" in entry) || !matchesParameterType(entry.value, known.kind)) {
-      issue(`${at}/value`, `must be ${describeType(known.kind)}, as its type ${String(entry.type)} says`);
+      issue(
+        `${at}/value`,
+        `must be ${describeType(known.kind)}, as its type ${JSON.stringify(entry.type)} says`,
+      );
       continue;
     }
     if (entry.sensitive !== undefined && typeof entry.sensitive !== "boolean") {
@@ -75,7 +107,7 @@ export function validateEnvironmentOutputs(document: unknown, file = "outputs"):
     }
     outputs.push([
       name,
-      { type: entry.type as string, value: entry.value, sensitive: entry.sensitive ?? known.secure },
+      { type: known.stored, value: entry.value, sensitive: entry.sensitive ?? known.secure },
     ]);
   }
   // fromEntries defines own properties, so a name like "__proto__" stays an ordinary output.

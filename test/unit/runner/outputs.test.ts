@@ -25,6 +25,35 @@ describe("EnvironmentOutputs validation", () => {
     expect(result.value.outputs.so.sensitive).toBe(true);
   });
 
+  it("accepts the Terraform types ADE's Terraform conversion leaves, stored as object or array", () => {
+    // `terraform output -json` after the jq walk of ADE's Terraform image: type constraints stay arrays.
+    const result = validateEnvironmentOutputs({
+      outputs: {
+        tags: { type: ["map", "string"], value: { env: "dev" }, sensitive: false },
+        names: { type: ["list", "string"], value: ["a", "b"], sensitive: false },
+        ids: { type: ["set", "string"], value: ["x"], sensitive: false },
+        pair: { type: ["tuple", ["string", "number"]], value: ["a", 1], sensitive: false },
+        site: { type: ["object", { url: "string" }], value: { url: "https://x" }, sensitive: true },
+        bare: { type: "tuple", value: [] },
+        plain: { type: "map", value: {} },
+      },
+    });
+    expect(result).toEqual({
+      ok: true,
+      value: {
+        outputs: {
+          tags: { type: "object", value: { env: "dev" }, sensitive: false },
+          names: { type: "array", value: ["a", "b"], sensitive: false },
+          ids: { type: "array", value: ["x"], sensitive: false },
+          pair: { type: "array", value: ["a", 1], sensitive: false },
+          site: { type: "object", value: { url: "https://x" }, sensitive: true },
+          bare: { type: "array", value: [], sensitive: false },
+          plain: { type: "object", value: {}, sensitive: false },
+        },
+      },
+    });
+  });
+
   it("treats ARM's null outputs (a template without outputs) as none", () => {
     expect(validateEnvironmentOutputs({ outputs: null })).toEqual({ ok: true, value: { outputs: {} } });
   });
@@ -45,6 +74,10 @@ describe("EnvironmentOutputs validation", () => {
     [{ outputs: { x: { type: "int", value: "22" } } }, "/outputs/x/value"],
     [{ outputs: { x: { type: "bool", value: "true" } } }, "/outputs/x/value"],
     [{ outputs: { x: { type: "object", value: [1] } } }, "/outputs/x/value"],
+    [{ outputs: { x: { type: ["map", "string"], value: ["a"] } } }, "/outputs/x/value"],
+    [{ outputs: { x: { type: ["list", "string"], value: "a" } } }, "/outputs/x/value"],
+    [{ outputs: { x: { type: ["dynamic"], value: 1 } } }, "/outputs/x/type"],
+    [{ outputs: { x: { type: [], value: 1 } } }, "/outputs/x/type"],
     [{ outputs: { x: { type: "string" } } }, "/outputs/x/value"],
     [{ outputs: { x: { type: "string", value: "v", sensitive: "yes" } } }, "/outputs/x/sensitive"],
     [{ outputs: { "": { type: "string", value: "v" } } }, "/outputs/"],
