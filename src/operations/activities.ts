@@ -8,7 +8,7 @@ import type { ProvisioningState } from "../core/states";
 import type { DevCenterConfig } from "../core/devcenter-config";
 import { findProjectEnvironmentType, runnerRoleScope } from "../core/devcenter-config";
 import { RUNNER_VARIABLES } from "../runner-protocol/protocol";
-import { runnerEndpoint } from "../runner-protocol/variables";
+import { adeOperationVariables, runnerEndpoint } from "../runner-protocol/variables";
 import {
   CONTAINERS,
   environmentFilePrefix,
@@ -159,6 +159,7 @@ export function createOperationActivities(deps: OperationDeps) {
       resourceGroupName: rgName,
       resourceGroupId: rgId,
       location: projectType.location,
+      environmentType: environment.environmentType,
       tags: {
         "devcenter-project": input.project,
         "devcenter-environment": input.environmentName,
@@ -244,13 +245,22 @@ export function createOperationActivities(deps: OperationDeps) {
       ...record,
       runnerTokenHash: hash,
     }));
+    const facts = adeOperationVariables({
+      operationId: plan.operationId,
+      kind: plan.kind,
+      devCenterId: settings.devCenterId,
+      environmentName: plan.environmentName,
+      environmentType: plan.environmentType,
+      location: plan.location,
+      subscriptionId: plan.subscriptionId,
+      resourceGroupName: plan.resourceGroupName,
+      clientId: plan.runner.clientId,
+      tenantId: settings.tenantId,
+    });
     const environment: EnvironmentVariable[] = [
-      { name: RUNNER_VARIABLES.operationId, value: plan.operationId },
-      { name: RUNNER_VARIABLES.devCenterId, value: settings.devCenterId },
+      ...Object.entries(facts).map(([name, value]) => ({ name, value })),
       { name: RUNNER_VARIABLES.endpoint, value: runnerEndpoint(settings.runnerApiEndpoint, plan.project) },
       { name: RUNNER_VARIABLES.token, secureValue: token },
-      { name: "ADE_CLIENT_ID", value: plan.runner.clientId },
-      { name: "ADE_TENANT_ID", value: settings.tenantId },
       ...Object.entries(settings.runnerEnvironment).map(([name, value]) => ({ name, value })),
     ];
     await deps.containers.start({

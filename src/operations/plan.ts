@@ -43,6 +43,7 @@ export interface OperationPlan extends OperationInput {
   resourceGroupName: string;
   resourceGroupId: string;
   location: string;
+  environmentType: string;
   tags: Record<string, string>;
   /** Temporary: revoked when the operation ends. */
   runnerRoleGrants: RoleGrant[];

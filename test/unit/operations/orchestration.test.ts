@@ -24,6 +24,7 @@ function plan(overrides: Partial<OperationPlan> = {}): OperationPlan {
     resourceGroupName: "demo-env",
     resourceGroupId: "/subscriptions/sub/resourceGroups/demo-env",
     location: "westeurope",
+    environmentType: "Dev",
     tags: {},
     runnerRoleGrants: [
       {
