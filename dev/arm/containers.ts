@@ -4,9 +4,8 @@
  * `bash <folder>/entrypoint.sh`, in its own process group (so delete kills everything it started),
  * with combined stdout/stderr in a log file. A small bash wrapper writes the exit code to a file, so
  * an emulator restarted after a crash still learns how a process it lost track of ended.
- * With `docker: true` the real image runs under `docker run` instead (best effort, untested here).
  */
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { constants } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
@@ -18,8 +17,6 @@ export interface RunSpec {
   environment: Record<string, string>;
   /** The container's folder: holds root/ (ADE_ROOT, cwd), output.log and exitcode. */
   folder: string;
-  /** Name for `docker run --name`. */
-  dockerName: string;
 }
 
 export type ImageResolution = { folder: string } | { error: string };
@@ -61,14 +58,12 @@ export class ContainerRuntime {
 
   constructor(
     private readonly images: Record<string, string>,
-    private readonly docker: boolean,
     /** Called once when a process ends; exitCode is undefined if it cannot be known. */
     private readonly onExit: (pid: number, exitCode: number | undefined) => void,
   ) {}
 
   /** The local folder for an image: an exact match first, then the longest matching prefix. */
   resolveImage(image: string): ImageResolution {
-    if (this.docker) return { folder: "" };
     const match =
       this.images[image] !== undefined
         ? image
@@ -96,16 +91,9 @@ export class ContainerRuntime {
     const root = containerRoot(spec.folder);
     mkdirSync(root, { recursive: true });
     const binFolder = join(imageFolder, "bin");
-    const path =
-      this.docker || !existsSync(binFolder)
-        ? process.env.PATH
-        : `${binFolder}${delimiter}${process.env.PATH}`;
-    const argv = this.docker
-      ? this.dockerArgv(spec)
-      : (spec.command ?? ["bash", join(imageFolder, "entrypoint.sh")]);
-    const env = this.docker
-      ? { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? root, ...spec.environment }
-      : { PATH: path ?? "", HOME: root, ...spec.environment, ADE_ROOT: root };
+    const path = existsSync(binFolder) ? `${binFolder}${delimiter}${process.env.PATH}` : process.env.PATH;
+    const argv = spec.command ?? ["bash", join(imageFolder, "entrypoint.sh")];
+    const env = { PATH: path ?? "", HOME: root, ...spec.environment, ADE_ROOT: root };
     const output = openSync(join(spec.folder, "output.log"), "a");
     try {
       const child = spawn("bash", ["-c", WRAPPER, join(spec.folder, "exitcode"), ...argv], {
@@ -145,8 +133,7 @@ export class ContainerRuntime {
   }
 
   /** Kills the process group and resolves once the process is gone. */
-  async kill(pid: number, dockerName: string): Promise<void> {
-    if (this.docker) spawnSync("docker", ["rm", "-f", dockerName], { stdio: "ignore" });
+  async kill(pid: number): Promise<void> {
     const child = this.children.get(pid);
     const exited = child ? new Promise<void>((done) => child.once("exit", () => done())) : undefined;
     try {
@@ -176,22 +163,5 @@ export class ContainerRuntime {
   close(): void {
     for (const timer of this.watched.values()) clearInterval(timer);
     this.watched.clear();
-  }
-
-  private dockerArgv(spec: RunSpec): string[] {
-    // Values reach docker through its environment, so secrets stay off the command line.
-    const envFlags = Object.keys(spec.environment).flatMap((name) => ["-e", name]);
-    const [entrypoint, ...args] = spec.command ?? [];
-    return [
-      "docker",
-      "run",
-      "--rm",
-      "--name",
-      spec.dockerName,
-      ...envFlags,
-      ...(entrypoint ? ["--entrypoint", entrypoint] : []),
-      spec.image,
-      ...args,
-    ];
   }
 }

@@ -26,8 +26,6 @@ export interface ArmEmulatorOptions {
   faults?: FaultSettings;
   /** No request log on stdout. */
   quiet?: boolean;
-  /** Run images with `docker run` instead of local folders (untested: no engine where this was built). */
-  docker?: boolean;
   /** How long a resource group deletion stays in progress (default 200 ms). */
   lroDurationMs?: number;
   /** Delay before a new container group's processes start (default 0). */
@@ -87,7 +85,6 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Run
   const service = new ArmService({
     stateDir: options.stateDir,
     images: options.images ?? {},
-    docker: options.docker ?? false,
     lroDurationMs: options.lroDurationMs ?? 200,
     containerStartDelayMs: options.containerStartDelayMs ?? 0,
     baseUrl: () => endpoint,

@@ -2,7 +2,7 @@
  * CLI: `node dist/dev/arm/main.js` starts the ARM emulator and prints the settings the app needs.
  * Settings: ARM_EMULATOR_STATE_DIR (default .local/arm), ARM_EMULATOR_PORT (default: a free port),
  * ARM_EMULATOR_IMAGES (JSON {"<image or prefix>": "<folder>"}), ARM_EMULATOR_FAULTS (JSON, see
- * faults.ts), ARM_EMULATOR_DOCKER=true (run images with docker), ARM_EMULATOR_QUIET=true.
+ * faults.ts), ARM_EMULATOR_QUIET=true.
  */
 import { parseFaults } from "./faults";
 import { startArmEmulator } from "./index";
@@ -36,7 +36,6 @@ async function main(): Promise<void> {
     port: Number(process.env.ARM_EMULATOR_PORT || 0),
     images: images(),
     faults: faults === undefined ? undefined : parseFaults(faults),
-    docker: process.env.ARM_EMULATOR_DOCKER === "true",
     quiet: process.env.ARM_EMULATOR_QUIET === "true",
   });
   console.log(`ARM emulator listening on ${emulator.endpoint}`);
