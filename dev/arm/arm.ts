@@ -6,16 +6,20 @@ import { randomUUID } from "node:crypto";
 import { Authorization } from "./authorization";
 import { ContainerInstance } from "./container-instance";
 import { ArmContext, ResourceProvider } from "./context";
+import { Deployments } from "./deployments";
+import { RecordedResources } from "./recorded-resources";
 import { ArmRequest, AsyncOperation, Reply, notFound, now } from "./reply";
 import { ResourceGroups, findResourceGroup } from "./resource-groups";
 import {
   ContainerGroupRecord,
+  DeploymentRecord,
   EmulatorState,
   ResourceGroupRecord,
   RoleAssignmentRecord,
   StateFile,
   emptyState,
 } from "./state";
+import { RecordedResource } from "./template/model";
 
 export { ArmHttpError } from "./reply";
 export type { Reply } from "./reply";
@@ -24,17 +28,22 @@ export interface EmulatorSnapshot {
   resourceGroups: ResourceGroupRecord[];
   roleAssignments: (RoleAssignmentRecord & { id: string })[];
   containerGroups: ContainerGroupRecord[];
+  /** Resources recorded by template deployments. */
+  resources: RecordedResource[];
+  deployments: DeploymentRecord[];
 }
 
 export interface ArmServiceOptions {
   stateDir: string;
   images: Record<string, string>;
-  /** How long a resource group deletion stays in progress. */
+  /** How long a resource group deletion or a template deployment stays in progress. */
   lroDurationMs: number;
   /** Delay between accepting a container group and starting its processes. */
   containerStartDelayMs: number;
   /** https://127.0.0.1:port, for LRO URLs. */
   baseUrl: () => string;
+  /** The named fault for a resource a deployment writes (a PUT of its id), if any. */
+  resourceFault: (method: string, path: string) => { code: string; message: string } | undefined;
 }
 
 export class ArmService implements ArmContext {
@@ -46,6 +55,8 @@ export class ArmService implements ArmContext {
   private readonly authorization: Authorization;
   private readonly containers: ContainerInstance;
   private readonly resourceGroups: ResourceGroups;
+  private readonly recorded: RecordedResources;
+  private readonly deployments: Deployments;
   private readonly providers: ResourceProvider[];
 
   constructor(private readonly options: ArmServiceOptions) {
@@ -54,18 +65,47 @@ export class ArmService implements ArmContext {
     this.state = this.file.load();
     this.authorization = new Authorization(this);
     this.containers = new ContainerInstance(this, options.images, options.containerStartDelayMs);
+    this.recorded = new RecordedResources(this);
+    this.deployments = new Deployments(this, {
+      durationMs: options.lroDurationMs,
+      resourceFault: options.resourceFault,
+      removeOthers: async (subscriptionId, name, keep) => {
+        const removed = this.recorded
+          .removeIn(subscriptionId, name, keep)
+          .map((r) => ({ id: r.id, type: r.type, name: r.name }));
+        const groups = await this.containers.removeAllIn(subscriptionId, name);
+        return [
+          ...removed,
+          ...groups.map((g) => ({
+            id: `/subscriptions/${subscriptionId}/resourceGroups/${name}/providers/Microsoft.ContainerInstance/containerGroups/${g}`,
+            type: "Microsoft.ContainerInstance/containerGroups",
+            name: g,
+          })),
+        ];
+      },
+    });
     this.resourceGroups = new ResourceGroups(
       this,
       async (subscriptionId, name) => {
         this.authorization.removeUnder(`/subscriptions/${subscriptionId}/resourceGroups/${name}`);
+        this.recorded.removeIn(subscriptionId, name);
+        this.deployments.removeIn(subscriptionId, name);
         await this.containers.removeAllIn(subscriptionId, name);
       },
       options.lroDurationMs,
     );
-    // Authorization first: its paths nest under any scope, resource groups included.
-    this.providers = [this.authorization, this.containers, this.resourceGroups];
+    // Recorded ids first (a recorded role assignment is not the authorization provider's), then
+    // authorization, whose paths nest under any scope, resource groups included.
+    this.providers = [
+      this.recorded,
+      this.deployments,
+      this.authorization,
+      this.containers,
+      this.resourceGroups,
+    ];
     this.containers.recover();
     this.resourceGroups.recover();
+    this.deployments.recover();
     this.save();
   }
 
@@ -75,6 +115,8 @@ export class ArmService implements ArmContext {
       const reply = await provider.route(request);
       if (reply) return reply;
     }
+    const missing = this.recorded.notFound(request);
+    if (missing) return missing;
     throw notFound("NotSupportedByEmulator", `The ARM emulator does not serve ${method} ${path}.`);
   }
 
@@ -84,6 +126,8 @@ export class ArmService implements ArmContext {
       resourceGroups: Object.values(this.state.resourceGroups),
       roleAssignments: this.authorization.list(),
       containerGroups: Object.values(this.state.containerGroups),
+      resources: Object.values(this.state.resources),
+      deployments: Object.values(this.state.deployments),
     };
   }
 

@@ -62,12 +62,13 @@ export class ContainerInstance implements ResourceProvider {
     return undefined;
   }
 
-  /** Deletes every container group of a resource group (killing its processes). */
-  async removeAllIn(subscriptionId: string, resourceGroup: string): Promise<void> {
+  /** Deletes every container group of a resource group (killing its processes); returns their ids. */
+  async removeAllIn(subscriptionId: string, resourceGroup: string): Promise<string[]> {
     const inside = Object.values(this.ctx.state.containerGroups).filter(
       (g) => key(g.subscriptionId, g.resourceGroup) === key(subscriptionId, resourceGroup),
     );
     await Promise.all(inside.map((g) => this.removeContainerGroup(g)));
+    return inside.map((g) => g.name);
   }
 
   /** After a restart: follow processes still running; fail groups whose start was interrupted. */

@@ -139,24 +139,8 @@ export class FaultInjector {
 
   /** The fault to answer this request with, if any. */
   decide(method: string, path: string): FaultReply | undefined {
-    const failures = this.settings.failures ?? [];
-    for (let i = 0; i < failures.length; i++) {
-      const f = failures[i];
-      if (f.method !== "*" && f.method.toUpperCase() !== method.toUpperCase()) continue;
-      if (!new RegExp(f.path, "i").test(path)) continue;
-      const left = this.remaining[i];
-      if (left !== undefined) {
-        if (left <= 0) continue;
-        this.remaining[i] = left - 1;
-      }
-      this.injected.failures++;
-      return {
-        status: f.status,
-        code: f.code,
-        message: f.message ?? `Injected failure of ${method} ${path}.`,
-        headers: this.retryHeaders(f.status),
-      };
-    }
+    const named = this.decideNamed(method, path);
+    if (named) return named;
     if (this.settings.throttleRate && this.random() < this.settings.throttleRate) {
       this.injected.throttled++;
       return {
@@ -174,6 +158,32 @@ export class FaultInjector {
         code: status === 503 ? "ServiceUnavailable" : "InternalServerError",
         message: "Injected server error.",
         headers: this.retryHeaders(status),
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * A named failure for this request, if any. Template deployments ask it for each resource they
+   * write (as PUT of the resource id), so a failure can target one resource of a deployment.
+   */
+  decideNamed(method: string, path: string): FaultReply | undefined {
+    const failures = this.settings.failures ?? [];
+    for (let i = 0; i < failures.length; i++) {
+      const f = failures[i];
+      if (f.method !== "*" && f.method.toUpperCase() !== method.toUpperCase()) continue;
+      if (!new RegExp(f.path, "i").test(path)) continue;
+      const left = this.remaining[i];
+      if (left !== undefined) {
+        if (left <= 0) continue;
+        this.remaining[i] = left - 1;
+      }
+      this.injected.failures++;
+      return {
+        status: f.status,
+        code: f.code,
+        message: f.message ?? `Injected failure of ${method} ${path}.`,
+        headers: this.retryHeaders(f.status),
       };
     }
     return undefined;

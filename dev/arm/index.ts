@@ -26,7 +26,7 @@ export interface ArmEmulatorOptions {
   faults?: FaultSettings;
   /** No request log on stdout. */
   quiet?: boolean;
-  /** How long a resource group deletion stays in progress (default 200 ms). */
+  /** How long a resource group deletion or a template deployment stays in progress (default 200 ms). */
   lroDurationMs?: number;
   /** Delay before a new container group's processes start (default 0). */
   containerStartDelayMs?: number;
@@ -88,6 +88,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Run
     lroDurationMs: options.lroDurationMs ?? 200,
     containerStartDelayMs: options.containerStartDelayMs ?? 0,
     baseUrl: () => endpoint,
+    resourceFault: (method, path) => faults.decideNamed(method, path),
   });
 
   async function admin(method: string, path: string, req: IncomingMessage): Promise<Reply> {

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ArmErrorBody, OperationResult, RecordedResource } from "./template/model";
 
 export interface ResourceGroupRecord {
   subscriptionId: string;
@@ -69,14 +70,36 @@ export interface ContainerGroupRecord {
   containers: ContainerRecord[];
 }
 
+/** A template deployment: what ARM reports on it (secure parameter values are never kept). */
+export interface DeploymentRecord {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  mode: "Incremental" | "Complete";
+  provisioningState: "Accepted" | "Running" | "Succeeded" | "Failed";
+  timestamp: string;
+  duration?: string;
+  correlationId: string;
+  templateHash: string;
+  parameters: Record<string, { type: string; value?: unknown }>;
+  outputs?: Record<string, { type: string; value?: unknown }>;
+  outputResources: string[];
+  error?: ArmErrorBody;
+  operations: OperationResult[];
+  tags?: Record<string, string>;
+}
+
 export interface EmulatorState {
   resourceGroups: Record<string, ResourceGroupRecord>;
   roleAssignments: Record<string, RoleAssignmentRecord>;
   containerGroups: Record<string, ContainerGroupRecord>;
+  /** Resources recorded by template deployments, by lower-case id. Nothing behind them exists. */
+  resources: Record<string, RecordedResource>;
+  deployments: Record<string, DeploymentRecord>;
 }
 
 export function emptyState(): EmulatorState {
-  return { resourceGroups: {}, roleAssignments: {}, containerGroups: {} };
+  return { resourceGroups: {}, roleAssignments: {}, containerGroups: {}, resources: {}, deployments: {} };
 }
 
 export class StateFile {

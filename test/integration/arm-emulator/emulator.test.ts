@@ -233,11 +233,19 @@ describe("ARM emulator protocol", () => {
     const pid = snapshot.containerGroups.find((g) => g.name === "sleepy")!.containers[0].pid!;
     expect((await env.call("POST", "/_emulator/reset")).status).toBe(204);
     expect(() => process.kill(pid, 0)).toThrow();
-    expect(await env.state()).toEqual({ resourceGroups: [], roleAssignments: [], containerGroups: [] });
+    expect(await env.state()).toEqual({
+      resourceGroups: [],
+      roleAssignments: [],
+      containerGroups: [],
+      resources: [],
+      deployments: [],
+    });
     expect(JSON.parse(readFileSync(join(env.stateDir, "state.json"), "utf8"))).toEqual({
       resourceGroups: {},
       roleAssignments: {},
       containerGroups: {},
+      resources: {},
+      deployments: {},
     });
   });
 });
