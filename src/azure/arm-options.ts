@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import { ArmConfig, ConfigError } from "../config";
-import { ArmError } from "../operations/ports";
+import { ArmError, type ArmProgress } from "../operations/ports";
 
 export const ARM_SCOPE = "https://management.azure.com/.default";
 
@@ -81,4 +81,16 @@ export function toArmError(error: unknown, action: string): ArmError {
   }
   const lro = LRO_FAILED.exec(message);
   return new ArmError(lro ? lro[1] : "ArmRequestFailed", `${action} failed: ${message}`);
+}
+
+/** What a long-running operation's poller reached; a failed operation throws its error. */
+export async function armProgress(poller: {
+  isDone(): boolean;
+  toString(): string;
+  pollUntilDone(): Promise<unknown>;
+}): Promise<ArmProgress> {
+  if (!poller.isDone()) return { done: false, resumeFrom: poller.toString() };
+  // Done: this makes no request; it answers the result or throws the operation's error.
+  await poller.pollUntilDone();
+  return { done: true };
 }

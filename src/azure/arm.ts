@@ -45,19 +45,17 @@ export function createArmAdapters(
 ): ArmAdapters {
   const credential = options.credential ?? createArmCredential(config.arm);
   const clientOptions = armClientOptions(config.arm, options.retryOptions);
-  const pollIntervalMs = config.arm.pollIntervalMs;
   return {
     roleAssignments: new ArmRoleAssignments(
       new AuthorizationManagementClient(credential, UNUSED_SUBSCRIPTION, clientOptions),
     ),
     resourceGroups: new ArmResourceGroups(
       perSubscription((id) => new ResourceManagementClient(credential, id, clientOptions)),
-      pollIntervalMs,
     ),
     runnerContainers: new ArmRunnerContainers(
       perSubscription((id) => new ContainerInstanceManagementClient(credential, id, clientOptions)),
       config.runnerContainer,
-      pollIntervalMs,
+      config.arm.pollIntervalMs,
     ),
   };
 }

@@ -1,14 +1,11 @@
 /** ResourceGroups on @azure/arm-resources (one client per subscription). */
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { CallOptions } from "../core/ports";
-import { ResourceGroups } from "../operations/ports";
-import { restStatus, toArmError } from "./arm-options";
+import { ArmProgress, ResourceGroups } from "../operations/ports";
+import { armProgress, restStatus, toArmError } from "./arm-options";
 
 export class ArmResourceGroups implements ResourceGroups {
-  constructor(
-    private readonly client: (subscriptionId: string) => ResourceManagementClient,
-    private readonly pollIntervalMs: number,
-  ) {}
+  constructor(private readonly client: (subscriptionId: string) => ResourceManagementClient) {}
 
   async ensure(
     subscriptionId: string,
@@ -40,14 +37,34 @@ export class ArmResourceGroups implements ResourceGroups {
     }
   }
 
-  async delete(subscriptionId: string, name: string, options: CallOptions = {}): Promise<void> {
+  async beginDelete(subscriptionId: string, name: string, options: CallOptions = {}): Promise<ArmProgress> {
     try {
-      await this.client(subscriptionId).resourceGroups.beginDeleteAndWait(name, {
-        abortSignal: options.abortSignal,
-        updateIntervalInMs: this.pollIntervalMs,
-      });
+      return await armProgress(
+        await this.client(subscriptionId).resourceGroups.beginDelete(name, {
+          abortSignal: options.abortSignal,
+        }),
+      );
     } catch (error) {
-      if (restStatus(error) === 404) return;
+      if (restStatus(error) === 404) return { done: true };
+      throw toArmError(error, `Deleting resource group ${name} in subscription ${subscriptionId}`);
+    }
+  }
+
+  async pollDelete(
+    subscriptionId: string,
+    name: string,
+    resumeFrom: string,
+    options: CallOptions = {},
+  ): Promise<ArmProgress> {
+    try {
+      // With resumeFrom the SDK sends no new DELETE: it looks at the operation once.
+      return await armProgress(
+        await this.client(subscriptionId).resourceGroups.beginDelete(name, {
+          abortSignal: options.abortSignal,
+          resumeFrom,
+        }),
+      );
+    } catch (error) {
       throw toArmError(error, `Deleting resource group ${name} in subscription ${subscriptionId}`);
     }
   }

@@ -3,13 +3,14 @@ import { ContainerGroup, ContainerInstanceManagementClient } from "@azure/arm-co
 import { RunnerContainerConfig } from "../config";
 import { CallOptions } from "../core/ports";
 import {
+  ArmProgress,
   RunnerContainerRef,
   RunnerContainerSpec,
   RunnerContainerState,
   RunnerContainers,
   RunnerLogsOptions,
 } from "../operations/ports";
-import { restStatus, toArmError } from "./arm-options";
+import { armProgress, restStatus, toArmError } from "./arm-options";
 
 /** The one container in each runner group (logs are read by container name). */
 export const RUNNER_CONTAINER_NAME = "runner";
@@ -123,14 +124,33 @@ export class ArmRunnerContainers implements RunnerContainers {
     }
   }
 
-  async delete(ref: RunnerContainerRef, options: CallOptions = {}): Promise<void> {
+  async beginDelete(ref: RunnerContainerRef, options: CallOptions = {}): Promise<ArmProgress> {
     try {
-      await this.client(ref.subscriptionId).containerGroups.beginDeleteAndWait(ref.resourceGroup, ref.name, {
-        abortSignal: options.abortSignal,
-        updateIntervalInMs: this.pollIntervalMs,
-      });
+      return await armProgress(
+        await this.client(ref.subscriptionId).containerGroups.beginDelete(ref.resourceGroup, ref.name, {
+          abortSignal: options.abortSignal,
+        }),
+      );
     } catch (error) {
-      if (restStatus(error) === 404) return;
+      if (restStatus(error) === 404) return { done: true };
+      throw toArmError(error, `Deleting runner container group ${ref.name} in ${ref.resourceGroup}`);
+    }
+  }
+
+  async pollDelete(
+    ref: RunnerContainerRef,
+    resumeFrom: string,
+    options: CallOptions = {},
+  ): Promise<ArmProgress> {
+    try {
+      // With resumeFrom the SDK sends no new DELETE: it looks at the operation once.
+      return await armProgress(
+        await this.client(ref.subscriptionId).containerGroups.beginDelete(ref.resourceGroup, ref.name, {
+          abortSignal: options.abortSignal,
+          resumeFrom,
+        }),
+      );
+    } catch (error) {
       throw toArmError(error, `Deleting runner container group ${ref.name} in ${ref.resourceGroup}`);
     }
   }

@@ -1,7 +1,10 @@
 /**
- * How an activity's failure reaches the orchestration: only an Error's message survives the trip
- * through the history, so the code, the message and whether a retry can help travel in it.
+ * How an activity's failure reaches the orchestration. An expected failure (a port's typed error, an
+ * OperationError) is answered as a value, `{ ok: false, failure }` (see activity-table.ts), so its
+ * code and whether a retry can help are fields in the history, not words in a message. A thrown
+ * error (a bug, a lost connection) reaches the orchestration only as text and counts as transient.
  */
+import { PortError } from "../core/ports";
 
 export interface Failure {
   code: string;
@@ -10,8 +13,6 @@ export interface Failure {
   permanent: boolean;
 }
 
-const PERMANENT = "permanent ";
-
 /** A failure the operation reports as is: the message becomes the operation's error. */
 export class OperationError extends Error {
   constructor(
@@ -19,7 +20,7 @@ export class OperationError extends Error {
     message: string,
     readonly permanent = true,
   ) {
-    super(`${permanent ? PERMANENT : ""}${code}: ${message}`);
+    super(message);
     this.name = "OperationError";
   }
 }
@@ -30,17 +31,28 @@ export function isPermanentStatus(status: number | undefined): boolean {
 }
 
 /**
- * The failure in an activity's Error as the orchestrator sees it: "<reason> \n <details>" (the SDK
- * joins the host's reason and the activity's stack), the reason maybe behind "Activity function 'x'
- * failed: ". The stack is dropped: the message is shown to users.
+ * The Failure of an expected error: an OperationError as it says, a port's error (ARM, storage)
+ * with its code (AuthorizationFailed, …) and message. Undefined for anything else.
  */
-export function failureOf(error: unknown): Failure {
-  const text = (error instanceof Error ? error.message : String(error))
+export function expectedFailure(error: unknown): Failure | undefined {
+  if (error instanceof OperationError) {
+    return { code: error.code, message: error.message, permanent: error.permanent };
+  }
+  if (error instanceof PortError) {
+    return { code: error.code, message: error.message, permanent: isPermanentStatus(error.statusCode) };
+  }
+  return undefined;
+}
+
+/**
+ * The failure of an error thrown by an activity, as the orchestrator sees it: "<reason> \n <details>"
+ * (the SDK joins the host's reason and the activity's stack), the reason maybe behind "Activity
+ * function 'x' failed: ". The stack is dropped: the message is shown to users.
+ */
+export function thrownFailure(error: unknown): Failure {
+  const message = (error instanceof Error ? error.message : String(error))
     .split(" \n ")[0]
     .replace(/^Activity function '[^']*' failed: /, "")
     .trim();
-  const match = /^(permanent )?([A-Za-z][A-Za-z0-9]*): ([\s\S]*)$/.exec(text);
-  return match
-    ? { code: match[2], message: match[3], permanent: match[1] !== undefined }
-    : { code: "OperationFailed", message: text, permanent: false };
+  return { code: "OperationFailed", message, permanent: false };
 }

@@ -4,25 +4,26 @@
  * the runner its role, start the runner, wait for it, collect, (delete: remove the resource group),
  * and — whatever happened — delete the runner container and revoke the role.
  *
- * Deterministic: every piece of I/O is an activity; time comes from context.df.currentUtcDateTime.
- * Cleanup works like a saga's compensation list: each step that creates something pushes its undo
- * BEFORE it runs (undos are idempotent), and the list is run in reverse at the end, with retries.
+ * Deterministic: every piece of I/O is an activity (activity-table.ts); time comes from
+ * context.df.currentUtcDateTime. Cleanup works like a saga's compensation list: each step that
+ * creates something pushes its undo BEFORE it runs (undos are idempotent), and the list is run in
+ * reverse at the end, with retries.
+ *
+ * Orchestrations started by an earlier version of this file (other activity names and answers)
+ * are not replayed by this one: let them finish, or terminate them, before upgrading.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { failureOf } from "./failures";
 import {
-  CANCEL_REQUESTED_EVENT,
-  RUNNER_FINISHED_EVENT,
-  type CancelRequestedEvent,
-  type RunnerFinishedEvent,
-} from "./events";
-import {
-  ACTIVITY,
-  type CollectInput,
-  type OperationInput,
-  type OperationOutcome,
-  type OperationPlan,
-} from "./plan";
+  ActivityFailed,
+  callActivity,
+  failureOf,
+  followArmOperation,
+  type PollPolicy,
+  type RetryPolicy,
+} from "./activity-calls";
+import { CANCEL_REQUESTED_EVENT, eventData, RUNNER_FINISHED_EVENT } from "./events";
+import type { OperationInput, OperationOutcome, OperationPlan, ResourceGroupRef, RoleGrant } from "./plan";
+import type { RunnerContainerRef } from "./ports";
 
 export const OPERATION_ORCHESTRATION = "environmentOperation";
 
@@ -38,10 +39,9 @@ export type OperationStep =
   | "CleaningUp"
   | "Finishing";
 
-interface Compensation {
-  activity: string;
-  input: unknown;
-}
+type Compensation =
+  | { activity: "revokeRole"; grant: RoleGrant }
+  | { activity: "deleteRunner"; ref: RunnerContainerRef; poll: PollPolicy };
 
 /** How the wait for the runner ended. */
 type RunnerEnd =
@@ -61,12 +61,12 @@ export function* environmentOperation(
 
   try {
     step("Resolving");
-    plan = (yield* call(context, ACTIVITY.resolveOperation, input, RESOLVE_RETRY)) as OperationPlan;
+    plan = yield* callActivity(context, "resolveOperation", input, RESOLVE_RETRY);
     const retry = plan.retry;
 
     if (plan.kind === "deploy") {
       step("PreparingResourceGroup");
-      yield* call(context, ACTIVITY.ensureResourceGroup, plan, retry);
+      yield* callActivity(context, "ensureResourceGroup", plan, retry);
     }
 
     // A delete with nothing to run (no resource group left, or force with the definition gone) skips the runner.
@@ -74,24 +74,24 @@ export function* environmentOperation(
     if (plan.runRunner) {
       step("GrantingRoles");
       for (const grant of plan.runnerRoleGrants) {
-        compensations.push({ activity: ACTIVITY.revokeRole, input: grant });
-        yield* call(context, ACTIVITY.grantRole, grant, retry);
+        compensations.push({ activity: "revokeRole", grant });
+        yield* callActivity(context, "grantRole", grant, retry);
       }
       // The creator's and configured users' roles belong to the environment, not to the operation: they stay.
       for (const grant of plan.memberRoleGrants) {
-        yield* call(context, ACTIVITY.grantRole, grant, retry);
+        yield* callActivity(context, "grantRole", grant, retry);
       }
 
       step("StartingRunner");
-      compensations.push({ activity: ACTIVITY.deleteRunner, input: plan.runnerContainer });
-      yield* call(context, ACTIVITY.startRunner, plan, retry);
+      compensations.push({ activity: "deleteRunner", ref: plan.runnerContainer, poll: deletePoll(plan) });
+      yield* callActivity(context, "startRunner", plan, retry);
 
       step("RunningRunner");
       const end: RunnerEnd = yield* waitForRunner(context, plan);
 
       step("Collecting");
-      const collect: CollectInput = { plan, exitCode: end.kind === "exited" ? end.exitCode : undefined };
-      outcome = (yield* call(context, ACTIVITY.collectRunnerResults, collect, retry)) as OperationOutcome;
+      const exitCode = end.kind === "exited" ? end.exitCode : undefined;
+      outcome = yield* callActivity(context, "collectRunnerResults", { plan, exitCode }, retry);
       if (end.kind === "timedOut") {
         outcome = {
           status: "Failed",
@@ -115,7 +115,11 @@ export function* environmentOperation(
 
     if (plan.kind === "delete" && outcome.status === "Succeeded") {
       step("DeletingResourceGroup");
-      yield* call(context, ACTIVITY.deleteResourceGroup, plan, retry);
+      const group: ResourceGroupRef = {
+        subscriptionId: plan.subscriptionId,
+        resourceGroupName: plan.resourceGroupName,
+      };
+      yield* deleteResourceGroup(context, group, deletePoll(plan), retry);
     }
   } catch (error) {
     const { code, message } = failureOf(error);
@@ -126,7 +130,7 @@ export function* environmentOperation(
   const cleanup = cleanupRetry(plan);
   for (const compensation of compensations.reverse()) {
     try {
-      yield* call(context, compensation.activity, compensation.input, cleanup);
+      yield* undo(context, compensation, cleanup);
     } catch (error) {
       // Out of retries: the operation must still end, saying what is left behind for an operator.
       const { code, message } = failureOf(error);
@@ -138,42 +142,50 @@ export function* environmentOperation(
   }
 
   step("Finishing");
-  yield* call(context, ACTIVITY.finishOperation, { input, outcome }, cleanup);
+  yield* callActivity(context, "finishOperation", { input, outcome }, cleanup);
   return outcome;
 }
 
 /** Resolving comes before the plan (and its retry settings) exists. */
 const RESOLVE_RETRY: RetryPolicy = { firstIntervalSeconds: 5, maxIntervalSeconds: 60, maxAttempts: 5 };
 
-interface RetryPolicy {
-  firstIntervalSeconds: number;
-  maxIntervalSeconds: number;
-  maxAttempts: number;
-  /** Cleanup retries even what looks permanent: an operator may fix the rights meanwhile. */
-  retryPermanent?: boolean;
+function* undo(
+  context: OrchestrationContext,
+  compensation: Compensation,
+  retry: RetryPolicy,
+): Generator<Task, void, unknown> {
+  if (compensation.activity === "revokeRole") {
+    yield* callActivity(context, "revokeRole", compensation.grant, retry);
+    return;
+  }
+  const { ref, poll } = compensation;
+  const started = yield* callActivity(context, "deleteRunner", ref, retry);
+  const next = (resumeFrom: string) => callActivity(context, "pollRunnerDelete", { ref, resumeFrom }, retry);
+  if (!(yield* followArmOperation(context, started, next, poll))) {
+    throw new ActivityFailed("deleteRunner", {
+      code: "DeleteTimedOut",
+      message: `The runner container group ${ref.name} was still there after ${poll.timeoutMinutes} minutes.`,
+      permanent: false,
+    });
+  }
 }
 
-/**
- * Calls an activity, retrying with exponential backoff on durable timers — but not failures that
- * a retry cannot change (a 403, a missing definition), which fail the step at once.
- */
-function* call(
+/** Starts the resource group's deletion, then follows it on durable timers until it is gone. */
+function* deleteResourceGroup(
   context: OrchestrationContext,
-  activity: string,
-  input: unknown,
+  group: ResourceGroupRef,
+  poll: PollPolicy,
   retry: RetryPolicy,
-): Generator<Task, unknown, unknown> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return yield context.df.callActivity(activity, input);
-    } catch (error) {
-      if (attempt >= retry.maxAttempts || (failureOf(error).permanent && !retry.retryPermanent)) throw error;
-      const delaySeconds = Math.min(
-        retry.firstIntervalSeconds * 2 ** (attempt - 1),
-        retry.maxIntervalSeconds,
-      );
-      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + delaySeconds * 1000));
-    }
+): Generator<Task, void, unknown> {
+  const started = yield* callActivity(context, "deleteResourceGroup", group, retry);
+  const next = (resumeFrom: string) =>
+    callActivity(context, "pollResourceGroupDelete", { group, resumeFrom }, retry);
+  if (!(yield* followArmOperation(context, started, next, poll))) {
+    throw new ActivityFailed("deleteResourceGroup", {
+      code: "DeleteTimedOut",
+      message: `The resource group ${group.resourceGroupName} was still there after ${poll.timeoutMinutes} minutes.`,
+      permanent: false,
+    });
   }
 }
 
@@ -197,25 +209,26 @@ function* waitForRunner(
     const winner = yield context.df.Task.any([finished, canceled, timer]);
     if (winner === finished) {
       timer.cancel();
-      return { kind: "exited", exitCode: (finished.result as RunnerFinishedEvent).exitCode };
+      return { kind: "exited", exitCode: eventData(RUNNER_FINISHED_EVENT, finished).exitCode };
     }
     if (winner === canceled) {
       timer.cancel();
-      return { kind: "canceled", by: (canceled.result as CancelRequestedEvent).by };
+      return { kind: "canceled", by: eventData(CANCEL_REQUESTED_EVENT, canceled).by };
     }
     if (context.df.currentUtcDateTime.getTime() >= deadline) return { kind: "timedOut" };
 
-    const state = (yield* call(context, ACTIVITY.getRunnerState, plan.runnerContainer, plan.retry)) as {
-      state: string;
-      exitCode?: number;
-      detail?: string;
-    };
+    const state = yield* callActivity(context, "getRunnerState", plan.runnerContainer, plan.retry);
     if (state.state === "Terminated") return { kind: "exited", exitCode: state.exitCode ?? 1 };
     if (state.state === "NotFound") {
       return { kind: "vanished", detail: "The runner container disappeared before it finished." };
     }
     pollSeconds = Math.min(pollSeconds * 2, plan.poll.maxSeconds);
   }
+}
+
+/** Deletes are followed with the runner's poll settings, for at most the operation timeout. */
+function deletePoll(plan: OperationPlan): PollPolicy {
+  return { ...plan.poll, timeoutMinutes: plan.timeoutMinutes };
 }
 
 /** Cleanup must happen: retry with backoff for a long time (about a day with the defaults). */

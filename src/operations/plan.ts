@@ -3,21 +3,7 @@
  * recorded in the orchestration history and replayed.
  */
 import type { ErrorDetail, OperationKind } from "../storage/records";
-import type { PrincipalType, RunnerContainerRef } from "./ports";
-
-/** Activity names, as registered in src/functions/operations.ts. */
-export const ACTIVITY = {
-  resolveOperation: "resolveOperation",
-  ensureResourceGroup: "ensureResourceGroup",
-  grantRole: "grantRole",
-  revokeRole: "revokeRole",
-  startRunner: "startRunner",
-  getRunnerState: "getRunnerState",
-  collectRunnerResults: "collectRunnerResults",
-  deleteRunner: "deleteRunner",
-  deleteResourceGroup: "deleteResourceGroup",
-  finishOperation: "finishOperation",
-} as const;
+import type { PrincipalType, RunnerContainerRef, RunnerContainerState } from "./ports";
 
 /** The orchestration's input; the instance id is the operation id. */
 export interface OperationInput {
@@ -36,11 +22,9 @@ export interface RoleGrant {
   nameSeed: string;
 }
 
-export interface OperationPlan extends OperationInput {
+export interface OperationPlan extends OperationInput, ResourceGroupRef {
   /** False for a delete with nothing to run: no resource group left, or `force` with the definition gone. */
   runRunner: boolean;
-  subscriptionId: string;
-  resourceGroupName: string;
   resourceGroupId: string;
   location: string;
   environmentType: string;
@@ -71,6 +55,31 @@ export interface CollectInput {
 export interface OperationOutcome {
   status: "Succeeded" | "Failed" | "Canceled";
   error?: ErrorDetail;
+}
+
+/** What a poll of the runner container tells the orchestration (JSON: no dates). */
+export interface RunnerStatus {
+  state: RunnerContainerState["state"];
+  exitCode?: number;
+  detail?: string;
+}
+
+/** A resource group by subscription and name. */
+export interface ResourceGroupRef {
+  subscriptionId: string;
+  resourceGroupName: string;
+}
+
+/** A look at a resource group delete in flight (resumeFrom: from ArmProgress). */
+export interface ResourceGroupDeletePoll {
+  group: ResourceGroupRef;
+  resumeFrom: string;
+}
+
+/** A look at a runner container group delete in flight (resumeFrom: from ArmProgress). */
+export interface RunnerDeletePoll {
+  ref: RunnerContainerRef;
+  resumeFrom: string;
 }
 
 export interface FinishInput {

@@ -48,6 +48,13 @@ export interface RoleAssignments {
   roleDefinitionIdByName(scope: string, roleName: string, options?: CallOptions): Promise<string>;
 }
 
+/**
+ * A long-running ARM operation: done, or still running with the SDK poller's state to look at it
+ * again later (URLs of ARM's operation status, no secrets). It travels through the orchestration
+ * history, so that a delete that takes longer than an activity may run is followed on durable timers.
+ */
+export type ArmProgress = { done: true } | { done: false; resumeFrom: string };
+
 export interface ResourceGroups {
   /** Creates or updates the group; returns its id. Tags name the project, environment and operation. */
   ensure(
@@ -58,8 +65,15 @@ export interface ResourceGroups {
     options?: CallOptions,
   ): Promise<{ id: string }>;
   exists(subscriptionId: string, name: string, options?: CallOptions): Promise<boolean>;
-  /** Deletes the group and waits until it is gone. A missing group is success. */
-  delete(subscriptionId: string, name: string, options?: CallOptions): Promise<void>;
+  /** Asks ARM to delete the group (a missing group is done at once); follow it with pollDelete. */
+  beginDelete(subscriptionId: string, name: string, options?: CallOptions): Promise<ArmProgress>;
+  /** One look at a delete beginDelete started; an ArmError when ARM says the delete failed. */
+  pollDelete(
+    subscriptionId: string,
+    name: string,
+    resumeFrom: string,
+    options?: CallOptions,
+  ): Promise<ArmProgress>;
 }
 
 export interface RunnerContainerRef {
@@ -115,6 +129,8 @@ export interface RunnerContainers {
   state(ref: RunnerContainerRef, options?: CallOptions): Promise<RunnerContainerState>;
   /** The container's combined output; "" when the group does not exist. */
   logs(ref: RunnerContainerRef, options?: RunnerLogsOptions): Promise<string>;
-  /** Deletes the group (stopping a running container) and waits until it is gone. Missing is success. */
-  delete(ref: RunnerContainerRef, options?: CallOptions): Promise<void>;
+  /** Asks ARM to delete the group, stopping a running container (missing is done at once); follow it with pollDelete. */
+  beginDelete(ref: RunnerContainerRef, options?: CallOptions): Promise<ArmProgress>;
+  /** One look at a delete beginDelete started; an ArmError when ARM says the delete failed. */
+  pollDelete(ref: RunnerContainerRef, resumeFrom: string, options?: CallOptions): Promise<ArmProgress>;
 }

@@ -1,6 +1,6 @@
 import { ArmError } from "../../../src/operations/ports";
 import { EMULATOR_TOKEN } from "../../../src/azure/credentials";
-import { ArmTestEnv, startArmTestEnv } from "./arm-test-env";
+import { ArmTestEnv, deleteResourceGroup, startArmTestEnv } from "./arm-test-env";
 
 const SUB = "5a3b0c1d-0000-4000-8000-000000000003";
 const SCOPE = `/subscriptions/${SUB}/resourceGroups/rg-faults`;
@@ -59,7 +59,7 @@ describe("ARM adapters under injected faults (through the real SDK retry policie
     });
     const groups = env.adapters.resourceGroups;
     await groups.ensure(SUB, "rg-retry", "westeurope", {});
-    await groups.delete(SUB, "rg-retry");
+    await deleteResourceGroup(env.adapters, SUB, "rg-retry");
     expect(await remaining()).toEqual([0, 0]);
     expect(await groups.exists(SUB, "rg-retry")).toBe(false);
   });

@@ -13,6 +13,7 @@ import {
 } from "../../../dev/arm";
 import { ArmAdapters, createArmAdapters } from "../../../src/azure/arm";
 import { ArmConfig } from "../../../src/config";
+import type { ArmProgress, RunnerContainerRef } from "../../../src/operations/ports";
 
 export interface ArmTestEnv {
   emulator: RunningArmEmulator;
@@ -105,4 +106,38 @@ export async function waitFor<T>(
       throw new Error(`Timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Deletes as the orchestration does: `begin`, then `poll` with the poller's state (every 20 ms)
+ * until ARM says done. Answers how many looks it took after the first request.
+ */
+export async function followDelete(
+  begin: () => Promise<ArmProgress>,
+  poll: (resumeFrom: string) => Promise<ArmProgress>,
+): Promise<number> {
+  let progress = await begin();
+  let looks = 0;
+  while (!progress.done) {
+    await new Promise((r) => setTimeout(r, 20));
+    progress = await poll(progress.resumeFrom);
+    looks++;
+  }
+  return looks;
+}
+
+export function deleteResourceGroup(adapters: ArmAdapters, subscriptionId: string, name: string) {
+  const groups = adapters.resourceGroups;
+  return followDelete(
+    () => groups.beginDelete(subscriptionId, name),
+    (resumeFrom) => groups.pollDelete(subscriptionId, name, resumeFrom),
+  );
+}
+
+export function deleteRunnerContainer(adapters: ArmAdapters, ref: RunnerContainerRef) {
+  const runners = adapters.runnerContainers;
+  return followDelete(
+    () => runners.beginDelete(ref),
+    (resumeFrom) => runners.pollDelete(ref, resumeFrom),
+  );
 }

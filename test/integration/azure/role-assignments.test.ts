@@ -1,5 +1,5 @@
 import { ArmError, RoleAssignmentSpec } from "../../../src/operations/ports";
-import { ArmTestEnv, startArmTestEnv } from "./arm-test-env";
+import { ArmTestEnv, deleteResourceGroup, startArmTestEnv } from "./arm-test-env";
 
 const SUB = "5a3b0c1d-0000-4000-8000-000000000001";
 const RG_SCOPE = `/subscriptions/${SUB}/resourceGroups/rg-roles`;
@@ -139,7 +139,7 @@ describe("ArmRoleAssignments against the ARM emulator", () => {
     await env.adapters.resourceGroups.ensure(SUB, "rg-short-lived", "westeurope", {});
     const scope = `/subscriptions/${SUB}/resourceGroups/rg-short-lived`;
     await roles.grant(spec({ scope, name: "44444444-0000-4000-8000-000000000001" }));
-    await env.adapters.resourceGroups.delete(SUB, "rg-short-lived");
+    await deleteResourceGroup(env.adapters, SUB, "rg-short-lived");
     const names = (await env.state()).roleAssignments.map((a) => a.name);
     expect(names).not.toContain("44444444-0000-4000-8000-000000000001");
     await expect(roles.revoke(scope, "44444444-0000-4000-8000-000000000001")).resolves.toBeUndefined();

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunnerContainerRef, RunnerContainerSpec, RunnerContainerState } from "../../../src/operations/ports";
 import { RUNNER_CONTAINER_NAME } from "../../../src/azure/runner-containers";
-import { ArmTestEnv, startArmTestEnv, waitFor } from "./arm-test-env";
+import { ArmTestEnv, deleteRunnerContainer, startArmTestEnv, waitFor } from "./arm-test-env";
 
 const SUB = "5a3b0c1d-0000-4000-8000-000000000002";
 const RG = "rg-runners";
@@ -139,7 +139,7 @@ describe("ArmRunnerContainers against the ARM emulator", () => {
     expect(JSON.stringify(read.body)).not.toContain(SECRET);
     expect(JSON.stringify(read.body)).toContain('{"name":"ADE_SECRET"}');
     expect(readFileSync(join(env.stateDir, "state.json"), "utf8")).not.toContain(SECRET);
-    await runners.delete({ subscriptionId: SUB, resourceGroup: RG, name: "run-shape" });
+    await deleteRunnerContainer(env.adapters, { subscriptionId: SUB, resourceGroup: RG, name: "run-shape" });
   });
 
   it("runs the command instead of the entrypoint, with the default size", async () => {
@@ -183,12 +183,12 @@ describe("ArmRunnerContainers against the ARM emulator", () => {
     expect(isAlive(pid)).toBe(true);
     expect(isAlive(childPid)).toBe(true);
 
-    await runners.delete(ref);
+    await deleteRunnerContainer(env.adapters, ref);
     expect(isAlive(pid)).toBe(false);
     expect(isAlive(childPid)).toBe(false);
     expect(await runners.state(ref)).toEqual({ state: "NotFound" });
     expect(await runners.logs(ref)).toBe("");
-    await expect(runners.delete(ref)).resolves.toBeUndefined();
+    await expect(runners.beginDelete(ref)).resolves.toEqual({ done: true });
   });
 
   it("fails a container whose image has no local folder, saying how to map it", async () => {
@@ -262,7 +262,7 @@ describe("ArmRunnerContainers while a container is starting and across emulator 
         exitCode: 7,
       });
       expect(await second.adapters.runnerContainers.logs(ref)).toBe("bye\n");
-      await second.adapters.runnerContainers.delete(ref);
+      await deleteRunnerContainer(second.adapters, ref);
     } finally {
       await second.stop();
       rmSync(stateDir, { recursive: true, force: true });

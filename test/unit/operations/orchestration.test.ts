@@ -4,6 +4,7 @@
  * happens — after success, failure, a crashed runner, a timeout and a cancel.
  */
 import { CANCEL_REQUESTED_EVENT, RUNNER_FINISHED_EVENT } from "../../../src/operations/events";
+import { failedResult, type ActivityName } from "../../../src/operations/activity-table";
 import { OperationError } from "../../../src/operations/failures";
 import { environmentOperation } from "../../../src/operations/orchestration";
 import type { FinishInput, OperationInput, OperationPlan } from "../../../src/operations/plan";
@@ -48,9 +49,11 @@ function plan(overrides: Partial<OperationPlan> = {}): OperationPlan {
   };
 }
 
-/** Activities that succeed; `overrides` replace some. */
-function activities(thePlan: OperationPlan, overrides: Partial<Activities> = {}): Activities {
-  return {
+type Stub = (input: unknown, attempt: number) => unknown;
+
+/** Activities that succeed; `overrides` replace some. Answers go on the wire as runActivity sends them. */
+function activities(thePlan: OperationPlan, overrides: Partial<Record<ActivityName, Stub>> = {}): Activities {
+  const stubs: Record<ActivityName, Stub> = {
     resolveOperation: () => thePlan,
     ensureResourceGroup: () => null,
     grantRole: () => null,
@@ -61,11 +64,25 @@ function activities(thePlan: OperationPlan, overrides: Partial<Activities> = {})
       (input as { exitCode?: number }).exitCode === 0
         ? { status: "Succeeded" }
         : { status: "Failed", error: { code: "DeploymentError", message: "it failed" } },
-    deleteRunner: () => null,
-    deleteResourceGroup: () => null,
+    deleteRunner: () => ({ done: true }),
+    pollRunnerDelete: () => ({ done: true }),
+    deleteResourceGroup: () => ({ done: true }),
+    pollResourceGroupDelete: () => ({ done: true }),
     finishOperation: () => null,
     ...overrides,
-  } as Activities;
+  };
+  return Object.fromEntries(
+    Object.entries(stubs).map(([name, stub]) => [
+      name,
+      (input: unknown, attempt: number) => {
+        try {
+          return { ok: true, value: stub(input, attempt) };
+        } catch (error) {
+          return failedResult(error);
+        }
+      },
+    ]),
+  );
 }
 
 const finished = (exitCode: number, at = 500): RaisedLater => ({
@@ -74,7 +91,11 @@ const finished = (exitCode: number, at = 500): RaisedLater => ({
   at,
 });
 
-async function run(thePlan: OperationPlan, overrides: Partial<Activities> = {}, events: RaisedLater[] = []) {
+async function run(
+  thePlan: OperationPlan,
+  overrides: Partial<Record<ActivityName, Stub>> = {},
+  events: RaisedLater[] = [],
+) {
   const sim = await simulate(environmentOperation, thePlan, activities(thePlan, overrides), { events });
   const names = sim.calls.map((c) => c.name);
   const finish = sim.calls.find((c) => c.name === "finishOperation")?.input as FinishInput | undefined;
@@ -223,5 +244,91 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
   it("deletes without a runner when there is nothing to run", async () => {
     const { names } = await run(plan({ kind: "delete", runRunner: false }));
     expect(names).toEqual(["resolveOperation", "deleteResourceGroup", "finishOperation"]);
+  });
+
+  it("follows a resource group delete that takes a while on durable timers", async () => {
+    let looks = 0;
+    const { names, finish, sim } = await run(
+      plan({ kind: "delete", memberRoleGrants: [] }),
+      {
+        deleteResourceGroup: () => ({ done: false, resumeFrom: "state-0" }),
+        pollResourceGroupDelete: (input) => {
+          looks++;
+          expect(input).toEqual({
+            group: { subscriptionId: "sub", resourceGroupName: "demo-env" },
+            resumeFrom: `state-${looks - 1}`,
+          });
+          return looks < 3 ? { done: false, resumeFrom: `state-${looks}` } : { done: true };
+        },
+      },
+      [finished(0)],
+    );
+    expect(looks).toBe(3);
+    expect(names.slice(-7)).toEqual([
+      "deleteResourceGroup",
+      "pollResourceGroupDelete",
+      "pollResourceGroupDelete",
+      "pollResourceGroupDelete",
+      "deleteRunner",
+      "revokeRole",
+      "finishOperation",
+    ]);
+    expect(finish?.outcome).toEqual({ status: "Succeeded" });
+    // Each look waited on a durable timer first.
+    const events = sim.view.events;
+    const started = events.findIndex(
+      (e) => e.EventType === 4 && "Name" in e && e.Name === "deleteResourceGroup",
+    );
+    expect(started).toBeGreaterThan(0);
+    expect(events.slice(started).filter((e) => e.EventType === 10)).toHaveLength(3);
+  });
+
+  it("fails a delete whose resource group is still there at the timeout", async () => {
+    const { finish } = await run(
+      plan({ kind: "delete", memberRoleGrants: [], timeoutMinutes: 1 }),
+      {
+        deleteResourceGroup: () => ({ done: false, resumeFrom: "state" }),
+        pollResourceGroupDelete: () => ({ done: false, resumeFrom: "state" }),
+      },
+      [finished(0)],
+    );
+    expect(finish?.outcome).toMatchObject({ status: "Failed", error: { code: "DeleteTimedOut" } });
+    expect(finish?.outcome.error?.message).toContain("demo-env");
+  });
+
+  it("reports a delete ARM says failed, as ARM reported it", async () => {
+    const { finish } = await run(
+      plan({ kind: "delete", memberRoleGrants: [] }),
+      {
+        deleteResourceGroup: () => ({ done: false, resumeFrom: "state" }),
+        pollResourceGroupDelete: () => {
+          throw new OperationError("ScopeLocked", "The scope is locked.");
+        },
+      },
+      [finished(0)],
+    );
+    expect(finish?.outcome).toEqual({
+      status: "Failed",
+      error: { code: "ScopeLocked", message: "The scope is locked." },
+    });
+  });
+
+  it("follows the runner's container group delete before revoking its role", async () => {
+    let looks = 0;
+    const { names } = await run(
+      plan(),
+      {
+        deleteRunner: () => ({ done: false, resumeFrom: "state" }),
+        pollRunnerDelete: () => (++looks < 2 ? { done: false, resumeFrom: "state" } : { done: true }),
+      },
+      [finished(0)],
+    );
+    expect(names.slice(-5)).toEqual([
+      "deleteRunner",
+      "pollRunnerDelete",
+      "pollRunnerDelete",
+      "revokeRole",
+      "finishOperation",
+    ]);
   });
 });

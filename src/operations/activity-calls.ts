@@ -1,0 +1,98 @@
+/**
+ * The orchestration's side of the activity table: typed calls with retries on durable timers, and
+ * waits that poll an activity until a condition holds. Deterministic (time from
+ * context.df.currentUtcDateTime), so it replays.
+ */
+import type { OrchestrationContext, Task } from "durable-functions";
+import type { ActivityInput, ActivityName, ActivityOutput, ActivityResult } from "./activity-table";
+import { thrownFailure, type Failure } from "./failures";
+import type { ArmProgress } from "./ports";
+
+export interface RetryPolicy {
+  firstIntervalSeconds: number;
+  maxIntervalSeconds: number;
+  maxAttempts: number;
+  /** Cleanup retries even what looks permanent: an operator may fix the rights meanwhile. */
+  retryPermanent?: boolean;
+}
+
+/** An activity failed for good (out of attempts, or permanently); `failure` says how. */
+export class ActivityFailed extends Error {
+  constructor(
+    readonly activity: ActivityName,
+    readonly failure: Failure,
+  ) {
+    super(`${activity} failed (${failure.code}): ${failure.message}`);
+    this.name = "ActivityFailed";
+  }
+}
+
+/** The failure behind an error the orchestration caught. */
+export function failureOf(error: unknown): Failure {
+  return error instanceof ActivityFailed ? error.failure : thrownFailure(error);
+}
+
+/**
+ * Calls an activity, retrying with exponential backoff on durable timers — but not failures that
+ * a retry cannot change (a 403, a missing definition), which fail the step at once.
+ */
+export function* callActivity<N extends ActivityName>(
+  context: OrchestrationContext,
+  name: N,
+  input: ActivityInput<N>,
+  retry: RetryPolicy,
+): Generator<Task, ActivityOutput<N>, unknown> {
+  for (let attempt = 1; ; attempt++) {
+    let failure: Failure;
+    try {
+      // The one place an activity's answer is typed: runActivity gave this shape for this name.
+      const result = (yield context.df.callActivity(name, input)) as ActivityResult<ActivityOutput<N>>;
+      if (result.ok) return result.value;
+      failure = result.failure;
+    } catch (error) {
+      failure = thrownFailure(error);
+    }
+    if (attempt >= retry.maxAttempts || (failure.permanent && !retry.retryPermanent)) {
+      throw new ActivityFailed(name, failure);
+    }
+    yield* sleep(
+      context,
+      Math.min(retry.firstIntervalSeconds * 2 ** (attempt - 1), retry.maxIntervalSeconds),
+    );
+  }
+}
+
+export function* sleep(context: OrchestrationContext, seconds: number): Generator<Task, void, unknown> {
+  yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + seconds * 1000));
+}
+
+export interface PollPolicy {
+  initialSeconds: number;
+  maxSeconds: number;
+  /** How long to follow before giving up. */
+  timeoutMinutes: number;
+}
+
+/**
+ * Follows a long ARM operation (a delete) that `started` began: looks again with `next` after
+ * growing pauses on durable timers until it is done; false when the time ran out. Followed here
+ * rather than inside one activity, which the host would stop after its function timeout.
+ */
+export function* followArmOperation(
+  context: OrchestrationContext,
+  started: ArmProgress,
+  next: (resumeFrom: string) => Generator<Task, ArmProgress, unknown>,
+  poll: PollPolicy,
+): Generator<Task, boolean, unknown> {
+  const deadline = context.df.currentUtcDateTime.getTime() + poll.timeoutMinutes * 60_000;
+  let progress = started;
+  let seconds = poll.initialSeconds;
+  while (!progress.done) {
+    const now = context.df.currentUtcDateTime.getTime();
+    if (now >= deadline) return false;
+    yield context.df.createTimer(new Date(Math.min(now + seconds * 1000, deadline)));
+    progress = yield* next(progress.resumeFrom);
+    seconds = Math.min(seconds * 2, poll.maxSeconds);
+  }
+  return true;
+}

@@ -1,0 +1,91 @@
+/**
+ * The operation's activities, by name: the one place that says what each activity takes and gives
+ * (as Temporal's `proxyActivities<typeof activities>` does). The orchestration calls them through
+ * activity-calls.ts, the registrations in src/functions/operations.ts run them through runActivity,
+ * and src/operations/activities implements them. Inputs and outputs are plain JSON: they are
+ * recorded in the orchestration history and replayed.
+ */
+import { expectedFailure, type Failure } from "./failures";
+import type {
+  CollectInput,
+  FinishInput,
+  OperationInput,
+  OperationOutcome,
+  OperationPlan,
+  ResourceGroupDeletePoll,
+  ResourceGroupRef,
+  RoleGrant,
+  RunnerDeletePoll,
+  RunnerStatus,
+} from "./plan";
+import type { ArmProgress, RunnerContainerRef } from "./ports";
+
+/** Where an activity says what it did (the invocation's log). */
+export type ActivityLog = (message: string) => void;
+
+export interface OperationActivities {
+  /** Reads the records and plans the operation (see planning.ts). */
+  resolveOperation(input: OperationInput, log?: ActivityLog): Promise<OperationPlan>;
+  ensureResourceGroup(plan: OperationPlan, log?: ActivityLog): Promise<void>;
+  grantRole(grant: RoleGrant, log?: ActivityLog): Promise<void>;
+  revokeRole(grant: RoleGrant, log?: ActivityLog): Promise<void>;
+  startRunner(plan: OperationPlan, log?: ActivityLog): Promise<void>;
+  getRunnerState(ref: RunnerContainerRef, log?: ActivityLog): Promise<RunnerStatus>;
+  collectRunnerResults(input: CollectInput, log?: ActivityLog): Promise<OperationOutcome>;
+  /** Asks ARM to delete the runner's container group; pollRunnerDelete follows it until done. */
+  deleteRunner(ref: RunnerContainerRef, log?: ActivityLog): Promise<ArmProgress>;
+  pollRunnerDelete(poll: RunnerDeletePoll, log?: ActivityLog): Promise<ArmProgress>;
+  /** Asks ARM to delete the environment's resource group; pollResourceGroupDelete follows it until done. */
+  deleteResourceGroup(group: ResourceGroupRef, log?: ActivityLog): Promise<ArmProgress>;
+  pollResourceGroupDelete(poll: ResourceGroupDeletePoll, log?: ActivityLog): Promise<ArmProgress>;
+  finishOperation(input: FinishInput, log?: ActivityLog): Promise<void>;
+}
+
+export type ActivityName = keyof OperationActivities;
+export type ActivityInput<N extends ActivityName> = Parameters<OperationActivities[N]>[0];
+export type ActivityOutput<N extends ActivityName> = Awaited<ReturnType<OperationActivities[N]>>;
+
+const NAMES: Record<ActivityName, true> = {
+  resolveOperation: true,
+  ensureResourceGroup: true,
+  grantRole: true,
+  revokeRole: true,
+  startRunner: true,
+  getRunnerState: true,
+  collectRunnerResults: true,
+  deleteRunner: true,
+  pollRunnerDelete: true,
+  deleteResourceGroup: true,
+  pollResourceGroupDelete: true,
+  finishOperation: true,
+};
+
+/** Every activity name, as registered with the Functions host. */
+export const ACTIVITY_NAMES = Object.keys(NAMES) as ActivityName[];
+
+/** What an activity answers on the wire: its output, or an expected failure as a value. */
+export type ActivityResult<T> = { ok: true; value: T } | { ok: false; failure: Failure };
+
+/** An expected failure as an activity's answer; anything else is thrown on (the host records it as failed). */
+export function failedResult(error: unknown): { ok: false; failure: Failure } {
+  const failure = expectedFailure(error);
+  if (!failure) throw error;
+  return { ok: false, failure };
+}
+
+/** Runs one activity as the host invokes it: `input` is what the orchestration passed for `name`. */
+export async function runActivity<N extends ActivityName>(
+  activities: OperationActivities,
+  name: N,
+  input: ActivityInput<N>,
+  log: ActivityLog,
+): Promise<ActivityResult<ActivityOutput<N>>> {
+  const run = activities[name] as (input: ActivityInput<N>, log: ActivityLog) => Promise<ActivityOutput<N>>;
+  try {
+    return { ok: true, value: await run.call(activities, input, log) };
+  } catch (error) {
+    const failed = failedResult(error);
+    log(`${name} failed (${failed.failure.code}): ${failed.failure.message}`);
+    return failed;
+  }
+}
