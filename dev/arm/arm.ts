@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { Authorization } from "./authorization";
 import { ContainerInstance } from "./container-instance";
+import { DevCenter } from "./devcenter";
 import { ArmContext, ResourceProvider } from "./context";
 import { Deployments } from "./deployments";
 import { RecordedResources } from "./recorded-resources";
@@ -57,6 +58,7 @@ export class ArmService implements ArmContext {
   private readonly resourceGroups: ResourceGroups;
   private readonly recorded: RecordedResources;
   private readonly deployments: Deployments;
+  private readonly devCenter: DevCenter;
   private readonly providers: ResourceProvider[];
 
   constructor(private readonly options: ArmServiceOptions) {
@@ -64,6 +66,7 @@ export class ArmService implements ArmContext {
     this.file = new StateFile(options.stateDir);
     this.state = this.file.load();
     this.authorization = new Authorization(this);
+    this.devCenter = new DevCenter(this.stateDir);
     this.containers = new ContainerInstance(this, options.images, options.containerStartDelayMs);
     this.recorded = new RecordedResources(this);
     this.deployments = new Deployments(this, {
@@ -94,9 +97,10 @@ export class ArmService implements ArmContext {
       },
       options.lroDurationMs,
     );
-    // Recorded ids first (a recorded role assignment is not the authorization provider's), then
-    // authorization, whose paths nest under any scope, resource groups included.
+    // Dev Center paths first (their own store); then recorded ids (a recorded role assignment is not
+    // the authorization provider's), then authorization, whose paths nest under any scope.
     this.providers = [
+      this.devCenter,
       this.recorded,
       this.deployments,
       this.authorization,
@@ -135,6 +139,7 @@ export class ArmService implements ArmContext {
     this.cancelTimers();
     await this.containers.clear();
     this.state = emptyState();
+    this.devCenter.clear();
     this.operations.clear();
     this.save();
   }

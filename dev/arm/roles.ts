@@ -42,6 +42,28 @@ export const BUILT_IN_ROLES: BuiltInRole[] = [
     actions: ["*/read", "Microsoft.Authorization/*"],
     notActions: [],
   },
+  // The Dev Center project roles, so that a dev center's members can be assigned as in ADE.
+  {
+    id: "18e40d4e-8d2e-438d-97e1-9528336e149c",
+    roleName: "Deployment Environments User",
+    description: "Provides access to create and manage your own environments in a project.",
+    actions: ["Microsoft.DevCenter/projects/read", "Microsoft.DevCenter/projects/*/read"],
+    notActions: [],
+  },
+  {
+    id: "331c37c6-af14-46d9-b9f4-e1909e1b95a0",
+    roleName: "DevCenter Project Admin",
+    description: "Provides access to manage project resources.",
+    actions: ["Microsoft.DevCenter/projects/*"],
+    notActions: [],
+  },
+  {
+    id: "eb960402-bf75-4cc3-8d68-35b34f960f72",
+    roleName: "Deployment Environments Reader",
+    description: "Provides read access to all environments in a project.",
+    actions: ["Microsoft.DevCenter/projects/read", "Microsoft.DevCenter/projects/*/read"],
+    notActions: [],
+  },
 ];
 
 export function builtInRoleById(id: string): BuiltInRole | undefined {

@@ -11,7 +11,7 @@
  * catalogs:                            # dev center catalogs: every project sees them
  *   - name: samples
  *     localPath: samples/catalog       # EITHER a local folder (development) ...
- *     # gitUrl: https://github.com/org/repo.git   ... OR a git repository over https
+ *     # gitUrl: https://github.com/org/repo.git   ... OR a git repository over https (http on loopback)
  *     # branch: main                   # default: the remote's default branch (git only)
  *     # secretSetting: CATALOG_TOKEN   # setting holding the git token (git only)
  *     # path: /Environments            # folder inside the repository or folder; default "/"
@@ -311,7 +311,11 @@ function gitUrlProblem(value: string): string | undefined {
   } catch {
     return `must be an https URL such as https://github.com/org/repo.git; found ${showValue(value)}`;
   }
-  if (url.protocol !== "https:") return `must use https; found ${showValue(url.protocol)}`;
+  // Plain http only on loopback: a local git server for development and tests.
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(url.hostname);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+    return `must use https (http only on loopback); found ${showValue(url.protocol)}`;
+  }
   // The URL may be logged and stored; the token belongs in the setting that secretSetting names.
   if (url.username || url.password)
     return "must not contain credentials; name the token's setting in secretSetting";

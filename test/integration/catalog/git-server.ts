@@ -44,7 +44,9 @@ async function writeTree(dir: string, tree: Map<string, unknown>): Promise<strin
       entries.push({ mode: "040000", path: name, type: "tree" as const, oid: await writeTree(dir, child) });
     } else {
       const oid = await git.writeBlob({ fs, dir, blob: child as Uint8Array });
-      entries.push({ mode: "100644", path: name, type: "blob" as const, oid });
+      // Scripts stay executable, as in a real catalog repository.
+      const mode = name.endsWith(".sh") ? "100755" : "100644";
+      entries.push({ mode, path: name, type: "blob" as const, oid });
     }
   }
   return git.writeTree({ fs, dir, tree: entries });
