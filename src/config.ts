@@ -432,3 +432,8 @@ export function getConfig(): Config {
   cached ??= loadConfig();
   return cached;
 }
+
+/** The Dev Center Storage connection alone (DEVCENTER_STORAGE, else AzureWebJobsStorage), for tools such as the migration. */
+export function loadDevCenterStorageSetting(env: Env = process.env): string {
+  return optional(env, "DEVCENTER_STORAGE", required(env, "AzureWebJobsStorage"));
+}

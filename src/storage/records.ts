@@ -27,6 +27,8 @@ export interface EnvironmentRecord {
   /** The operation that runs now or ran last. */
   currentOperationId?: string;
   error?: ErrorDetail;
+  /** Set when the environment was deployed elsewhere (Azure Deployment Environments) and adopted here. */
+  adopted?: { source: string; operationId: string; at: string };
   createdAt: string;
   updatedAt: string;
 }
@@ -66,6 +68,8 @@ export interface OperationRecord {
   /** The step the orchestration is on, for people watching. */
   step?: string;
   force?: boolean;
+  /** Set on the operation an adoption records: the environment's deployment as the source reported it. */
+  imported?: { source: string };
 }
 
 /** Tables of Dev Center Storage. */

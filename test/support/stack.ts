@@ -18,6 +18,10 @@ export interface StackOptions {
   /** Extra definitions: folder name → files (written next to copies of the sample definitions). */
   definitions?: Record<string, Record<string, string>>;
   settings?: Record<string, string>;
+  /** A dev center config to run with instead of the sample's (its local catalogs as they are). */
+  devCenterConfigFile?: string;
+  /** Runs once the services are up, before the dev host starts (e.g. to prepare its storage). */
+  beforeHost?(services: LocalServices): Promise<void>;
 }
 
 export interface Json {
@@ -61,13 +65,19 @@ export class Stack {
     );
 
     const services = await startLocalServices({ dataDir: dir, persistent: false });
+    try {
+      await options.beforeHost?.(services);
+    } catch (error) {
+      await services.stop();
+      throw error;
+    }
     // A free port can be taken by another process before the host binds it (tests run in parallel):
     // then try another one.
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const env = {
         ...services.appSettings(port),
-        DEVCENTER_CONFIG: path.join(dir, "devcenter.yaml"),
+        DEVCENTER_CONFIG: options.devCenterConfigFile ?? path.join(dir, "devcenter.yaml"),
         ...options.settings,
       };
       try {
