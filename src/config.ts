@@ -434,6 +434,13 @@ export function getConfig(): Config {
 }
 
 /** The Dev Center Storage connection alone (DEVCENTER_STORAGE, else AzureWebJobsStorage), for tools such as the migration. */
-export function loadDevCenterStorageSetting(env: Env = process.env): string {
-  return optional(env, "DEVCENTER_STORAGE", required(env, "AzureWebJobsStorage"));
+export function loadDevCenterStorageSetting(env: Env = process.env): StorageConnection {
+  const connection =
+    loadStorageConnection(env, "DEVCENTER_STORAGE") ?? loadStorageConnection(env, "AzureWebJobsStorage");
+  if (!connection) {
+    throw new ConfigError(
+      "Setting DEVCENTER_STORAGE or AzureWebJobsStorage (a connection string, or <name>__accountName for identity-based access) is required.",
+    );
+  }
+  return connection;
 }

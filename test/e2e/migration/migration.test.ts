@@ -198,7 +198,7 @@ describe("migration from Azure Deployment Environments", () => {
     );
     ade = await Stack.start({ devCenterConfigFile: path.join(work, "ade.yaml") });
     await seedAdeManagementPlane(ade, git);
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await target?.stop();
