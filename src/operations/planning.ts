@@ -30,8 +30,19 @@ export function environmentTypeOf(
   return type;
 }
 
-/** The resource group of an environment: named after project and environment, in its type's subscription. */
-export function resourceGroupOf(type: ProjectEnvironmentTypeConfig, input: OperationInput): ResourceGroupRef {
+const RESOURCE_GROUP_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i;
+
+/**
+ * The resource group of an environment: named after project and environment, in its type's
+ * subscription; an adopted environment keeps the group it was deployed to before.
+ */
+export function resourceGroupOf(
+  type: ProjectEnvironmentTypeConfig,
+  environment: EnvironmentRecord,
+  input: OperationInput,
+): ResourceGroupRef {
+  const adopted = environment.adopted && RESOURCE_GROUP_ID.exec(environment.resourceGroupId ?? "");
+  if (adopted) return { subscriptionId: adopted[1].toLowerCase(), resourceGroupName: adopted[2] };
   return {
     subscriptionId: type.subscriptionId,
     resourceGroupName: resourceGroupName(input.project, input.environmentName),
@@ -51,7 +62,7 @@ export interface PlanFacts {
 export function planOperation(facts: PlanFacts): OperationPlan {
   const { input, operation, environment, settings } = facts;
   const type = environmentTypeOf(facts.devCenter, environment);
-  const group = resourceGroupOf(type, input);
+  const group = resourceGroupOf(type, environment, input);
   const rgId = resourceGroupId(group.subscriptionId, group.resourceGroupName);
 
   const runRunner =

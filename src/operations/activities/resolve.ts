@@ -20,7 +20,7 @@ export async function resolveOperation(
   // A delete runs its script only while there is a resource group to run it against.
   let resourceGroupExists = true;
   if (input.kind === "delete" && operation.definition) {
-    const group = resourceGroupOf(environmentTypeOf(deps.devCenter, environment), input);
+    const group = resourceGroupOf(environmentTypeOf(deps.devCenter, environment), environment, input);
     resourceGroupExists = await deps.resourceGroups.exists(group.subscriptionId, group.resourceGroupName);
   }
   const plan = planOperation({
