@@ -5,6 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -122,6 +124,13 @@ export interface GitSourceOptions {
 
 const DEFAULT_GIT_TIMEOUT_MS = 5 * 60_000;
 
+/**
+ * Keep-alive agents without a socket timeout. Node's global agent times a socket out after 5 s of
+ * silence, and a server computing the pack of a large repository is silent longer than that; the
+ * fetch as a whole is bounded by timeoutMs instead.
+ */
+const AGENTS = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) };
+
 export class GitSource implements CatalogSource {
   constructor(private readonly options: GitSourceOptions) {
     if (!/^https?:\/\//i.test(options.url)) {
@@ -137,7 +146,10 @@ export class GitSource implements CatalogSource {
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
     // isomorphic-git's fetch takes no AbortSignal, but its HTTP client does: abort every request on timeout.
     const abort = new AbortController();
-    const client: HttpClient = { request: (request) => http.request({ ...request, signal: abort.signal }) };
+    const agent = AGENTS[new URL(this.options.url).protocol as keyof typeof AGENTS];
+    const client: HttpClient = {
+      request: (request) => http.request({ ...request, agent, signal: abort.signal }),
+    };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

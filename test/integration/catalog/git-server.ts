@@ -138,6 +138,8 @@ export interface GitServerOptions {
   root: string;
   /** When set, requests must carry HTTP Basic credentials whose password is this token. */
   token?: string;
+  /** Silence before answering an upload-pack, as a large repository's server computes its pack. */
+  packDelayMs?: number;
 }
 
 export async function startGitServer(options: GitServerOptions): Promise<GitServer> {
@@ -172,6 +174,7 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
 
   const uploadPack = async (dir: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const lines = readPktLines(await readBody(req));
+    if (options.packDelayMs) await new Promise((resolve) => setTimeout(resolve, options.packDelayMs));
     const wants = lines.filter((l) => l.startsWith("want ")).map((l) => l.slice(5, 45));
     const deepen = lines.some((l) => l.startsWith("deepen "));
     const parts: Buffer[] = [];

@@ -134,3 +134,25 @@ describe("local folder source", () => {
     });
   });
 });
+
+describe("git source against a server that is slow to send its pack", () => {
+  let root: string;
+  let server: GitServer;
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), "git-slow-"));
+    // Longer than Node's default keep-alive socket timeout (5 s), well inside the source's own bound.
+    server = await startGitServer({ root, packDelayMs: 10_000 });
+    await createRepo(path.join(root, "catalog"));
+  });
+  afterAll(async () => {
+    await server.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("waits for the pack instead of timing out an idle socket", async () => {
+    const head = await commitFiles(path.join(root, "catalog"), { "a/environment.yaml": "name: a" });
+    const fetched = await new GitSource({ url: server.url("catalog"), branch: "main" }).fetch(undefined);
+    expect(fetched).toMatchObject({ commit: head, unchanged: false });
+  }, 60_000);
+});
