@@ -94,8 +94,9 @@ function resourceIdFrom(scope: Scope, fn: string, args: Value[]): string {
       throw invalid(`The template function '${fn}' expects string arguments, not ${typeName(a)}.`);
     return a;
   });
-  const typeAt = strings.findIndex((s) => s.includes("/"));
-  if (typeAt < 0)
+  // extensionResourceId's first argument is the extended resource's id; the type comes next.
+  const typeAt = fn === "extensionResourceId" ? 1 : strings.findIndex((s) => s.includes("/"));
+  if (typeAt < 0 || typeAt >= strings.length)
     throw invalid(
       `The template function '${fn}' needs a resource type such as 'Microsoft.Storage/storageAccounts'.`,
     );

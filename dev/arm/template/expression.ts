@@ -113,8 +113,6 @@ export function parseExpression(source: string): Node {
   const root = postfix();
   skip();
   if (pos < source.length) fail("unexpected text");
-  if (root.kind !== "call" && root.kind !== "property" && root.kind !== "index")
-    fail("an expression must start with a function call");
   return root;
 }
 
