@@ -2,10 +2,12 @@
  * Template deployments through the real @azure/arm-resourcesdeployments client (the SDK a runner
  * uses) against the ARM emulator: long-running PUT, GET, operations, outputs, modes and errors.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DeploymentsClient } from "@azure/arm-resourcesdeployments";
 import { EMULATOR_TOKEN } from "../../../src/azure/credentials";
-import { ArmTestEnv, startArmTestEnv } from "../azure/arm-test-env";
+import { ArmTestEnv, startArmTestEnv, waitFor } from "../azure/arm-test-env";
 
 const SUB = "00000000-0000-0000-0000-0000000000aa";
 const AUTH = { authorization: "Bearer anything-goes" };
@@ -328,5 +330,162 @@ describe("ARM emulator template deployments through the SDK", () => {
     expect(await resources("rg-complete")).toEqual([]);
     const ops = await operations("rg-complete", "delete");
     expect(ops.map((o) => o.properties?.provisioningOperation)).toEqual(["Delete"]);
+  });
+
+  it("validates without deploying, lists and deletes deployments, and keeps their resources", async () => {
+    await put("rg-manage");
+    const valid = await client.deployments.validate(
+      "rg-manage",
+      "check",
+      { properties: { mode: "Incremental", template: storageTemplate() } },
+      { updateIntervalInMs: 20 },
+    );
+    expect(valid.error).toBeUndefined();
+    expect(valid.properties?.provisioningState).toBe("Succeeded");
+    // ARM answers an invalid template 400 with the error; the SDK's poller turns that into a throw.
+    const bad = {
+      properties: {
+        mode: "Incremental" as const,
+        template: storageTemplate(),
+        parameters: { count: { value: 9 } },
+      },
+    };
+    await expect(
+      client.deployments.validate("rg-manage", "check", bad, { updateIntervalInMs: 20 }),
+    ).rejects.toThrow();
+    const invalid = await env.call(
+      "POST",
+      `/subscriptions/${SUB}/resourcegroups/rg-manage/providers/Microsoft.Resources/deployments/check/validate?api-version=2025-04-01`,
+      bad,
+      AUTH,
+    );
+    expect(invalid).toMatchObject({
+      status: 400,
+      body: { error: { code: "InvalidTemplate", message: expect.stringContaining("between 1 and 5") } },
+    });
+    expect(await resources("rg-manage")).toEqual([]);
+    await expect(client.deployments.get("rg-manage", "check")).rejects.toMatchObject({ statusCode: 404 });
+
+    await deploy("rg-manage", "main", storageTemplate());
+    const names = [];
+    for await (const d of client.deployments.listByResourceGroup("rg-manage")) names.push(d.name);
+    expect(names).toEqual(["main"]);
+    await client.deployments.delete("rg-manage", "main", { updateIntervalInMs: 20 });
+    await expect(client.deployments.get("rg-manage", "main")).rejects.toMatchObject({
+      statusCode: 404,
+      code: "DeploymentNotFound",
+    });
+    expect(await resources("rg-manage")).toHaveLength(2);
+  });
+
+  it("shows a running deployment as Running and refuses a second PUT of it", async () => {
+    await put("rg-running");
+    const body = { properties: { mode: "Incremental", template: storageTemplate() } };
+    const path = `/subscriptions/${SUB}/resourcegroups/rg-running/providers/Microsoft.Resources/deployments/main?api-version=2025-04-01`;
+    const accepted = await env.call("PUT", path, body, AUTH);
+    expect(accepted.status).toBe(201);
+    expect(accepted.body).toMatchObject({
+      name: "main",
+      properties: { provisioningState: "Accepted", mode: "Incremental" },
+    });
+    const status = new URL(String(accepted.headers["azure-asyncoperation"]));
+    expect(status.origin).toBe(env.emulator.endpoint);
+    const again = await env.call("PUT", path, body, AUTH);
+    expect(again).toMatchObject({ status: 409, body: { error: { code: "DeploymentActive" } } });
+    const done = await waitFor(
+      () => env.call("GET", `${status.pathname}${status.search}`, undefined, AUTH),
+      (r) => (r.body as { status: string }).status !== "Running",
+      "the deployment to finish",
+    );
+    expect(done.body).toEqual({ status: "Succeeded" });
+  });
+
+  it("answers ARM's ResourceNotFound for what was not recorded, and deleting the group removes the records", async () => {
+    await put("rg-gone");
+    await deploy("rg-gone", "main", storageTemplate(), { count: 1 });
+    const missing = await env.call(
+      "GET",
+      `/subscriptions/${SUB}/resourceGroups/rg-gone/providers/Microsoft.Storage/storageAccounts/nothere?api-version=2023-01-01`,
+      undefined,
+      AUTH,
+    );
+    expect(missing).toMatchObject({
+      status: 404,
+      body: {
+        error: {
+          code: "ResourceNotFound",
+          message:
+            "The Resource 'Microsoft.Storage/storageAccounts/nothere' under resource group 'rg-gone' was not found.",
+        },
+      },
+    });
+    const [account] = await resources("rg-gone");
+    const id = `/subscriptions/${SUB}/resourceGroups/rg-gone/providers/Microsoft.Storage/storageAccounts/${account.name}`;
+    const group = `/subscriptions/${SUB}/resourcegroups/rg-gone?api-version=2025-04-01`;
+    expect((await env.call("DELETE", group, undefined, AUTH)).status).toBe(202);
+    await waitFor(
+      () => env.call("HEAD", group, undefined, AUTH),
+      (r) => r.status === 404,
+      "the group deletion",
+    );
+    const state = await env.state();
+    expect(state.resources.filter((r) => r.id.toLowerCase() === id.toLowerCase())).toEqual([]);
+    expect(state.deployments.filter((d) => d.resourceGroup === "rg-gone")).toEqual([]);
+  });
+});
+
+describe("ARM emulator template deployments across a restart", () => {
+  it("keeps recorded resources and finished deployments in its state", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "arm-deployments-"));
+    try {
+      const first = await startArmTestEnv({ stateDir, lroDurationMs: 10 });
+      await first.call(
+        "PUT",
+        `/subscriptions/${SUB}/resourcegroups/rg-keep?api-version=2025-04-01`,
+        { location: "westeurope" },
+        AUTH,
+      );
+      const path = `/subscriptions/${SUB}/resourcegroups/rg-keep/providers/Microsoft.Resources/deployments/main?api-version=2025-04-01`;
+      await first.call(
+        "PUT",
+        path,
+        {
+          properties: {
+            mode: "Incremental",
+            template: storageTemplate(),
+            parameters: { count: { value: 1 } },
+          },
+        },
+        AUTH,
+      );
+      await waitFor(
+        () => first.call("GET", path, undefined, AUTH),
+        (r) =>
+          (r.body as { properties: { provisioningState: string } }).properties.provisioningState ===
+          "Succeeded",
+        "the deployment",
+      );
+      await first.stop();
+      const second = await startArmTestEnv({ stateDir });
+      try {
+        const deployment = await second.call("GET", path, undefined, AUTH);
+        expect(deployment.body).toMatchObject({
+          properties: { provisioningState: "Succeeded", outputs: { names: { type: "Array" } } },
+        });
+        const list = await second.call(
+          "GET",
+          `/subscriptions/${SUB}/resourceGroups/rg-keep/resources?api-version=2021-04-01`,
+          undefined,
+          AUTH,
+        );
+        expect((list.body as { value: { type: string }[] }).value).toEqual([
+          expect.objectContaining({ type: "Microsoft.Storage/storageAccounts", location: "westeurope" }),
+        ]);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });
