@@ -24,7 +24,12 @@ import { createArmAdapters } from "./azure/arm";
 import { createArmCredential } from "./azure/credentials";
 import { createOperationActivities } from "./operations/activities";
 import type { OperationActivities } from "./operations/activity-table";
-import { TABLES, type EnvironmentRecord, type OperationRecord } from "./storage/records";
+import {
+  TABLES,
+  type EnvironmentRecord,
+  type OperationRecord,
+  type ResourceGroupClaim,
+} from "./storage/records";
 import type { ExpiryDeps } from "./operations/expiry";
 import type { OperationScheduler } from "./operations/requests";
 import { createRunnerApi, type RunnerApi } from "./runner-api/handlers";
@@ -93,6 +98,7 @@ export function createAppContext(config: Config): AppContext {
     );
   const environments = storage.records<EnvironmentRecord>(TABLES.environments);
   const operations = storage.records<OperationRecord>(TABLES.operations);
+  const resourceGroupClaims = storage.records<ResourceGroupClaim>(TABLES.resourceGroupClaims);
   let activities: OperationActivities | undefined;
   let runnerApi: RunnerApi | undefined;
   return {
@@ -129,6 +135,7 @@ export function createAppContext(config: Config): AppContext {
       catalogs: reader,
       environments,
       operations,
+      resourceGroupClaims,
       blobs: storage.blobs,
       scheduler: scheduler ?? NO_SCHEDULER,
       now: () => new Date(),
@@ -139,6 +146,7 @@ export function createAppContext(config: Config): AppContext {
       catalogs: reader,
       environments,
       operations,
+      resourceGroupClaims,
       scheduler,
       now: () => new Date(),
     }),
@@ -146,6 +154,7 @@ export function createAppContext(config: Config): AppContext {
       activities ??= createOperationActivities({
         environments,
         operations,
+        resourceGroupClaims,
         blobs: storage.blobs,
         ...armAdapters(config),
         devCenter,

@@ -20,6 +20,7 @@ import {
   operationLogBlob,
   type EnvironmentRecord,
   type OperationRecord,
+  type ResourceGroupClaim,
 } from "../storage/records";
 import { definitionOfEnvironment, pinDefinition, type DefinitionFinder } from "../operations/definitions";
 import type { BlobStore, RecordStore } from "../storage/ports";
@@ -44,6 +45,7 @@ export interface EnvironmentApiDeps extends ApiBaseDeps {
   catalogs: DefinitionFinder;
   environments: RecordStore<EnvironmentRecord>;
   operations: RecordStore<OperationRecord>;
+  resourceGroupClaims: RecordStore<ResourceGroupClaim>;
   blobs: Pick<BlobStore, "get" | "readLog">;
   scheduler: OperationScheduler;
   now(): Date;

@@ -27,7 +27,9 @@ const RESOURCE_GROUP_ILLEGAL_CHARACTER = /[^a-zA-Z0-9_().-]/g;
  * `{project}-{environment}` when that is a legal resource group name (≤ 90 characters, legal
  * characters, not ending with "."). Otherwise the illegal characters become "-", the name is cut and
  * `-{hash}` is appended, where the hash (sha256, 10 hex digits) covers the project and environment
- * names exactly, so two different long pairs do not end up with the same name.
+ * names without case (Azure ignores case in names), so two pairs that differ only in case get the
+ * same name and two different long pairs do not. A name can still be made on purpose to match
+ * another pair's: the operations claim each name for one environment (resource-group-claims.ts).
  */
 export function resourceGroupName(project: string, environment: string): string {
   const name = `${project}-${environment}`;
@@ -37,13 +39,30 @@ export function resourceGroupName(project: string, environment: string): string 
     !name.endsWith(".");
   if (legal) return name;
   const hash = createHash("sha256")
-    .update(JSON.stringify([project, environment]))
+    .update(JSON.stringify([project.toLowerCase(), environment.toLowerCase()]))
     .digest("hex")
     .slice(0, RESOURCE_GROUP_HASH_LENGTH);
   const prefix = name
     .replace(RESOURCE_GROUP_ILLEGAL_CHARACTER, "-")
     .slice(0, RESOURCE_GROUP_NAME_MAX_LENGTH - RESOURCE_GROUP_HASH_LENGTH - 1);
   return `${prefix}-${hash}`;
+}
+
+/** The resource group name in an ARM resource group id, or undefined when it is not one. */
+export function resourceGroupNameOfId(id: string): string | undefined {
+  return /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)$/i.exec(id)?.[1];
+}
+
+/** The resource group an environment uses: the recorded one of an adopted environment, else resourceGroupName's. */
+export function environmentResourceGroupName(
+  project: string,
+  environment: string,
+  recordedResourceGroupId?: string,
+): string {
+  return (
+    (recordedResourceGroupId && resourceGroupNameOfId(recordedResourceGroupId)) ||
+    resourceGroupName(project, environment)
+  );
 }
 
 /** ARM id of a resource group. */

@@ -10,10 +10,12 @@ import type {
   OperationDefinition,
   OperationKind,
   OperationRecord,
+  ResourceGroupClaim,
 } from "../storage/records";
 import type { OperationInput } from "./plan";
 import { RecordConflictError, type RecordStore } from "../storage/ports";
 import { updateRecord } from "../storage/update-record";
+import { claimResourceGroup, ClaimRefused, claimTargetOf, type ClaimTarget } from "./resource-group-claims";
 
 /** Starts and cancels the orchestrations of operations (instance id = operation id). */
 export interface OperationScheduler {
@@ -33,6 +35,7 @@ export const ABANDONED_AFTER_MS = 2 * 60_000;
 export interface RequestDeps {
   environments: RecordStore<EnvironmentRecord>;
   operations: RecordStore<OperationRecord>;
+  resourceGroupClaims: RecordStore<ResourceGroupClaim>;
   scheduler: OperationScheduler;
   now(): Date;
   newId?(): string;
@@ -87,6 +90,7 @@ export async function requestDeploy(deps: RequestDeps, request: DeployRequest): 
     await assertIdle(deps, stored.value);
     assertSameEnvironment(stored.value, request);
   }
+  await claim(deps, stored ? claimTargetOf(stored.value) : request);
   const now = deps.now().toISOString();
   const operation = newOperation(deps, "deploy", request, request.parameters, request.definition, now);
   const environment: EnvironmentRecord = {
@@ -124,6 +128,7 @@ export async function requestDelete(deps: RequestDeps, request: DeleteRequest): 
     );
   }
   await assertIdle(deps, stored.value);
+  await claim(deps, claimTargetOf(stored.value));
   if (!request.definition && !request.force) {
     throw new RequestRejected(
       409,
@@ -167,6 +172,16 @@ function newOperation(
     environmentParameters: parameters,
     definition,
   };
+}
+
+/** The environment's resource group name is its own (see resource-group-claims.ts). */
+async function claim(deps: RequestDeps, target: ClaimTarget): Promise<void> {
+  try {
+    await claimResourceGroup(deps, target);
+  } catch (error) {
+    if (error instanceof ClaimRefused) throw new RequestRejected(409, error.code, error.message);
+    throw error;
+  }
 }
 
 async function assertIdle(deps: RequestDeps, environment: EnvironmentRecord): Promise<void> {

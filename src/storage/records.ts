@@ -9,7 +9,10 @@ export interface ErrorDetail {
   message: string;
 }
 
-/** Table `environments`: partition = project, row = environment name (unique in a project: it names the resource group). */
+/**
+ * Table `environments`: partition = project, row = environment name (unique in a project without
+ * regard to case, through its resource group claim).
+ */
 export interface EnvironmentRecord {
   project: string;
   name: string;
@@ -72,10 +75,25 @@ export interface OperationRecord {
   imported?: { source: string };
 }
 
+/**
+ * Table `resourceGroupClaims`: partition = RESOURCE_GROUP_CLAIMS_PARTITION, row = the resource group
+ * name in lower case (Azure ignores case). Created before the environment record that uses the
+ * group, so no two environments ever share one; released when the environment is deleted.
+ */
+export interface ResourceGroupClaim {
+  resourceGroupName: string;
+  project: string;
+  environmentName: string;
+  claimedAt: string;
+}
+
+export const RESOURCE_GROUP_CLAIMS_PARTITION = "resourceGroups";
+
 /** Tables of Dev Center Storage. */
 export const TABLES = {
   environments: "environments",
   operations: "operations",
+  resourceGroupClaims: "resourceGroupClaims",
 } as const;
 
 /** Blob containers of Dev Center Storage. */

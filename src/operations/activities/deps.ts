@@ -1,7 +1,7 @@
 /** What the operation's activities work against: the records, blobs and ARM ports, config and settings. */
 import type { DevCenterConfig } from "../../core/devcenter-config";
 import type { BlobStore, RecordStore } from "../../storage/ports";
-import type { EnvironmentRecord, OperationRecord } from "../../storage/records";
+import type { EnvironmentRecord, OperationRecord, ResourceGroupClaim } from "../../storage/records";
 import type { ActivityLog } from "../activity-table";
 import { OperationError } from "../failures";
 import type { ResourceGroups, RoleAssignments, RunnerContainers } from "../ports";
@@ -10,6 +10,7 @@ import type { OperationSettings } from "../settings";
 export interface OperationDeps {
   environments: RecordStore<EnvironmentRecord>;
   operations: RecordStore<OperationRecord>;
+  resourceGroupClaims: RecordStore<ResourceGroupClaim>;
   blobs: BlobStore;
   roles: RoleAssignments;
   resourceGroups: ResourceGroups;

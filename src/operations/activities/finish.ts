@@ -7,6 +7,7 @@ import { CONTAINERS, environmentFilePrefix, environmentOutputsBlob } from "../..
 import { updateRecord } from "../../storage/update-record";
 import type { ActivityLog } from "../activity-table";
 import type { FinishInput, OperationInput } from "../plan";
+import { claimTargetOf, releaseResourceGroup } from "../resource-group-claims";
 import { silent, type OperationDeps } from "./deps";
 
 export async function finishOperation(
@@ -55,5 +56,6 @@ async function removeEnvironment(deps: OperationDeps, input: OperationInput): Pr
   // Only remove the record this operation was deleting; a newer operation may own it by now.
   if (stored && stored.value.currentOperationId === input.operationId) {
     await deps.environments.delete(input.project, input.environmentName, stored.etag);
+    await releaseResourceGroup(deps, claimTargetOf(stored.value));
   }
 }

@@ -1,7 +1,7 @@
 /** The expiry sweep: which environments it deletes, and which it leaves for a later sweep. */
 import { parseDevCenterConfig } from "../../../src/core/devcenter-config";
 import { DEV_CENTER_PRINCIPAL, deleteExpiredEnvironments } from "../../../src/operations/expiry";
-import type { EnvironmentRecord, OperationRecord } from "../../../src/storage/records";
+import type { EnvironmentRecord, OperationRecord, ResourceGroupClaim } from "../../../src/storage/records";
 import type { OperationInput } from "../../../src/operations/plan";
 import { MemoryRecords } from "../../support/memory-records";
 
@@ -77,6 +77,7 @@ describe("the expiry sweep", () => {
       catalogs: { findDefinition: async () => undefined },
       environments,
       operations,
+      resourceGroupClaims: new MemoryRecords<ResourceGroupClaim>("resourceGroupClaims"),
       scheduler: {
         start: async (input) => void started.push(input),
         cancel: async () => {},

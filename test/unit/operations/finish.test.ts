@@ -4,7 +4,7 @@
  */
 import { parseDevCenterConfig } from "../../../src/core/devcenter-config";
 import { createOperationActivities, type OperationDeps } from "../../../src/operations/activities";
-import type { EnvironmentRecord, OperationRecord } from "../../../src/storage/records";
+import type { EnvironmentRecord, OperationRecord, ResourceGroupClaim } from "../../../src/storage/records";
 import type { BlobStore } from "../../../src/storage/ports";
 import { MemoryRecords } from "../../support/memory-records";
 
@@ -45,6 +45,7 @@ async function setup(kind: "deploy" | "delete") {
   const activities = createOperationActivities({
     environments,
     operations,
+    resourceGroupClaims: new MemoryRecords<ResourceGroupClaim>(),
     blobs,
     devCenter: parsed.value,
     now: () => new Date("2026-11-29T12:00:00Z"),

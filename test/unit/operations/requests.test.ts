@@ -2,7 +2,12 @@
  * Accepting deploy and delete requests: one operation per environment (ETag claim), a failed start
  * leaves nothing stuck, and an operation whose orchestration is gone does not block the environment.
  */
-import type { EnvironmentRecord, OperationDefinition, OperationRecord } from "../../../src/storage/records";
+import type {
+  EnvironmentRecord,
+  OperationDefinition,
+  OperationRecord,
+  ResourceGroupClaim,
+} from "../../../src/storage/records";
 import type { OperationInput } from "../../../src/operations/plan";
 import {
   ABANDONED_AFTER_MS,
@@ -13,6 +18,9 @@ import {
   requestDelete,
   requestDeploy,
 } from "../../../src/operations/requests";
+import { resourceGroupName } from "../../../src/core/names";
+import { CLAIM_SETTLE_MS } from "../../../src/operations/resource-group-claims";
+import { RESOURCE_GROUP_CLAIMS_PARTITION } from "../../../src/storage/records";
 import { MemoryRecords } from "../../support/memory-records";
 
 const DEFINITION: OperationDefinition = {
@@ -59,6 +67,7 @@ function setup() {
   const deps: RequestDeps = {
     environments: new MemoryRecords<EnvironmentRecord>("environments"),
     operations: new MemoryRecords<OperationRecord>("operations"),
+    resourceGroupClaims: new MemoryRecords<ResourceGroupClaim>("resourceGroupClaims"),
     scheduler,
     now: () => new Date(now),
     newId: () => `op-${++id}`,
@@ -67,10 +76,10 @@ function setup() {
 }
 
 /** The operation ends, as its orchestration would record it. */
-async function succeed(deps: RequestDeps, operationId: string): Promise<void> {
-  const operation = (await deps.operations.get("demo", operationId))!;
+async function succeed(deps: RequestDeps, operationId: string, project = "demo"): Promise<void> {
+  const operation = (await deps.operations.get(project, operationId))!;
   await deps.operations.replace(
-    "demo",
+    project,
     operationId,
     { ...operation.value, status: "Succeeded" },
     operation.etag,
@@ -196,5 +205,93 @@ describe("accepting operations", () => {
     const forced = await requestDelete(deps, { ...base, force: true });
     expect(forced.operation).toMatchObject({ kind: "delete", force: true, status: "Running" });
     expect(forced.environment.provisioningState).toBe("Deleting");
+  });
+});
+
+describe("one resource group per environment", () => {
+  async function deployed(deps: RequestDeps, request: DeployRequest, operationId: string): Promise<void> {
+    await requestDeploy(deps, request);
+    await succeed(deps, operationId, request.project);
+  }
+
+  it("refuses a name that differs only in case from another user's, with a clear 409", async () => {
+    const { deps, scheduler } = setup();
+    await deployed(deps, { ...DEPLOY, environmentName: "CaseEnv" }, "op-1");
+    const refused = await rejection(
+      requestDeploy(deps, { ...DEPLOY, environmentName: "caseenv", user: "bob", createdBy: "bob" }),
+    );
+    expect(refused).toMatchObject({ status: 409, code: "EnvironmentAlreadyExists" });
+    expect(refused.message).toContain("CaseEnv");
+    expect(scheduler.started).toHaveLength(1);
+    expect(await deps.environments.get("demo", "caseenv")).toBeUndefined();
+  });
+
+  it("refuses two projects whose names join to the same resource group name", async () => {
+    const { deps } = setup();
+    await deployed(deps, { ...DEPLOY, project: "a-b", environmentName: "cde" }, "op-1");
+    const refused = await rejection(
+      requestDeploy(deps, { ...DEPLOY, project: "A", environmentName: "b-cde" }),
+    );
+    expect(refused).toMatchObject({ status: 409, code: "ResourceGroupNameTaken" });
+    expect(refused.message).toContain("a-b-cde");
+  });
+
+  it("refuses a short name made to match another environment's hashed long name", async () => {
+    const { deps } = setup();
+    const project = "p".repeat(27);
+    const long = "Long".repeat(15) + "abc"; // 63 characters: project-long is over 90
+    const hashedName = resourceGroupName(project, long);
+    const crafted = hashedName.slice(project.length + 1); // legal on its own, and project-crafted is hashedName
+    expect(resourceGroupName(project, crafted)).toBe(hashedName);
+    await deployed(deps, { ...DEPLOY, project, environmentName: long }, "op-1");
+    expect(
+      await rejection(requestDeploy(deps, { ...DEPLOY, project, environmentName: crafted })),
+    ).toMatchObject({
+      status: 409,
+      code: "ResourceGroupNameTaken",
+    });
+    // The same long name in another case is the same environment name: refused as such.
+    expect(
+      await rejection(
+        requestDeploy(deps, { ...DEPLOY, project, environmentName: long.toLowerCase(), user: "bob" }),
+      ),
+    ).toMatchObject({ status: 409, code: "EnvironmentAlreadyExists" });
+  });
+
+  it("frees the name once the environment is gone, and takes over a claim a crash left behind", async () => {
+    const { deps, advance } = setup();
+    await deployed(deps, { ...DEPLOY, environmentName: "CaseEnv" }, "op-1");
+    // The environment was deleted, but its claim was left (a crash between the two writes).
+    await deps.environments.delete("demo", "CaseEnv");
+    advance(CLAIM_SETTLE_MS + 1);
+    const accepted = await requestDeploy(deps, { ...DEPLOY, environmentName: "caseenv", user: "bob" });
+    expect(accepted.environment.name).toBe("caseenv");
+    const claim = await deps.resourceGroupClaims.get(RESOURCE_GROUP_CLAIMS_PARTITION, "demo-caseenv");
+    expect(claim?.value).toMatchObject({ environmentName: "caseenv", resourceGroupName: "demo-caseenv" });
+  });
+
+  it("does not take over a fresh claim whose environment is still being created", async () => {
+    const { deps } = setup();
+    await deps.resourceGroupClaims.create(RESOURCE_GROUP_CLAIMS_PARTITION, "demo-caseenv", {
+      resourceGroupName: "demo-CaseEnv",
+      project: "demo",
+      environmentName: "CaseEnv",
+      claimedAt: deps.now().toISOString(),
+    });
+    expect(await rejection(requestDeploy(deps, { ...DEPLOY, environmentName: "caseenv" }))).toMatchObject({
+      status: 409,
+      code: "EnvironmentAlreadyExists",
+    });
+  });
+
+  it("of concurrent requests for names that differ in case, exactly one is accepted", async () => {
+    const { deps, scheduler } = setup();
+    const names = ["Race", "race", "RACE", "rAcE"];
+    const results = await Promise.allSettled(
+      names.map((environmentName) => requestDeploy(deps, { ...DEPLOY, environmentName })),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(scheduler.started).toHaveLength(1);
+    expect(await deps.environments.list("demo")).toHaveLength(1);
   });
 });
