@@ -1,9 +1,12 @@
 /**
  * Starts Azurite (blob, queue, table) from the `azurite` npm package on loopback, on free ports,
- * with telemetry off. Used by `npm start`, the dev host and the tests.
+ * with telemetry off. Used by `npm start`, the dev host and the tests. It runs as a child process
+ * (dev/azurite-process.ts) that saves every write before acknowledging it and exits when its
+ * parent dies.
  */
 import { ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
 import { freePort, waitForPort } from "./net";
 
 export const AZURITE_ACCOUNT = "devstoreaccount1";
@@ -30,7 +33,18 @@ export interface RunningAzurite {
   blobEndpoint: string;
   queueEndpoint: string;
   tableEndpoint: string;
+  /** The Azurite process. */
+  pid: number;
   stop(): Promise<void>;
+}
+
+/** The compiled child entry, whether this module runs compiled (dist/dev) or from source (dev, under jest). */
+function azuriteProcessScript(): string {
+  const compiledHere = path.join(__dirname, "azurite-process.js");
+  if (existsSync(compiledHere)) return compiledHere;
+  const compiled = path.resolve(__dirname, "..", "dist", "dev", "azurite-process.js");
+  if (!existsSync(compiled)) throw new Error(`${compiled} does not exist: run "npm run build" first`);
+  return compiled;
 }
 
 export function azuriteConnectionString(
@@ -55,7 +69,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const queuePort = options.queuePort || (await freePort());
   const tablePort = options.tablePort || (await freePort());
   const args = [
-    require.resolve("azurite/dist/src/azurite.js"),
+    azuriteProcessScript(),
     "--blobHost=127.0.0.1",
     "--queueHost=127.0.0.1",
     "--tableHost=127.0.0.1",
@@ -76,7 +90,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   } else {
     args.push("--inMemoryPersistence");
   }
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+  // The IPC channel is how the child knows this process is alive (see azurite-process.ts).
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe", "ipc"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -98,6 +113,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     blobEndpoint: `${base}:${blobPort}/${AZURITE_ACCOUNT}`,
     queueEndpoint: `${base}:${queuePort}/${AZURITE_ACCOUNT}`,
     tableEndpoint: `${base}:${tablePort}/${AZURITE_ACCOUNT}`,
+    pid: child.pid as number,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
