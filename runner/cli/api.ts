@@ -11,8 +11,14 @@ import { CliError, isExitCodeName } from "./errors";
 import type { ApiSettings } from "./settings";
 
 const REQUEST_TIMEOUT_MS = 300_000;
-/** Delays before the retries of a request that failed on the way (network, 5xx, 429). */
-const RETRY_DELAYS_MS = [250, 1000, 4000];
+/**
+ * A request that failed on the way (network, 5xx, 429) is retried after 250 ms, then twice as long
+ * each time up to 30 s, until the operation's deadline: a control plane that restarts or is briefly
+ * down must not fail an operation that can still finish. Without a deadline: three retries.
+ */
+const FIRST_RETRY_DELAY_MS = 250;
+const MAX_RETRY_DELAY_MS = 30_000;
+const RETRIES_WITHOUT_DEADLINE = 3;
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
 interface RequestOptions {
@@ -78,13 +84,20 @@ export class RunnerApi {
     for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
     const headers: Record<string, string> = { authorization: `Bearer ${this.settings.token}` };
     if (options.contentType) headers["content-type"] = options.contentType;
-    const delays = options.retry === false ? [] : RETRY_DELAYS_MS;
+    const { deadline } = this.settings;
+    let delay = FIRST_RETRY_DELAY_MS;
     for (let attempt = 0; ; attempt++) {
+      const timeout =
+        deadline === undefined ? REQUEST_TIMEOUT_MS : Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now());
       try {
-        return await send(url, method, headers, options.body);
+        return await send(url, method, headers, options.body, Math.max(timeout, 1000));
       } catch (error) {
-        if (!(error instanceof CliError) || !error.retryable || attempt >= delays.length) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+        if (!(error instanceof CliError) || !error.retryable || options.retry === false) throw error;
+        const wait = deadline === undefined ? delay : Math.min(delay, deadline - Date.now());
+        const retriesLeft = deadline === undefined ? attempt < RETRIES_WITHOUT_DEADLINE : wait > 0;
+        if (!retriesLeft) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
       }
     }
   }
@@ -104,14 +117,15 @@ function send(
   url: URL,
   method: string,
   headers: Record<string, string>,
-  body?: Uint8Array | string,
+  body: Uint8Array | string | undefined,
+  timeoutMs: number,
 ): Promise<Reply> {
   const payload =
     body === undefined ? undefined : typeof body === "string" ? Buffer.from(body, "utf8") : body;
   if (payload) headers["content-length"] = String(payload.length);
   const client = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise<Reply>((resolve, reject) => {
-    const request = client(url, { method, headers, timeout: REQUEST_TIMEOUT_MS }, (response) => {
+    const request = client(url, { method, headers, timeout: timeoutMs }, (response) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.once("error", reject);
@@ -125,7 +139,7 @@ function send(
         }
       });
     });
-    request.once("timeout", () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    request.once("timeout", () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     request.once("error", (error) =>
       reject(new CliError("RequestFailed", `${method} ${url.pathname} failed: ${error.message}.`, true)),
     );

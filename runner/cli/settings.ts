@@ -16,6 +16,8 @@ export interface ApiSettings {
   token: string;
   operationId: string;
   devCenterId: string;
+  /** When the operation times out (ms since the epoch); undefined when not given. */
+  deadline?: number;
 }
 
 export const DEFAULT_ROOT = "/ade";
@@ -63,5 +65,19 @@ export function apiSettings(env: Env): ApiSettings {
   if (!devCenterId) throw new CliError("InvalidDevCenterId", `${RUNNER_VARIABLES.devCenterId} is not set.`);
   const token = env[RUNNER_VARIABLES.token]?.trim();
   if (!token) throw new CliError("SecurityError", `${RUNNER_VARIABLES.token} is not set.`);
-  return { endpoint: endpoint.replace(/\/+$/, ""), token, operationId, devCenterId };
+  const rawDeadline = env[RUNNER_VARIABLES.deadline]?.trim();
+  const deadline = rawDeadline ? Date.parse(rawDeadline) : undefined;
+  if (Number.isNaN(deadline)) {
+    throw new CliError(
+      "CliSetupError",
+      `${RUNNER_VARIABLES.deadline} must be an ISO 8601 time, not "${rawDeadline}".`,
+    );
+  }
+  return {
+    endpoint: endpoint.replace(/\/+$/, ""),
+    token,
+    operationId,
+    devCenterId,
+    ...(deadline !== undefined && { deadline }),
+  };
 }

@@ -32,6 +32,11 @@ export const RUNNER_VARIABLES = {
   token: "ADE_RUNNER_TOKEN",
   operationId: "ADE_HTTP__OPERATIONID",
   devCenterId: "ADE_HTTP__DEVCENTERID",
+  /**
+   * Ours: when the operation times out (ISO 8601). The CLI retries a failing request until then,
+   * since the operation may still succeed until then.
+   */
+  deadline: "ADE_OPERATION_DEADLINE",
   /** Log pump: a batch is sent once it holds this many bytes ... */
   logBatchBytes: "ADE_LOG_BATCH_BYTES",
   /** ... or this many milliseconds after its first line. */

@@ -22,12 +22,14 @@ touch "$ADE_OUTPUTS" "$ADE_ERROR_LOG"
 
 # On exit, whatever happened: save state and outputs, report a failure, then say the runner is done.
 finish() {
-    local code=$1 status
+    local code=$1 status stateLost=""
     set +e
     if [[ -n "$(ls -A "$ADE_STORAGE")" ]]; then
         verbose "Uploading environment state from $ADE_STORAGE"
         recordErrors ade files upload --folder-path "$ADE_STORAGE"
         status=$?
+        # The ade CLI retried until the operation's deadline: the state the script made is lost.
+        ((status != 0 && status != 14)) && stateLost=1
         ((code == 0)) && code=$status
     fi
     if [[ -s "$ADE_OUTPUTS" ]]; then
@@ -38,6 +40,10 @@ finish() {
     fi
     if ((code != 0)); then
         local name="${exitCodeMap[$code]:-UnknownError}"
+        if [[ -n "$stateLost" ]]; then
+            name=EnvironmentStateNotSaved
+            echo "The environment state in $ADE_STORAGE did not reach storage; the resources the script changed may not match the saved state." >>"$ADE_ERROR_LOG"
+        fi
         error "Operation failed with $name (exit code $code)"
         ade operation-result --code "$name" \
             --message "${ADE_OPERATION_NAME:-The operation} failed with $name (exit code $code): $(tail -c 16000 "$ADE_ERROR_LOG")"

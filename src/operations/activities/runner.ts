@@ -50,6 +50,11 @@ export async function startRunner(
     ...Object.entries(facts).map(([name, value]) => ({ name, value })),
     { name: RUNNER_VARIABLES.endpoint, value: runnerEndpoint(settings.runnerApiEndpoint, plan.project) },
     { name: RUNNER_VARIABLES.token, secureValue: token },
+    // The orchestration's own deadline starts once the runner has started: a little later than this.
+    {
+      name: RUNNER_VARIABLES.deadline,
+      value: new Date(deps.now().getTime() + plan.timeoutMinutes * 60_000).toISOString(),
+    },
     ...Object.entries(settings.runnerEnvironment).map(([name, value]) => ({ name, value })),
   ];
   await deps.containers.start({

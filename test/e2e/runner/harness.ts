@@ -75,6 +75,8 @@ export class RunnerTestBed {
   private constructor(
     /** The external events the runner API raised, in order (in-process host only). */
     readonly events: RaisedEvent[],
+    /** In-process host only: requests ("METHOD /path") that match are answered 503, as in an outage. */
+    readonly outage: { matches?: RegExp },
     readonly azurite: RunningAzurite,
     readonly storage: StorageAdapters,
     private readonly stopHost: () => Promise<void>,
@@ -89,11 +91,12 @@ export class RunnerTestBed {
       const storage = createStorageAdapters(azurite.connectionString);
       const definitions = await syncSamples(storage);
       const events: RaisedEvent[] = [];
+      const outage: { matches?: RegExp } = {};
       const host =
         options.host === "devhost"
           ? await startDevHost(azurite.connectionString, options.environmentStorageCapBytes)
-          : await startInProcess(storage, options.environmentStorageCapBytes, events);
-      return new RunnerTestBed(events, azurite, storage, host.stop, host.url, definitions);
+          : await startInProcess(storage, options.environmentStorageCapBytes, events, outage);
+      return new RunnerTestBed(events, outage, azurite, storage, host.stop, host.url, definitions);
     } catch (error) {
       await azurite.stop();
       throw error;
@@ -258,6 +261,7 @@ async function startInProcess(
   storage: StorageAdapters,
   capBytes: number,
   events: RaisedEvent[],
+  outage: { matches?: RegExp },
 ): Promise<{ url: string; stop: () => Promise<void> }> {
   const api = createRunnerApi({
     operations: storage.records<OperationRecord>(TABLES.operations),
@@ -267,6 +271,14 @@ async function startInProcess(
     settings: { environmentStorageCapBytes: capBytes },
   });
   const server = createServer((request, response) => {
+    if (outage.matches?.test(`${request.method} ${request.url}`)) {
+      request.resume();
+      response.writeHead(503, { "content-type": "application/json" });
+      response.end(
+        JSON.stringify({ error: { code: "ServiceUnavailable", message: "The control plane is down." } }),
+      );
+      return;
+    }
     serve(api, (event) => events.push(event), request, response).catch((error: unknown) => {
       response.writeHead(500).end(String(error));
     });
