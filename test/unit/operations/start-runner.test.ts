@@ -56,6 +56,7 @@ it("starts the runner with ADE's operation variables, the endpoint, the token as
       start: async (spec: RunnerContainerSpec) => void started.push(spec),
     },
     newRunnerToken: () => ({ token: "the-token", hash: "the-hash" }),
+    now: () => new Date("2026-11-29T11:00:00Z"),
     settings: {
       devCenterId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.DevCenter/devcenters/dc",
       tenantId: "tenant-id",
@@ -82,6 +83,10 @@ it("starts the runner with ADE's operation variables, the endpoint, the token as
     ADE_TENANT_ID: "tenant-id",
     ADE_RUNNER_ENDPOINT: "https://app.example.net/runner/projects/demo",
     ADE_RUNNER_TOKEN: "the-token",
+    // When the operation times out: the ade CLI retries until then.
+    ADE_OPERATION_DEADLINE: new Date(
+      Date.parse("2026-11-29T11:00:00Z") + PLAN.timeoutMinutes * 60_000,
+    ).toISOString(),
     ADE_LOG_INTERVAL_MS: "1000",
   });
   expect(started[0].environment.find((v) => v.name === "ADE_RUNNER_TOKEN")).toEqual({
