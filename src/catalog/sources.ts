@@ -90,6 +90,29 @@ async function readFolder(folder: string): Promise<CatalogFiles> {
   return files;
 }
 
+/** A hash of every file's path, size, modification time and inode below the folder (nothing is read). */
+async function statFingerprint(folder: string): Promise<string> {
+  const lines: string[] = [];
+  const visit = async (dir: string, prefix: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    await Promise.all(
+      entries.map(async (entry) => {
+        const name = prefix + entry.name;
+        if (entry.isDirectory() && entry.name !== ".git") await visit(path.join(dir, entry.name), `${name}/`);
+        else if (entry.isFile()) {
+          const info = await stat(path.join(dir, entry.name), { bigint: true });
+          lines.push(`${name}\0${info.size}\0${info.mtimeNs}\0${info.ino}`);
+        }
+      }),
+    );
+  };
+  await visit(folder, "");
+  return createHash("sha256").update(lines.sort().join("\n")).digest("hex");
+}
+
+/** Per folder: the stat fingerprint and content hash of its last read, for this process. */
+const lastHashed = new Map<string, { fingerprint: string; commit: string }>();
+
 export class LocalFolderSource implements CatalogSource {
   constructor(private readonly options: LocalFolderSourceOptions) {}
 
@@ -102,8 +125,15 @@ export class LocalFolderSource implements CatalogSource {
         `The catalog folder ${folder} does not exist or is not a folder.`,
       );
     }
+    // Like git's index: when no file's path, size, modification time or inode changed since the
+    // folder was last hashed, its content hash is still the commit, and nothing needs reading.
+    const fingerprint = await statFingerprint(folder);
+    const known = lastHashed.get(folder);
+    if (known?.fingerprint === fingerprint && known.commit === knownCommit)
+      return { commit: known.commit, unchanged: true };
     const files = await readFolder(folder);
     const commit = hashFiles(files);
+    lastHashed.set(folder, { fingerprint, commit });
     return commit === knownCommit ? { commit, unchanged: true } : { commit, unchanged: false, files };
   }
 }

@@ -123,6 +123,16 @@ describe("local folder source", () => {
     const second = await source.fetch(first.commit);
     expect(second.unchanged).toBe(false);
     expect(second.commit).not.toBe(first.commit);
+    // Rewritten with the same content (a new modification time): read again, same commit.
+    await writeFile(path.join(root, "cat/a/environment.yaml"), "name: b");
+    expect(await source.fetch(second.commit)).toEqual({ commit: second.commit, unchanged: true });
+    // A new file of a new source of the same folder: seen.
+    await writeFile(path.join(root, "cat/a/main.bicep"), "param x string");
+    const third = await new LocalFolderSource({ root, path: "cat" }).fetch(second.commit);
+    expect(third.unchanged ? {} : text(third.files)).toEqual({
+      "a/environment.yaml": "name: b",
+      "a/main.bicep": "param x string",
+    });
   });
 
   it("refuses a missing folder and a path that leaves the root", async () => {
