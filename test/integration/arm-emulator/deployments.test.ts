@@ -213,6 +213,10 @@ describe("ARM emulator template deployments through the SDK", () => {
       ],
     });
     const error = await deploy("rg-fault", "main", storageTemplate()).catch((e: unknown) => e);
+    expect((await env.call("GET", "/_emulator/faults")).body).toMatchObject({
+      injected: { failures: 1 },
+      remaining: [0],
+    });
     await env.setFaults({});
     expect((error as Error).message).toContain("DeploymentFailed");
     const got = await client.deployments.get("rg-fault", "main");

@@ -474,3 +474,165 @@ describe("secure values", () => {
     });
   });
 });
+
+describe("a template laid out as Bicep compiles modules (the patterns of Microsoft's sample catalogs)", () => {
+  const moduleTemplate = template({
+    metadata: { _generator: { name: "bicep", version: "0.0.0", templateHash: "1" } },
+    parameters: {
+      name: { type: "string" },
+      location: { type: "string", defaultValue: "[resourceGroup().location]" },
+      tags: { type: "object", defaultValue: {} },
+      principalId: { type: "string", defaultValue: "" },
+      settings: { type: "object", defaultValue: {} },
+    },
+    variables: {
+      roleId:
+        "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b24988ac-6180-42a0-ab88-20f7382dd24c')]",
+    },
+    resources: [
+      {
+        type: "Microsoft.Web/sites",
+        apiVersion: "2022-03-01",
+        name: "[parameters('name')]",
+        location: "[parameters('location')]",
+        tags: "[union(parameters('tags'), createObject('azd-service-name', 'web'))]",
+        kind: "app,linux",
+        properties: {
+          siteConfig: {
+            appSettings:
+              "[map(items(parameters('settings')), lambda('s', createObject('name', lambdaVariables('s').key, 'value', lambdaVariables('s').value)))]",
+          },
+        },
+      },
+      {
+        condition: "[not(empty(parameters('principalId')))]",
+        type: "Microsoft.Authorization/roleAssignments",
+        apiVersion: "2022-04-01",
+        scope: "[format('Microsoft.Web/sites/{0}', parameters('name'))]",
+        name: "[guid(resourceId('Microsoft.Web/sites', parameters('name')), parameters('principalId'), variables('roleId'))]",
+        properties: {
+          roleDefinitionId: "[variables('roleId')]",
+          principalId: "[parameters('principalId')]",
+          principalType: "ServicePrincipal",
+        },
+        dependsOn: ["[resourceId('Microsoft.Web/sites', parameters('name'))]"],
+      },
+    ],
+    outputs: {
+      name: { type: "string", value: "[parameters('name')]" },
+      uri: { type: "string", value: "[format('https://{0}.azurewebsites.net', parameters('name'))]" },
+      tenant: { type: "string", value: "[tenant().tenantId]" },
+    },
+  });
+  const main = template({
+    metadata: { _generator: { name: "bicep", version: "0.0.0", templateHash: "2" } },
+    parameters: {
+      environmentName: {
+        type: "string",
+        defaultValue: "[resourceGroup().name]",
+        minLength: 1,
+        maxLength: 64,
+      },
+      runtime: { type: "string", allowedValues: ["python", "nodejs"] },
+      principalId: { type: "string", defaultValue: "" },
+      useExtra: { type: "bool", defaultValue: false },
+    },
+    variables: {
+      token:
+        "[toLower(uniqueString(subscription().id, parameters('environmentName'), resourceGroup().location))]",
+      tags: { "azd-env-name": "[parameters('environmentName')]" },
+      names: "[split('web,api', ',')]",
+      ports: '[json(\'{"python": 8000, "nodejs": 3000}\')]',
+    },
+    resources: [
+      {
+        copy: { name: "apps", count: "[length(variables('names'))]" },
+        type: "Microsoft.Resources/deployments",
+        apiVersion: "2022-09-01",
+        name: "[variables('names')[copyIndex()]]",
+        properties: {
+          expressionEvaluationOptions: { scope: "inner" },
+          mode: "Incremental",
+          parameters: {
+            name: { value: "[format('app-{0}-{1}', variables('names')[copyIndex()], variables('token'))]" },
+            tags: { value: "[variables('tags')]" },
+            principalId:
+              "[if(equals(variables('names')[copyIndex()], 'api'), createObject('value', parameters('principalId')), createObject('value', ''))]",
+            settings: {
+              value: {
+                PORT: "[string(variables('ports')[parameters('runtime')])]",
+                RUNTIME: "[parameters('runtime')]",
+              },
+            },
+          },
+          template: moduleTemplate,
+        },
+      },
+      {
+        condition: "[parameters('useExtra')]",
+        type: "Microsoft.Resources/deployments",
+        apiVersion: "2022-09-01",
+        name: "extra",
+        properties: {
+          expressionEvaluationOptions: { scope: "inner" },
+          mode: "Incremental",
+          template: template({ resources: [] }),
+        },
+      },
+    ],
+    outputs: {
+      WEB_URI: {
+        type: "string",
+        value:
+          "[reference(resourceId('Microsoft.Resources/deployments', 'web'), '2022-09-01').outputs.uri.value]",
+      },
+      API_NAME: {
+        type: "string",
+        value:
+          "[reference(resourceId('Microsoft.Resources/deployments', 'api'), '2022-09-01').outputs.name.value]",
+      },
+      TENANT: { type: "string", value: "[reference('web').outputs.tenant.value]" },
+      STORAGE_SUFFIX: { type: "string", value: "[environment().suffixes.storage]" },
+      DEPLOYMENT: { type: "string", value: "[deployment().name]" },
+    },
+  });
+
+  it("deploys the modules in a copy loop, passes values through, and serves the outputs", () => {
+    const { run, recorded } = setup();
+    const outcome = run(main, { runtime: "nodejs", principalId: "11111111-1111-1111-1111-111111111111" });
+    expect(outcome.error).toBeUndefined();
+    const token = outcome.outputs.API_NAME.value as string;
+    expect(token).toMatch(/^app-api-[a-z2-7]{13}$/);
+    expect(outcome.outputs).toMatchObject({
+      WEB_URI: { value: expect.stringMatching(/^https:\/\/app-web-[a-z2-7]{13}\.azurewebsites\.net$/) },
+      TENANT: { value: "tenant" },
+      STORAGE_SUFFIX: { value: "core.windows.net" },
+      DEPLOYMENT: { value: "main" },
+    });
+    const types = [...recorded.values()].map((r) => r.type).sort();
+    expect(types).toEqual([
+      "Microsoft.Authorization/roleAssignments",
+      "Microsoft.Web/sites",
+      "Microsoft.Web/sites",
+    ]);
+    const web = [...recorded.values()].find((r) => r.name.startsWith("app-web-"));
+    expect(web?.tags).toEqual({ "azd-env-name": "rg-1", "azd-service-name": "web" });
+    expect(web?.properties).toEqual({
+      siteConfig: {
+        appSettings: [
+          { name: "PORT", value: "3000" },
+          { name: "RUNTIME", value: "nodejs" },
+        ],
+      },
+    });
+    const assignment = [...recorded.values()].find(
+      (r) => r.type === "Microsoft.Authorization/roleAssignments",
+    );
+    expect(assignment?.id).toMatch(
+      new RegExp(
+        `^${PREFIX}/Microsoft.Web/sites/${token}/providers/Microsoft.Authorization/roleAssignments/[0-9a-f-]{36}$`,
+      ),
+    );
+    expect(outcome.nested.map((n) => n.name)).toEqual(["web", "api"]);
+  });
+});
