@@ -79,6 +79,7 @@ const NO_SCHEDULER: OperationScheduler = {
   start: () => Promise.reject(new Error("This route cannot start operations.")),
   cancel: () => Promise.reject(new Error("This route cannot cancel operations.")),
   isRunning: () => Promise.reject(new Error("This route cannot look at orchestrations.")),
+  runnerFinished: () => Promise.reject(new Error("This route cannot tell orchestrations.")),
 };
 
 export function createAppContext(config: Config): AppContext {

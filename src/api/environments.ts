@@ -1,37 +1,28 @@
 /**
  * Data-plane handlers for environments and their operations, shaped per the contract: PUT answers
  * 201 + Operation-Location, DELETE 202 + Location/Operation-Location with an OperationStatus body,
- * and `/operationstatuses/{id}` is what clients poll.
+ * and `/operationstatuses/{id}` is what clients poll. Each handler parses the request (path,
+ * caller's rights, body shape), makes one call into src/operations, and maps the answer.
  */
-import {
-  type DevCenterConfig,
-  findCatalog,
-  findProjectEnvironmentType,
-  isAdmin,
-  type ProjectConfig,
-} from "../core/devcenter-config";
+import { isAdmin, type ProjectConfig } from "../core/devcenter-config";
 import { isUuid } from "../core/names";
-import { isTerminalOperationState } from "../core/states";
-import { resolveParameters } from "../core/parameters";
-import { formatIssues } from "../core/result";
+import type { EnvironmentRecord, OperationRecord } from "../storage/records";
 import {
-  CONTAINERS,
-  environmentOutputsBlob,
-  operationLogBlob,
-  type EnvironmentRecord,
-  type OperationRecord,
-  type ResourceGroupClaim,
-} from "../storage/records";
-import { definitionOfEnvironment, pinDefinition, type DefinitionFinder } from "../operations/definitions";
-import type { BlobStore, RecordStore } from "../storage/ports";
-import { updateRecord } from "../storage/update-record";
+  cancelOperation as cancel,
+  deleteEnvironment as requestDelete,
+  deployEnvironment,
+  type EnvironmentDeps,
+} from "../operations/environment-commands";
 import {
-  type AcceptedOperation,
-  type OperationScheduler,
-  RequestRejected,
-  requestDelete,
-  requestDeploy,
-} from "../operations/requests";
+  findEnvironment,
+  findOperation,
+  listEnvironments as environmentsOf,
+  listOperations as operationsOf,
+  readOperationLog,
+  readOutputs,
+  type EnvironmentReadDeps,
+} from "../operations/environment-queries";
+import { changeExpiration } from "../operations/expiration";
 import type { Caller } from "./auth";
 import { hasAdminRole } from "./auth";
 import { requireName, requireProject, resolveUserId } from "./authz";
@@ -40,16 +31,8 @@ import { page } from "./paging";
 import type { CallContext, Handler } from "./pipeline";
 import type { ApiBaseDeps } from "./ports";
 
-export interface EnvironmentApiDeps extends ApiBaseDeps {
-  devCenter: DevCenterConfig;
-  catalogs: DefinitionFinder;
-  environments: RecordStore<EnvironmentRecord>;
-  operations: RecordStore<OperationRecord>;
-  resourceGroupClaims: RecordStore<ResourceGroupClaim>;
-  blobs: Pick<BlobStore, "get" | "readLog">;
-  scheduler: OperationScheduler;
-  now(): Date;
-}
+/** The environment commands' and queries' dependencies, and the API's own. */
+export type EnvironmentApiDeps = ApiBaseDeps & EnvironmentDeps & EnvironmentReadDeps;
 
 type H = Handler<EnvironmentApiDeps>;
 type Call = CallContext<EnvironmentApiDeps>;
@@ -138,28 +121,12 @@ function operationLocation(baseUrl: string, operation: OperationRecord): Record<
 // Clients poll with the version they were given; this is the contract's version.
 const LOCATION_API_VERSION = "2026-01-01-preview";
 
-async function readEnvironment(deps: EnvironmentApiDeps, t: EnvironmentTarget): Promise<EnvironmentRecord> {
-  const stored = await deps.environments.get(t.project.name, t.name);
-  if (!stored || stored.value.user !== t.user) {
-    throw notFound("EnvironmentNotFound", `The environment ${t.name} does not exist.`, "environmentName");
-  }
-  return stored.value;
-}
-
-function rejected(error: unknown): never {
-  if (error instanceof RequestRejected) throw new ApiError(error.status, error.code, error.message);
-  throw error;
-}
-
-interface DeployBody {
+/** The body of a PUT: an Environment with the three names it is made from. */
+function readDeployBody(body: unknown): Record<string, unknown> & {
   environmentType: string;
   catalogName: string;
   environmentDefinitionName: string;
-  parameters?: unknown;
-  expirationDate?: string;
-}
-
-function readDeployBody(body: unknown, now: Date): DeployBody {
+} {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new ApiError(400, "InvalidRequestBody", "The request body must be a JSON object (an Environment).");
   }
@@ -171,96 +138,27 @@ function readDeployBody(body: unknown, now: Date): DeployBody {
       });
     }
   }
-  if (fields.expirationDate !== undefined) readExpirationDate(fields.expirationDate, now);
-  return fields as unknown as DeployBody;
-}
-
-/** An expirationDate of a request: an RFC 3339 date-time in the future, as ISO text. */
-function readExpirationDate(value: unknown, now: Date): string {
-  const time = typeof value === "string" ? Date.parse(value) : NaN;
-  if (Number.isNaN(time)) {
-    throw new ApiError(400, "InvalidRequestBody", "expirationDate must be an RFC 3339 date-time.", {
-      target: "expirationDate",
-    });
-  }
-  if (time <= now.getTime()) {
-    throw new ApiError(400, "InvalidExpirationDate", "expirationDate must be in the future.", {
-      target: "expirationDate",
-    });
-  }
-  return new Date(time).toISOString();
+  return fields as ReturnType<typeof readDeployBody>;
 }
 
 export const putEnvironment: H = async (request, call) => {
-  const { deps, caller, baseUrl } = call;
   const t = target(request, call, true);
-  const body = readDeployBody(request.body, deps.now());
-
-  const type = findProjectEnvironmentType(deps.devCenter, t.project.name, body.environmentType);
-  if (!type) {
-    throw notFound(
-      "EnvironmentTypeNotFound",
-      `The project ${t.project.name} has no environment type ${body.environmentType}.`,
-      "environmentType",
-    );
-  }
-  if (type.status !== "Enabled") {
-    throw new ApiError(
-      400,
-      "EnvironmentTypeDisabled",
-      `The environment type ${type.environmentType} is disabled in project ${t.project.name}.`,
-      { target: "environmentType" },
-    );
-  }
-  const catalog = findCatalog(deps.devCenter, t.project, body.catalogName);
-  if (!catalog) {
-    throw notFound(
-      "CatalogNotFound",
-      `The project ${t.project.name} has no catalog ${body.catalogName}.`,
-      "catalogName",
-    );
-  }
-  const found = await pinDefinition(deps.catalogs, catalog, body.environmentDefinitionName);
-  if (!found) {
-    throw notFound(
-      "EnvironmentDefinitionNotFound",
-      `The catalog ${catalog.name} has no environment definition ${body.environmentDefinitionName}.`,
-      "environmentDefinitionName",
-    );
-  }
-  const parameters = resolveParameters(found.manifest, body.parameters, "parameters");
-  if (!parameters.ok) {
-    throw new ApiError(
-      400,
-      "InvalidParameters",
-      `The parameters are not valid:\n${formatIssues(parameters.errors)}`,
-      {
-        target: "parameters",
-        details: parameters.errors.map((issue) => ({
-          code: "InvalidParameter",
-          message: issue.message,
-          target: issue.pointer,
-        })),
-      },
-    );
-  }
-
-  const accepted: AcceptedOperation = await requestDeploy(deps, {
-    project: t.project.name,
+  const body = readDeployBody(request.body);
+  const accepted = await deployEnvironment(call.deps, {
+    project: t.project,
     environmentName: t.name,
     user: t.user,
-    createdBy: caller.objectId.toLowerCase(),
-    environmentType: type.environmentType,
-    catalogName: catalog.name,
-    environmentDefinitionName: found.definition.name,
-    parameters: parameters.value,
-    ...(body.expirationDate !== undefined && { expirationDate: new Date(body.expirationDate).toISOString() }),
-    definition: found.definition,
-  }).catch(rejected);
+    createdBy: call.caller.objectId.toLowerCase(),
+    environmentType: body.environmentType,
+    catalogName: body.catalogName,
+    environmentDefinitionName: body.environmentDefinitionName,
+    parameters: body.parameters,
+    expirationDate: body.expirationDate,
+  });
   return jsonResponse(
-    environmentView(baseUrl, accepted.environment),
+    environmentView(call.baseUrl, accepted.environment),
     201,
-    operationLocation(baseUrl, accepted.operation),
+    operationLocation(call.baseUrl, accepted.operation),
   );
 };
 
@@ -283,22 +181,13 @@ export const patchEnvironment: H = async (request, call) => {
       { target: unknown[0] },
     );
   }
-  const value = (body as { expirationDate?: unknown }).expirationDate;
-  const now = call.deps.now();
-  const expirationDate = value === null || value === undefined ? undefined : readExpirationDate(value, now);
-  await readEnvironment(call.deps, t);
-  const updated = await updateRecord(
-    call.deps.environments,
-    t.project.name,
-    t.name,
-    (record): EnvironmentRecord => ({
-      ...record,
-      expirationDate: value === undefined ? record.expirationDate : expirationDate,
-      updatedAt: now.toISOString(),
-    }),
-  );
-  if (!updated)
-    throw notFound("EnvironmentNotFound", `The environment ${t.name} does not exist.`, "environmentName");
+  const updated = await changeExpiration(call.deps, {
+    project: t.project.name,
+    environmentName: t.name,
+    user: t.user,
+    by: call.caller.objectId.toLowerCase(),
+    expirationDate: (body as { expirationDate?: unknown }).expirationDate,
+  });
   return jsonResponse(environmentView(call.baseUrl, updated));
 };
 
@@ -319,6 +208,11 @@ function actionView(baseUrl: string, record: EnvironmentRecord): Record<string, 
       lastModifiedAt: record.expirationModified.at,
     }),
   };
+}
+
+/** The environment of the path, as its owner sees it. */
+function readEnvironment(deps: EnvironmentApiDeps, t: EnvironmentTarget): Promise<EnvironmentRecord> {
+  return findEnvironment(deps, t.project.name, t.name, t.user);
 }
 
 export const listActions: H = async (request, call) => {
@@ -354,26 +248,20 @@ export const getAction: H = async (request, call) => {
 export const runAction: H = async (request, call) => {
   const t = target(request, call, true);
   const [name, verb] = (request.params.actionName ?? "").split(":");
-  requireAction(await readEnvironment(call.deps, t), name, call.baseUrl);
+  if (name?.toLowerCase() !== EXPIRE_ACTION) {
+    throw notFound("ActionNotFound", `The environment ${t.name} has no action ${name ?? ""}.`, "actionName");
+  }
   if (verb !== "skip" && verb !== "delay") {
     throw new ApiError(404, "ActionNotFound", "An action can be skipped (:skip) or delayed (:delay?until=).");
   }
-  const now = call.deps.now();
-  const until =
-    verb === "delay" ? readExpirationDate(request.url.searchParams.get("until") ?? "", now) : undefined;
-  const updated = await updateRecord(
-    call.deps.environments,
-    t.project.name,
-    t.name,
-    (record): EnvironmentRecord => ({
-      ...record,
-      expirationDate: until,
-      expirationModified: { by: call.caller.objectId.toLowerCase(), at: now.toISOString() },
-      updatedAt: now.toISOString(),
-    }),
-  );
-  if (!updated)
-    throw notFound("EnvironmentNotFound", `The environment ${t.name} does not exist.`, "environmentName");
+  const updated = await changeExpiration(call.deps, {
+    project: t.project.name,
+    environmentName: t.name,
+    user: t.user,
+    by: call.caller.objectId.toLowerCase(),
+    expirationDate: verb === "delay" ? (request.url.searchParams.get("until") ?? "") : null,
+    onlyIfScheduled: { action: name },
+  });
   return verb === "skip" ? { status: 204 } : jsonResponse(actionView(call.baseUrl, updated));
 };
 
@@ -383,25 +271,20 @@ export const getEnvironment: H = async (request, call) => {
 };
 
 export const deleteEnvironment: H = async (request, call) => {
-  const { deps, caller, baseUrl } = call;
   const t = target(request, call, true);
   const force = parseForce(request.url.searchParams.get("force"));
-  const stored = await deps.environments.get(t.project.name, t.name);
-  if (!stored || stored.value.user !== t.user) return { status: 204 };
-
-  const definition = await definitionOfEnvironment(deps.devCenter, deps.catalogs, stored.value);
-  const accepted = await requestDelete(deps, {
+  const accepted = await requestDelete(call.deps, {
     project: t.project.name,
     environmentName: t.name,
     user: t.user,
-    createdBy: caller.objectId.toLowerCase(),
-    ...(definition && { definition }),
+    createdBy: call.caller.objectId.toLowerCase(),
     force,
-  }).catch(rejected);
+  });
+  if (!accepted) return { status: 204 };
   return jsonResponse(
     operationStatusView(accepted.operation),
     202,
-    operationLocation(baseUrl, accepted.operation),
+    operationLocation(call.baseUrl, accepted.operation),
   );
 };
 
@@ -413,8 +296,7 @@ function parseForce(value: string | null): boolean {
 
 export const listEnvironmentsByUser: H = async (request, call) => {
   const t = target(request, call, false);
-  const records = await call.deps.environments.list(t.project.name);
-  const mine = records.map((r) => r.value).filter((r) => r.user === t.user);
+  const mine = await environmentsOf(call.deps, t.project.name, t.user);
   return jsonResponse(
     page(
       mine.map((r) => environmentView(call.baseUrl, r)),
@@ -425,10 +307,10 @@ export const listEnvironmentsByUser: H = async (request, call) => {
 
 export const listEnvironments: H = async (request, { deps, caller, baseUrl }) => {
   const project = requireProject(deps.devCenter, request.params.projectName, caller);
-  const records = await deps.environments.list(project.name);
+  const records = await environmentsOf(deps, project.name);
   return jsonResponse(
     page(
-      records.map((r) => environmentView(baseUrl, r.value)),
+      records.map((r) => environmentView(baseUrl, r)),
       request,
     ),
   );
@@ -436,26 +318,8 @@ export const listEnvironments: H = async (request, { deps, caller, baseUrl }) =>
 
 export const getOutputs: H = async (request, call) => {
   const t = target(request, call, true);
-  await readEnvironment(call.deps, t);
-  const blob = await call.deps.blobs.get(
-    CONTAINERS.environments,
-    environmentOutputsBlob(t.project.name, t.name),
-  );
-  return jsonResponse(blob ? JSON.parse(blob.toString("utf8")) : { outputs: {} });
+  return jsonResponse(await readOutputs(call.deps, t.project.name, t.name, t.user));
 };
-
-async function readOperation(
-  call: Call,
-  t: EnvironmentTarget,
-  operationId: string | undefined,
-): Promise<OperationRecord> {
-  const id = requireOperationId(operationId);
-  const stored = await call.deps.operations.get(t.project.name, id);
-  if (!stored || stored.value.environmentName !== t.name || stored.value.user !== t.user) {
-    throw notFound("OperationNotFound", `The operation ${id} does not exist.`, "operationId");
-  }
-  return stored.value;
-}
 
 function requireOperationId(value: string | undefined): string {
   if (value === undefined || !isUuid(value)) {
@@ -468,14 +332,10 @@ function requireOperationId(value: string | undefined): string {
 
 export const listOperations: H = async (request, call) => {
   const t = target(request, call, true);
-  const records = await call.deps.operations.list(t.project.name);
-  const ofEnvironment = records
-    .map((r) => r.value)
-    .filter((r) => r.environmentName === t.name && r.user === t.user)
-    .sort((a, b) => b.startTime.localeCompare(a.startTime));
+  const records = await operationsOf(call.deps, t.project.name, t.name, t.user);
   return jsonResponse(
     page(
-      ofEnvironment.map((r) => operationView(call.baseUrl, r)),
+      records.map((r) => operationView(call.baseUrl, r)),
       request,
     ),
   );
@@ -491,41 +351,43 @@ export const cancelOperation: H = async (request, call) => {
   if (!action.endsWith(":cancel")) {
     throw new ApiError(404, "ActionNotFound", "The only action on an operation is :cancel.");
   }
-  const operation = await readOperation(call, t, action.slice(0, -":cancel".length));
-  if (isTerminalOperationState(operation.status)) {
-    throw new ApiError(
-      409,
-      "OperationNotRunning",
-      `The operation ${operation.id} has already ended (${operation.status}).`,
-    );
-  }
-  await call.deps.scheduler.cancel(operation.id, call.caller.objectId.toLowerCase());
+  const operation = await cancel(call.deps, {
+    project: t.project.name,
+    environmentName: t.name,
+    user: t.user,
+    operationId: requireOperationId(action.slice(0, -":cancel".length)),
+    by: call.caller.objectId.toLowerCase(),
+  });
   return jsonResponse(operationStatusView(operation), 202, operationLocation(call.baseUrl, operation));
 };
 
 export const getOperation: H = async (request, call) => {
   const t = target(request, call, true);
-  return jsonResponse(operationView(call.baseUrl, await readOperation(call, t, request.params.operationId)));
+  const id = requireOperationId(request.params.operationId);
+  const operation = await findOperation(call.deps, t.project.name, id, {
+    user: t.user,
+    environmentName: t.name,
+  });
+  return jsonResponse(operationView(call.baseUrl, operation));
 };
 
 /** The operation's log as text; readable while the operation runs. */
 export const getOperationLogs: H = async (request, call): Promise<ApiResponse> => {
   const t = target(request, call, true);
-  const operation = await readOperation(call, t, request.params.operationId);
-  const text = await call.deps.blobs.readLog(
-    CONTAINERS.logs,
-    operationLogBlob(operation.project, operation.id),
-  );
-  return { status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: text ?? "" };
+  const id = requireOperationId(request.params.operationId);
+  const text = await readOperationLog(call.deps, t.project.name, id, {
+    user: t.user,
+    environmentName: t.name,
+  });
+  return { status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: text };
 };
 
+/** Everyone sees the statuses of their own operations; admins those of the project. */
 export const getOperationStatus: H = async (request, { deps, caller }) => {
   const project = requireProject(deps.devCenter, request.params.projectName, caller);
   const id = requireOperationId(request.params.operationId);
-  const stored = await deps.operations.get(project.name, id);
-  const visible =
-    stored && (stored.value.user === caller.objectId.toLowerCase() || canAdminister(project, caller));
-  if (!stored || !visible)
-    throw notFound("OperationNotFound", `The operation ${id} does not exist.`, "operationId");
-  return jsonResponse(operationStatusView(stored.value));
+  const operation = await findOperation(deps, project.name, id, {
+    ...(!canAdminister(project, caller) && { user: caller.objectId.toLowerCase() }),
+  });
+  return jsonResponse(operationStatusView(operation));
 };

@@ -1,6 +1,14 @@
-/** The operation scheduler port over a Durable Functions client (instance id = operation id). */
+/**
+ * The operation scheduler port over a Durable Functions client (instance id = operation id): the
+ * one place that calls the durable client and reads its errors.
+ */
 import * as df from "durable-functions";
-import { CANCEL_REQUESTED_EVENT, type CancelRequestedEvent } from "../operations/events";
+import {
+  CANCEL_REQUESTED_EVENT,
+  RUNNER_FINISHED_EVENT,
+  type CancelRequestedEvent,
+  type RunnerFinishedEvent,
+} from "../operations/events";
 import { OPERATION_ORCHESTRATION } from "../operations/orchestration";
 import type { OperationScheduler } from "../operations/requests";
 
@@ -10,6 +18,17 @@ const RUNNING: string[] = [
   df.OrchestrationRuntimeStatus.ContinuedAsNew,
   df.OrchestrationRuntimeStatus.Suspended,
 ];
+
+/**
+ * The SDK's only sign of a missing instance is its message (HTTP 404 underneath): getStatus says
+ * "replied with HTTP 404", raiseEvent and the other instance calls "No instance with ID".
+ */
+export function isInstanceNotFound(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error.message.includes("replied with HTTP 404") || error.message.startsWith("No instance with ID"))
+  );
+}
 
 /** Schedules operations through the invocation's durable client (instance id = operation id). */
 export function operationScheduler(client: df.DurableClient): OperationScheduler {
@@ -22,14 +41,22 @@ export function operationScheduler(client: df.DurableClient): OperationScheduler
         const status = await client.getStatus(operationId);
         return RUNNING.includes(status.runtimeStatus);
       } catch (error) {
-        // The SDK's only sign of a missing instance is its message (HTTP 404 underneath).
-        if (error instanceof Error && error.message.includes("HTTP 404")) return false;
+        if (isInstanceNotFound(error)) return false;
         throw error;
       }
     },
     cancel: async (operationId, by) => {
       const event: CancelRequestedEvent = { by };
       await client.raiseEvent(operationId, CANCEL_REQUESTED_EVENT, event);
+    },
+    runnerFinished: async (operationId, event: RunnerFinishedEvent) => {
+      try {
+        await client.raiseEvent(operationId, RUNNER_FINISHED_EVENT, event);
+        return true;
+      } catch (error) {
+        if (isInstanceNotFound(error)) return false;
+        throw error;
+      }
     },
   };
 }

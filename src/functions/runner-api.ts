@@ -2,12 +2,8 @@
 import { app, type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import * as df from "durable-functions";
 import { getAppContext } from "../app-context";
-import {
-  RunnerApiError,
-  type RunnerApi,
-  type RunnerRequest,
-  type RunnerResponse,
-} from "../runner-api/handlers";
+import { operationScheduler } from "../azure/operation-scheduler";
+import { type RunnerApi, type RunnerRequest, type RunnerResponse } from "../runner-api/handlers";
 
 const OPERATION_ROUTE = "runner/projects/{project}/operations/{operationId}";
 
@@ -60,21 +56,10 @@ df.app.client.http("runnerFinished", {
   methods: ["POST"],
   authLevel: "anonymous",
   handler: async (request, client) => {
-    const finished = runnerApi().finished(async (instanceId, eventName, data) => {
-      try {
-        await client.raiseEvent(instanceId, eventName, data);
-      } catch (error) {
-        // The SDK's only sign of a missing instance is this message (HTTP 404 underneath).
-        if (error instanceof Error && error.message.startsWith("No instance with ID")) {
-          throw new RunnerApiError(
-            409,
-            "InvalidOperationId",
-            `Operation ${instanceId} has no orchestration to tell.`,
-          );
-        }
-        throw error;
-      }
-    });
+    const scheduler = operationScheduler(client);
+    const finished = runnerApi().finished((operationId, event) =>
+      scheduler.runnerFinished(operationId, event),
+    );
     return toResponse(await finished(toRunnerRequest(request)));
   },
 });

@@ -4,6 +4,7 @@
  */
 import type { DevCenterConfig } from "../core/devcenter-config";
 import { definitionOfEnvironment, type DefinitionFinder } from "./definitions";
+import { isExpired } from "./expiration";
 import { RequestRejected, requestDelete, type RequestDeps } from "./requests";
 
 /** The object id recorded as `createdBy` of the delete operations the dev center itself starts. */
@@ -22,11 +23,11 @@ export interface ExpirySweep {
 }
 
 export async function deleteExpiredEnvironments(deps: ExpiryDeps): Promise<ExpirySweep> {
-  const now = deps.now().getTime();
+  const now = deps.now();
   const sweep: ExpirySweep = { deleting: [], skipped: [] };
   for (const project of deps.devCenter.projects) {
     for (const { value: environment } of await deps.environments.list(project.name)) {
-      if (!environment.expirationDate || Date.parse(environment.expirationDate) > now) continue;
+      if (!isExpired(environment, now)) continue;
       if (environment.provisioningState === "Deleting") continue;
       const name = `${environment.project}/${environment.name}`;
       try {

@@ -12,17 +12,24 @@ import type {
   OperationRecord,
   ResourceGroupClaim,
 } from "../storage/records";
+import type { RunnerFinishedEvent } from "./events";
 import type { OperationInput } from "./plan";
 import { RecordConflictError, type RecordStore } from "../storage/ports";
 import { updateRecord } from "../storage/update-record";
 import { claimResourceGroup, ClaimRefused, claimTargetOf, type ClaimTarget } from "./resource-group-claims";
+import { expirationAfter } from "./expiration";
 
-/** Starts and cancels the orchestrations of operations (instance id = operation id). */
+/**
+ * Starts, cancels and tells the orchestrations of operations (instance id = operation id): every
+ * call of the durable client goes through this port (src/azure/operation-scheduler.ts).
+ */
 export interface OperationScheduler {
   start(input: OperationInput): Promise<void>;
   cancel(operationId: string, by: string): Promise<void>;
   /** Whether the operation's orchestration exists and has not ended. */
   isRunning(operationId: string): Promise<boolean>;
+  /** Tells the orchestration that its runner finished; false when there is no such orchestration. */
+  runnerFinished(operationId: string, event: RunnerFinishedEvent): Promise<boolean>;
 }
 
 /**
@@ -41,15 +48,32 @@ export interface RequestDeps {
   newId?(): string;
 }
 
-/** A request the current state does not allow; `code` is the API error code. */
+/** One item of a rejection's `details`, as the contract's error shape has it. */
+export interface RejectionDetail {
+  code: string;
+  message: string;
+  target?: string;
+  details?: RejectionDetail[];
+}
+
+/**
+ * A request the current state does not allow; `code` is the API error code, `target` the request
+ * part it is about (a body property, a path parameter), `details` the individual problems.
+ */
 export class RequestRejected extends Error {
+  readonly target?: string;
+  readonly details?: RejectionDetail[];
+
   constructor(
     readonly status: 400 | 404 | 409,
     readonly code: string,
     message: string,
+    about: { target?: string; details?: RejectionDetail[] } = {},
   ) {
     super(message);
     this.name = "RequestRejected";
+    if (about.target !== undefined) this.target = about.target;
+    if (about.details !== undefined) this.details = about.details;
   }
 }
 
@@ -102,13 +126,7 @@ export async function requestDeploy(deps: RequestDeps, request: DeployRequest): 
     catalogName: request.catalogName,
     environmentDefinitionName: request.environmentDefinitionName,
     parameters: request.parameters,
-    expirationDate: request.expirationDate,
-    expirationModified:
-      request.expirationDate === undefined
-        ? undefined
-        : request.expirationDate === stored?.value.expirationDate
-          ? stored.value.expirationModified
-          : { by: request.createdBy, at: now },
+    ...expirationAfter(stored?.value, request.expirationDate, request.createdBy, now),
     provisioningState: stored ? "Updating" : "Creating",
     currentOperationId: operation.id,
     error: undefined,

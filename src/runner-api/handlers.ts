@@ -15,7 +15,7 @@ import {
   type EnvironmentRecord,
   type OperationRecord,
 } from "../storage/records";
-import { RUNNER_FINISHED_EVENT, type RunnerFinishedEvent } from "../operations/events";
+import type { OperationScheduler } from "../operations/requests";
 import { PortError } from "../core/ports";
 import { type BlobStore, type RecordStore } from "../storage/ports";
 import { updateRecord } from "../storage/update-record";
@@ -61,8 +61,8 @@ export interface RunnerApiDeps {
   settings: RunnerApiSettings;
 }
 
-/** Raises an external event on the operation's orchestration (instance id = operation id). */
-export type RaiseEvent = (instanceId: string, eventName: string, data: RunnerFinishedEvent) => Promise<void>;
+/** Tells the operation's orchestration its runner finished; false when it has no orchestration. */
+export type NotifyFinished = OperationScheduler["runnerFinished"];
 
 /** A request the API refuses, with the Azure.Core error it answers. */
 export class RunnerApiError extends Error {
@@ -333,15 +333,21 @@ export function createRunnerApi(deps: RunnerApiDeps) {
     return { status: 204 };
   });
 
-  /** The only handler that needs the Durable client: the registration passes its raiseEvent. */
-  function finished(raise: RaiseEvent) {
+  /** The only handler that needs the Durable client: the registration passes the scheduler's notice. */
+  function finished(notify: NotifyFinished) {
     return handler(async (request, { operation }) => {
       const body = await jsonBody(request, 1024, "The finished notice");
       const exitCode = isPlainObject(body) ? body.exitCode : undefined;
       if (typeof exitCode !== "number" || !Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255) {
         throw new RunnerApiError(400, "InvalidCliInput", 'The body must be {"exitCode": <0-255>}.');
       }
-      await raise(operation.id, RUNNER_FINISHED_EVENT, { exitCode });
+      if (!(await notify(operation.id, { exitCode }))) {
+        throw new RunnerApiError(
+          409,
+          "InvalidOperationId",
+          `Operation ${operation.id} has no orchestration to tell.`,
+        );
+      }
       return { status: 202 };
     });
   }

@@ -3,6 +3,7 @@
  * synced into it, operations seeded as the orchestration would leave them (Running, token hash),
  * a loopback server with the runner API, and the core image's entrypoint run as a local process.
  */
+import { RUNNER_FINISHED_EVENT } from "../../../src/operations/events";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -356,9 +357,11 @@ async function serve(
     "POST /logs": api.appendLog,
     "PUT /outputs": api.putOutputs,
     "PUT /result": api.putResult,
-    "POST /finished": api.finished(async (instanceId, eventName, data) =>
-      raised({ instanceId, eventName, data }),
-    ),
+    // What the scheduler adapter raises: the RunnerFinished event on the operation's orchestration.
+    "POST /finished": api.finished(async (instanceId, data) => {
+      raised({ instanceId, eventName: RUNNER_FINISHED_EVENT, data });
+      return true;
+    }),
   };
   const handler = handlers[route];
   if (!handler) {

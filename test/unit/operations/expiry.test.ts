@@ -82,6 +82,7 @@ describe("the expiry sweep", () => {
         start: async (input) => void started.push(input),
         cancel: async () => {},
         isRunning: async () => true,
+        runnerFinished: async () => true,
       },
       now: () => new Date(NOW),
     });

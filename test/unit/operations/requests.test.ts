@@ -58,6 +58,9 @@ class RecordingScheduler implements OperationScheduler {
   async isRunning(operationId: string): Promise<boolean> {
     return this.running.has(operationId);
   }
+  async runnerFinished(operationId: string): Promise<boolean> {
+    return this.running.has(operationId);
+  }
 }
 
 function setup() {

@@ -1,0 +1,164 @@
+/**
+ * What the data-plane API asks of environments: deploy (checked against the dev center config and
+ * the definition pinned from its catalog), delete, and cancel a running operation. Each rejects
+ * with RequestRejected; the API only parses the request before and maps the answer after.
+ */
+import {
+  findCatalog,
+  findProjectEnvironmentType,
+  type DevCenterConfig,
+  type ProjectConfig,
+} from "../core/devcenter-config";
+import { resolveParameters } from "../core/parameters";
+import { formatIssues } from "../core/result";
+import { isTerminalOperationState } from "../core/states";
+import type { OperationRecord } from "../storage/records";
+import { definitionOfEnvironment, pinDefinition, type DefinitionFinder } from "./definitions";
+import { findOperation } from "./environment-queries";
+import { parseExpirationDate } from "./expiration";
+import {
+  RequestRejected,
+  requestDelete,
+  requestDeploy,
+  type AcceptedOperation,
+  type RequestDeps,
+} from "./requests";
+
+export interface EnvironmentDeps extends RequestDeps {
+  devCenter: DevCenterConfig;
+  catalogs: DefinitionFinder;
+}
+
+export interface DeployCommand {
+  project: ProjectConfig;
+  environmentName: string;
+  user: string;
+  /** Object id of the caller. */
+  createdBy: string;
+  environmentType: string;
+  catalogName: string;
+  environmentDefinitionName: string;
+  parameters?: unknown;
+  expirationDate?: unknown;
+}
+
+/** PUT: creates or redeploys the environment; the definition is pinned to its catalog's current snapshot. */
+export async function deployEnvironment(
+  deps: EnvironmentDeps,
+  command: DeployCommand,
+): Promise<AcceptedOperation> {
+  const { project } = command;
+  const expirationDate =
+    command.expirationDate === undefined
+      ? undefined
+      : parseExpirationDate(command.expirationDate, deps.now());
+  const type = findProjectEnvironmentType(deps.devCenter, project.name, command.environmentType);
+  if (!type) {
+    throw new RequestRejected(
+      404,
+      "EnvironmentTypeNotFound",
+      `The project ${project.name} has no environment type ${command.environmentType}.`,
+      { target: "environmentType" },
+    );
+  }
+  if (type.status !== "Enabled") {
+    throw new RequestRejected(
+      400,
+      "EnvironmentTypeDisabled",
+      `The environment type ${type.environmentType} is disabled in project ${project.name}.`,
+      { target: "environmentType" },
+    );
+  }
+  const catalog = findCatalog(deps.devCenter, project, command.catalogName);
+  if (!catalog) {
+    throw new RequestRejected(
+      404,
+      "CatalogNotFound",
+      `The project ${project.name} has no catalog ${command.catalogName}.`,
+      { target: "catalogName" },
+    );
+  }
+  const found = await pinDefinition(deps.catalogs, catalog, command.environmentDefinitionName);
+  if (!found) {
+    throw new RequestRejected(
+      404,
+      "EnvironmentDefinitionNotFound",
+      `The catalog ${catalog.name} has no environment definition ${command.environmentDefinitionName}.`,
+      { target: "environmentDefinitionName" },
+    );
+  }
+  const parameters = resolveParameters(found.manifest, command.parameters, "parameters");
+  if (!parameters.ok) {
+    throw new RequestRejected(
+      400,
+      "InvalidParameters",
+      `The parameters are not valid:\n${formatIssues(parameters.errors)}`,
+      {
+        target: "parameters",
+        details: parameters.errors.map((issue) => ({
+          code: "InvalidParameter",
+          message: issue.message,
+          target: issue.pointer,
+        })),
+      },
+    );
+  }
+  return requestDeploy(deps, {
+    project: project.name,
+    environmentName: command.environmentName,
+    user: command.user,
+    createdBy: command.createdBy,
+    environmentType: type.environmentType,
+    catalogName: catalog.name,
+    environmentDefinitionName: found.definition.name,
+    parameters: parameters.value,
+    ...(expirationDate !== undefined && { expirationDate }),
+    definition: found.definition,
+  });
+}
+
+export interface DeleteCommand {
+  project: string;
+  environmentName: string;
+  user: string;
+  createdBy: string;
+  /** Delete even when the definition has left its catalog (without running its delete script). */
+  force: boolean;
+}
+
+/** DELETE: undefined when there is no such environment (nothing to do). */
+export async function deleteEnvironment(
+  deps: EnvironmentDeps,
+  command: DeleteCommand,
+): Promise<AcceptedOperation | undefined> {
+  const stored = await deps.environments.get(command.project, command.environmentName);
+  if (!stored || stored.value.user !== command.user) return undefined;
+  const definition = await definitionOfEnvironment(deps.devCenter, deps.catalogs, stored.value);
+  return requestDelete(deps, { ...command, ...(definition && { definition }) });
+}
+
+export interface CancelCommand {
+  project: string;
+  environmentName: string;
+  user: string;
+  operationId: string;
+  /** Object id of who cancels. */
+  by: string;
+}
+
+/** Asks a running operation to stop; it ends Canceled after its cleanup. */
+export async function cancelOperation(
+  deps: Pick<RequestDeps, "operations" | "scheduler">,
+  command: CancelCommand,
+): Promise<OperationRecord> {
+  const operation = await findOperation(deps, command.project, command.operationId, command);
+  if (isTerminalOperationState(operation.status)) {
+    throw new RequestRejected(
+      409,
+      "OperationNotRunning",
+      `The operation ${operation.id} has already ended (${operation.status}).`,
+    );
+  }
+  await deps.scheduler.cancel(operation.id, command.by);
+  return operation;
+}
