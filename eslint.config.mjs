@@ -2,7 +2,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".local/", "coverage/", "runner/images/**/ade.js"] },
+  {
+    ignores: [
+      "dist/",
+      "node_modules/",
+      ".local/",
+      "coverage/",
+      "runner/images/core/ade.js",
+      "runner/images/arm-bicep/arm-deploy.js",
+      "runner/images/terraform/terraform-outputs.js",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -15,6 +15,8 @@ export const API_VERSION = "2026-01-01-preview";
 export const RUNNER_PRINCIPAL = "22222222-2222-2222-2222-222222222222";
 
 export interface StackOptions {
+  /** Sample definitions (folders of samples/catalog) to copy; default counter and failing. */
+  samples?: string[];
   /** Extra definitions: folder name → files (written next to copies of the sample definitions). */
   definitions?: Record<string, Record<string, string>>;
   settings?: Record<string, string>;
@@ -47,7 +49,7 @@ export class Stack {
   static async start(options: StackOptions = {}): Promise<Stack> {
     const dir = await mkdtemp(path.join(os.tmpdir(), "operations-e2e-"));
     const catalog = path.join(dir, "catalog");
-    for (const name of ["counter", "failing"]) {
+    for (const name of options.samples ?? ["counter", "failing"]) {
       await cp(path.join(REPO_ROOT, "samples", "catalog", name), path.join(catalog, name), {
         recursive: true,
       });

@@ -1,5 +1,6 @@
-# A storage account in the environment's resource group. The runner's deploy.sh passes the
-# definition's parameters as a .tfvars.json file and the environment as TF_VAR_* variables.
+# A storage account in the environment's resource group (Azure only: needs the azurerm and random
+# providers from the Terraform registry and a real subscription). The Terraform runner image passes
+# the definition's parameters as a .tfvars.json file and the environment as TF_VAR_* variables.
 terraform {
   required_providers {
     azurerm = {
