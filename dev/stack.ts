@@ -12,9 +12,11 @@ import { ensureLocalSigningKey, issueLocalToken, type LocalKeyFiles, type LocalS
 const parent = path.resolve(__dirname, "..");
 export const REPO_ROOT = path.basename(parent) === "dist" ? path.dirname(parent) : parent;
 
-/** The Core runner image's reference (the default of RUNNER_IMAGES) and where it runs from locally. */
+/** The runner images' references (those of RUNNER_IMAGES' defaults) and where each runs from locally. */
 export const LOCAL_RUNNER_IMAGES: Record<string, string> = {
   "devcenter/runner-core": path.join(REPO_ROOT, "runner", "images", "core"),
+  "devcenter/runner-arm-bicep": path.join(REPO_ROOT, "runner", "images", "arm-bicep"),
+  "devcenter/runner-terraform": path.join(REPO_ROOT, "runner", "images", "terraform"),
 };
 
 export interface LocalServicesOptions {

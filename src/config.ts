@@ -51,9 +51,11 @@ export type StorageConnection =
     };
 
 /**
- * RUNNER_IMAGES: JSON object mapping the manifest's runner aliases (ARM, Bicep, Terraform) to images
- * built from runner/images/core (default: every alias → devcenter/runner-core:latest); any other
- * `runner` value is an image reference itself. RUNNER_SUBSCRIPTION_ID, RUNNER_RESOURCE_GROUP (default
+ * RUNNER_IMAGES: JSON object mapping runner aliases (the manifest's `runner` without a "/": ARM, Bicep,
+ * Terraform or names of your own) to images; merged over the defaults (ARM and Bicep →
+ * devcenter/runner-arm-bicep:latest, Terraform → devcenter/runner-terraform:latest, built from
+ * runner/images); null removes an alias, so its definitions fail at resolve. A `runner` with a "/" is
+ * an image reference itself. RUNNER_SUBSCRIPTION_ID, RUNNER_RESOURCE_GROUP (default
  * devcenter-runners) and RUNNER_LOCATION: where runner container groups are created (defaults: the
  * environment type's subscription and location). OPERATION_TIMEOUT_MINUTES (default 60): after it the
  * runner is stopped and the operation fails. RUNNER_POLL_INITIAL_SECONDS (5) / RUNNER_POLL_MAX_SECONDS (60):
@@ -74,7 +76,12 @@ export interface OperationsConfig {
   cleanupMaxAttempts: number;
 }
 
-export const DEFAULT_RUNNER_IMAGE = "devcenter/runner-core:latest";
+/** The images runner/images/arm-bicep and runner/images/terraform build, by default. */
+export const DEFAULT_RUNNER_IMAGES: Readonly<Record<string, string>> = Object.freeze({
+  ARM: "devcenter/runner-arm-bicep:latest",
+  Bicep: "devcenter/runner-arm-bicep:latest",
+  Terraform: "devcenter/runner-terraform:latest",
+});
 
 /**
  * ARM_ENDPOINT (https, default management.azure.com), ARM_CA_CERT_FILE (extra PEM to trust, e.g.
@@ -331,13 +338,8 @@ function loadRunnerApiConfig(env: Env): RunnerApiConfig {
 }
 
 function loadRunnerImages(env: Env): Record<string, string> {
-  const defaults = {
-    ARM: DEFAULT_RUNNER_IMAGE,
-    Bicep: DEFAULT_RUNNER_IMAGE,
-    Terraform: DEFAULT_RUNNER_IMAGE,
-  };
   const raw = env.RUNNER_IMAGES?.trim();
-  if (!raw) return defaults;
+  if (!raw) return { ...DEFAULT_RUNNER_IMAGES };
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -351,14 +353,23 @@ function loadRunnerImages(env: Env): Record<string, string> {
       'Setting RUNNER_IMAGES must be a JSON object such as {"Bicep":"myacr.azurecr.io/runner:1"}.',
     );
   }
+  const images: Record<string, string> = { ...DEFAULT_RUNNER_IMAGES };
   for (const [alias, image] of Object.entries(parsed)) {
+    if (alias.includes("/")) {
+      throw new ConfigError(`Setting RUNNER_IMAGES has ${alias}, which is no alias: aliases have no "/".`);
+    }
+    if (image === null) {
+      delete images[alias];
+      continue;
+    }
     if (typeof image !== "string" || image.trim() === "") {
       throw new ConfigError(
-        `Setting RUNNER_IMAGES maps ${alias} to something that is not an image reference.`,
+        `Setting RUNNER_IMAGES maps ${alias} to something that is not an image reference (null removes an alias).`,
       );
     }
+    images[alias] = image.trim();
   }
-  return { ...defaults, ...(parsed as Record<string, string>) };
+  return images;
 }
 
 function loadOperationsConfig(env: Env): OperationsConfig {

@@ -36,7 +36,10 @@ export interface EnvironmentManifest {
   version?: string;
   summary?: string;
   description?: string;
-  /** "ARM", "Bicep", "Terraform" (spelled so whatever the manifest's case) or a container image reference. */
+  /**
+   * "ARM", "Bicep", "Terraform" (spelled so whatever the manifest's case) or a container image
+   * reference; a manifest without one gets the alias its template implies (impliedRunner).
+   */
   runner: string;
   /** Normalized path of the template file inside the definition folder ("./a/../main.bicep" → "main.bicep"). */
   templatePath: string;
@@ -52,6 +55,18 @@ export type RunnerAlias = (typeof RUNNER_ALIASES)[number];
 /** The built-in runner a manifest's `runner` names, ignoring case; undefined for an image reference. */
 export function runnerAlias(runner: string): RunnerAlias | undefined {
   return RUNNER_ALIASES.find((alias) => alias.toLowerCase() === runner.toLowerCase());
+}
+
+const IMPLIED_RUNNERS: Record<string, RunnerAlias> = {
+  ".bicep": "Bicep",
+  ".json": "ARM",
+  ".tf": "Terraform",
+};
+
+/** The alias a template file implies by its extension (.bicep, .json, .tf); undefined for others. */
+export function impliedRunner(templatePath: string): RunnerAlias | undefined {
+  const extension = /\.[^./]+$/.exec(templatePath)?.[0].toLowerCase();
+  return extension === undefined ? undefined : IMPLIED_RUNNERS[extension];
 }
 
 // Container image reference grammar (registry/path[:tag][@digest]), as in the OCI distribution spec.
@@ -80,7 +95,7 @@ export function parseManifest(text: string, file: string): Result<EnvironmentMan
       {
         file,
         pointer: "",
-        message: "the manifest is empty; it needs at least name, runner and templatePath",
+        message: "the manifest is empty; it needs at least name and templatePath",
       },
     ]);
   }
@@ -94,7 +109,7 @@ interface RawManifest {
   version?: string;
   summary?: string;
   description?: string;
-  runner: string;
+  runner?: string;
   templatePath: string;
   parameters?: Array<Omit<ManifestParameter, "type"> & { type?: ParameterType }>;
 }
@@ -103,7 +118,10 @@ function toManifest(raw: RawManifest): EnvironmentManifest {
   const templatePath = normalizeTemplatePath(raw.templatePath);
   return {
     ...raw,
-    runner: runnerAlias(raw.runner) ?? raw.runner,
+    runner:
+      raw.runner === undefined
+        ? (impliedRunner(raw.templatePath) as string)
+        : (runnerAlias(raw.runner) ?? raw.runner),
     templatePath: templatePath.ok ? templatePath.value : raw.templatePath,
     parameters: (raw.parameters ?? []).map((p) => ({ ...p, type: p.type ?? "string" })),
   };
@@ -123,6 +141,16 @@ function checkManifestRules(data: unknown, file: string): ValidationIssue[] {
       "/runner",
       "must be ARM, Bicep, Terraform or a container image reference such as " +
         `myregistry.azurecr.io/runners/custom:1.0; found ${showValue(data.runner)}`,
+    );
+  }
+  if (
+    data.runner === undefined &&
+    typeof data.templatePath === "string" &&
+    !impliedRunner(data.templatePath)
+  ) {
+    issue(
+      "/runner",
+      `is needed: templatePath ${showValue(data.templatePath)} implies no runner (.bicep: Bicep, .json: ARM, .tf: Terraform)`,
     );
   }
   if (typeof data.templatePath === "string") {

@@ -13,6 +13,7 @@ import { resourceGroupId, resourceGroupName } from "../core/names";
 import type { EnvironmentRecord, OperationRecord } from "../storage/records";
 import { OperationError } from "./failures";
 import type { OperationInput, OperationPlan, ResourceGroupRef, RoleGrant } from "./plan";
+import { resolveRunnerImage } from "./runner-image";
 import type { OperationSettings } from "./settings";
 
 /** The environment type an environment is deployed with, in the environment's project. */
@@ -72,8 +73,9 @@ export function planOperation(facts: PlanFacts): OperationPlan {
   }
 
   const identity = type.runnerIdentity;
-  const runner = operation.definition?.runner ?? "";
-  const image = settings.runnerImages[runner] ?? runner;
+  const image = runRunner
+    ? resolveRunnerImage(operation.definition?.runner ?? "", settings.runnerImages)
+    : "";
   return {
     ...input,
     runRunner,

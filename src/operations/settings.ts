@@ -11,7 +11,7 @@ export interface OperationSettings {
    * Subscription and location default to the environment type's.
    */
   runnerResourceGroup: { subscriptionId?: string; name: string; location?: string };
-  /** Runner aliases (ARM, Bicep, Terraform) → image references; anything else is an image reference itself. */
+  /** Runner aliases (ARM, Bicep, Terraform, …) → image references (resolveRunnerImage). */
   runnerImages: Record<string, string>;
   /** Extra variables for every runner (log pump settings). */
   runnerEnvironment: Record<string, string>;

@@ -129,14 +129,15 @@ describe("the core entrypoint", () => {
     expect(existsSync(join(run.root, "repository"))).toBe(false);
   });
 
-  it("runs the image's own script when custom deploy is off", async () => {
+  it("runs the image's own script when custom deploy is off: Core's placeholder fails, deploying nothing", async () => {
     const operation = await bed.seedOperation({ environmentName: "counter-core", definition: "counter" });
     const run = await bed.run(["bash", join(IMAGE, "entrypoint.sh")], {
       ...bed.runnerVariables(operation),
       ADE_ENABLE_CUSTOM_DEPLOY: "false",
     });
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain("The core image has no deploy action");
+    expect(run.code).toBe(ADE_EXIT_CODES.DeploymentError);
+    expect(run.stderr).toContain("The core image has no deploy action: nothing was deployed");
+    expect((await bed.operations.get(PROJECT, operation.id))?.value.result?.code).toBe("DeploymentError");
     expect(statSync(join(run.root, "repository/samples/counter/deploy.sh")).mode & 0o111).not.toBe(0);
   });
 });

@@ -78,6 +78,17 @@ describe("parseManifest: valid manifests", () => {
         ],
       },
     ],
+    ["no runner: .bicep implies Bicep", manifestYaml({ runner: undefined }), { runner: "Bicep" }],
+    [
+      "no runner: .json implies ARM",
+      manifestYaml({ runner: undefined, templatePath: "azuredeploy.JSON" }),
+      { runner: "ARM" },
+    ],
+    [
+      "no runner: .tf implies Terraform",
+      manifestYaml({ runner: undefined, templatePath: "infra/main.tf" }),
+      { runner: "Terraform" },
+    ],
     [
       "runner alias in another case is spelled canonically",
       manifestYaml({ runner: "terraform" }),
@@ -173,7 +184,11 @@ describe("parseManifest: invalid manifests", () => {
     ["empty file", "", [["", "the manifest is empty"]]],
     ["root is a list", "- name: web\n", [["", "must be an object"]]],
     ["missing name", manifestYaml({ name: undefined }), [["/name", '"name" is required']]],
-    ["missing runner", manifestYaml({ runner: undefined }), [["/runner", '"runner" is required']]],
+    [
+      "missing runner and a template that implies none",
+      manifestYaml({ runner: undefined, templatePath: "deploy.py" }),
+      [["/runner", "implies no runner"]],
+    ],
     [
       "missing templatePath",
       manifestYaml({ templatePath: undefined }),
