@@ -229,6 +229,12 @@ export class Deployments implements ResourceProvider {
     request: unknown,
     query: URLSearchParams,
   ): Reply {
+    if (!/^[-\w.()]{1,64}$/.test(name)) {
+      throw badRequest(
+        "InvalidDeploymentName",
+        `The deployment name '${name}' is invalid: use 1-64 letters, digits and -._() characters.`,
+      );
+    }
     const id = key(subscriptionId, resourceGroup, name);
     const existing = this.ctx.state.deployments[id];
     if (existing && (existing.provisioningState === "Accepted" || existing.provisioningState === "Running")) {

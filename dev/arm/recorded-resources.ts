@@ -62,9 +62,11 @@ export class RecordedResources implements ResourceProvider {
     const m = IN_GROUP.exec(path);
     if (!m || (method !== "GET" && method !== "HEAD")) return undefined;
     const [subscriptionId, resourceGroup, rest] = m.slice(1).map(decode);
+    const parts = rest.split("/");
+    // A namespace with type/name pairs names one resource; anything else is a collection the emulator does not list.
+    if (parts.length < 3 || parts.length % 2 === 0) return undefined;
     this.ctx.resourceGroup(subscriptionId, resourceGroup);
     if (method === "HEAD") return { status: 404 };
-    const parts = rest.split("/");
     const type = [parts[0], ...parts.slice(1).filter((_, i) => i % 2 === 0)].join("/");
     const name = parts.filter((_, i) => i > 0 && i % 2 === 0).join("/");
     throw notFound(

@@ -423,6 +423,20 @@ describe("ARM emulator template deployments through the SDK", () => {
         },
       },
     });
+    const collection = await env.call(
+      "GET",
+      `/subscriptions/${SUB}/resourceGroups/rg-gone/providers/Microsoft.Storage/storageAccounts?api-version=2023-01-01`,
+      undefined,
+      AUTH,
+    );
+    expect(collection).toMatchObject({ status: 404, body: { error: { code: "NotSupportedByEmulator" } } });
+    const badName = await env.call(
+      "PUT",
+      `/subscriptions/${SUB}/resourcegroups/rg-gone/providers/Microsoft.Resources/deployments/${"x".repeat(65)}?api-version=2025-04-01`,
+      { properties: { mode: "Incremental", template: storageTemplate() } },
+      AUTH,
+    );
+    expect(badName).toMatchObject({ status: 400, body: { error: { code: "InvalidDeploymentName" } } });
     const [account] = await resources("rg-gone");
     const id = `/subscriptions/${SUB}/resourceGroups/rg-gone/providers/Microsoft.Storage/storageAccounts/${account.name}`;
     const group = `/subscriptions/${SUB}/resourcegroups/rg-gone?api-version=2025-04-01`;
