@@ -6,6 +6,7 @@
 import { TemplateError, invalid, unsupportedFunction } from "./errors";
 import { Node, expressionOf, literalOf, parseExpression } from "./expression";
 import { FUNCTIONS, Value, findKey, isPlainObject, stringify, typeName } from "./functions";
+import { AZURE_CLOUD } from "./target";
 
 export interface Loop {
   /** The copy loop's name; undefined for an output loop. */
@@ -56,37 +57,6 @@ export function parseCached(source: string): Node {
   }
   return node;
 }
-
-/** ARM's public cloud endpoints, as environment() reports them. */
-const AZURE_CLOUD = {
-  name: "AzureCloud",
-  gallery: "https://gallery.azure.com/",
-  graph: "https://graph.windows.net/",
-  portal: "https://portal.azure.com",
-  graphAudience: "https://graph.windows.net/",
-  activeDirectoryDataLake: "https://datalake.azure.net/",
-  batch: "https://batch.core.windows.net/",
-  media: "https://rest.media.azure.net",
-  sqlManagement: "https://management.core.windows.net:8443/",
-  vmImageAliasDoc:
-    "https://raw.githubusercontent.com/Azure/azure-rest-api-specs/main/arm-compute/quickstart-templates/aliases.json",
-  resourceManager: "https://management.azure.com/",
-  authentication: {
-    loginEndpoint: "https://login.microsoftonline.com/",
-    audiences: ["https://management.core.windows.net/", "https://management.azure.com/"],
-    tenant: "common",
-    identityProvider: "AAD",
-  },
-  suffixes: {
-    acrLoginServer: ".azurecr.io",
-    azureDatalakeAnalyticsCatalogAndJob: "azuredatalakeanalytics.net",
-    azureDatalakeStoreFileSystem: "azuredatalakestore.net",
-    azureFrontDoorEndpointSuffix: "azurefd.net",
-    keyvaultDns: ".vault.azure.net",
-    sqlServerHostname: ".database.windows.net",
-    storage: "core.windows.net",
-  },
-};
 
 function resourceIdFrom(scope: Scope, fn: string, args: Value[]): string {
   const strings = args.map((a) => {
@@ -319,6 +289,8 @@ export class Evaluator {
       case "sort":
       case "reduce":
       case "toobject":
+      case "groupby":
+      case "mapvalues":
         return this.lambdaCall(node, scope, source);
     }
     if (name.includes(".")) return this.userCall(node, scope, source);
@@ -341,8 +313,6 @@ export class Evaluator {
   private lambdaCall(node: Extract<Node, { kind: "call" }>, scope: Scope, source: string): Value {
     const fn = node.name.toLowerCase();
     const input = this.node(node.args[0], scope, source);
-    if (!Array.isArray(input))
-      throw invalid(`The template function '${node.name}' expects an array, not ${typeName(input)}.`);
     const apply = (lambda: { names: string[]; body: Node }, values: Value[]) =>
       this.node(
         lambda.body,
@@ -352,6 +322,14 @@ export class Evaluator {
         },
         source,
       );
+    if (fn === "mapvalues") {
+      if (!isPlainObject(input))
+        throw invalid(`The template function 'mapValues' expects an object, not ${typeName(input)}.`);
+      const lambda = lambdaOf(node.args[1], node.name);
+      return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, apply(lambda, [v])]));
+    }
+    if (!Array.isArray(input))
+      throw invalid(`The template function '${node.name}' expects an array, not ${typeName(input)}.`);
     if (fn === "reduce") {
       const lambda = lambdaOf(node.args[2], node.name);
       let accumulator = this.node(node.args[1], scope, source);
@@ -361,6 +339,11 @@ export class Evaluator {
     const lambda = lambdaOf(node.args[1], node.name);
     if (fn === "map") return input.map((item, i) => apply(lambda, [item, i]));
     if (fn === "filter") return input.filter((item, i) => apply(lambda, [item, i]) === true);
+    if (fn === "groupby") {
+      const groups: Record<string, Value[]> = {};
+      for (const item of input) (groups[stringify(apply(lambda, [item]))] ??= []).push(item);
+      return groups;
+    }
     if (fn === "sort") return [...input].sort((a, b) => (apply(lambda, [a, b]) === true ? -1 : 1));
     const valueLambda = node.args[2] ? lambdaOf(node.args[2], node.name) : undefined;
     return Object.fromEntries(

@@ -4,6 +4,7 @@
  * reference, resourceId, copyIndex, ...) and the lazy ones (if, and, or, coalesce) are in evaluate.ts.
  */
 import { randomUUID } from "node:crypto";
+import { DATE_FUNCTIONS } from "./dates";
 import { invalid } from "./errors";
 import { guid, uniqueString } from "./unique";
 
@@ -359,6 +360,23 @@ export const FUNCTIONS: Record<string, Fn> = {
       .sort((a, b) => a.localeCompare(b))
       .map((key) => ({ key, value: (args[0] as Record<string, Value>)[key] }));
   },
+  shallowmerge: (args) => {
+    arity("shallowMerge", args, 1);
+    const list = arr("shallowMerge", args[0]);
+    if (!list.every(isPlainObject)) wrong("shallowMerge", "an array of objects");
+    return Object.assign({}, ...list);
+  },
+  datauri: (args) => (
+    arity("dataUri", args, 1),
+    `data:text/plain;charset=utf8;base64,${Buffer.from(stringify(args[0]), "utf8").toString("base64")}`
+  ),
+  datauritostring: (args) => {
+    arity("dataUriToString", args, 1);
+    const m = /^data:[^,]*?(;base64)?,(.*)$/s.exec(str("dataUriToString", args[0]));
+    if (!m) return wrong("dataUriToString", "a data URI");
+    return m[1] ? Buffer.from(m[2], "base64").toString("utf8") : decodeURIComponent(m[2]);
+  },
+  ...DATE_FUNCTIONS,
   json: (args) => {
     arity("json", args, 1);
     try {

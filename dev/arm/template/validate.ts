@@ -34,6 +34,8 @@ const SCOPED_FUNCTIONS = [
   "sort",
   "reduce",
   "toobject",
+  "groupby",
+  "mapvalues",
 ];
 
 const KNOWN = new Set([...Object.keys(FUNCTIONS), ...SCOPED_FUNCTIONS]);

@@ -138,6 +138,32 @@ describe("template expressions", () => {
     ["[map(parameters('list'), lambda('x', toUpper(lambdaVariables('x'))))]", ["A", "B", "C"]],
     ["[filter(range(0, 5), lambda('i', greater(lambdaVariables('i'), 2)))]", [3, 4]],
     ["[reduce(range(1, 3), 0, lambda('acc', 'x', add(lambdaVariables('acc'), lambdaVariables('x'))))]", 6],
+    [
+      "[groupBy(createArray('ab', 'ac', 'b'), lambda('s', first(lambdaVariables('s'))))]",
+      { a: ["ab", "ac"], b: ["b"] },
+    ],
+    [
+      "[mapValues(createObject('a', 1, 'b', 2), lambda('v', mul(lambdaVariables('v'), 10)))]",
+      { a: 10, b: 20 },
+    ],
+    [
+      "[toObject(parameters('list'), lambda('x', toUpper(lambdaVariables('x'))))]",
+      { A: "a", B: "b", C: "c" },
+    ],
+    [
+      "[sort(createArray(3, 1, 2), lambda('a', 'b', less(lambdaVariables('a'), lambdaVariables('b'))))]",
+      [1, 2, 3],
+    ],
+    [
+      "[shallowMerge(createArray(createObject('a', 1, 'n', createObject('x', 1)), createObject('n', createObject('y', 2))))]",
+      { a: 1, n: { y: 2 } },
+    ],
+    ["[dataUriToString(dataUri('hi there'))]", "hi there"],
+    ["[dateTimeAdd('2024-01-31T10:00:00Z', 'P1M')]", "2024-03-02T10:00:00Z"],
+    ["[dateTimeAdd('2024-01-01T00:00:00Z', 'PT90M')]", "2024-01-01T01:30:00Z"],
+    ["[dateTimeAdd('2024-01-10T00:00:00Z', '-P1W')]", "2024-01-03T00:00:00Z"],
+    ["[dateTimeToEpoch('2024-01-01T00:00:00Z')]", 1704067200],
+    ["[dateTimeFromEpoch(1704067200)]", "2024-01-01T00:00:00Z"],
     // deployment
     ["[resourceGroup().location]", "westeurope"],
     ["[subscription().subscriptionId]", SUB],
@@ -212,6 +238,7 @@ describe("template expressions", () => {
   it.each<[string, RegExp]>([
     ["[listKeys('x', '2023-01-01')]", /The template function 'listKeys' is not valid or not supported/],
     ["[pickZones('Microsoft.Compute', 'virtualMachines', 'westeurope')]", /'pickZones'/],
+    ["[listConnectionStrings('x', '2023-01-01')]", /'listConnectionStrings'/],
     ["[nope.fn()]", /'nope.fn'/],
     [
       "[parameters('tags').missing]",
@@ -225,6 +252,7 @@ describe("template expressions", () => {
     ["[div(1, 0)]", /cannot divide by zero/],
     ["[if('yes', 1, 2)]", /must be a boolean/],
     ["[json('{bad')]", /valid JSON string/],
+    ["[dateTimeAdd('2024-01-01T00:00:00Z', '1 day')]", /ISO 8601 duration/],
     ["[format('{1}', 'a')]", /refers to argument 1, which is missing/],
   ])("fails %s with InvalidTemplate", (text, message) => {
     let error: unknown;
