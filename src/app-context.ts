@@ -33,7 +33,7 @@ import {
 import type { ExpiryDeps } from "./operations/expiry";
 import type { OperationScheduler } from "./operations/requests";
 import { createRunnerApi, type RunnerApi } from "./runner-api/handlers";
-import { newRunnerToken } from "./runner-api/token";
+import { newRunnerToken } from "./runner-protocol/token";
 import { runnerContainerVariables } from "./runner-protocol/variables";
 
 /** Reads and validates the dev center config; the error names the file and every issue. */

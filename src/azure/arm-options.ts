@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import { ArmConfig, ConfigError } from "../config";
 import { ArmError, type ArmProgress } from "../operations/ports";
+import { isRestError } from "./rest-errors";
 
 export const ARM_SCOPE = "https://management.azure.com/.default";
 
@@ -43,24 +44,6 @@ export function armClientOptions(
     options.tlsOptions = { ca: [...rootCertificates, pem] };
   }
   return options;
-}
-
-/** The SDKs' RestError (from @azure/core-rest-pipeline, which this package does not import directly). */
-interface RestErrorLike extends Error {
-  statusCode?: number;
-  code?: string;
-}
-
-function isRestError(error: unknown): error is RestErrorLike {
-  return error instanceof Error && error.name === "RestError";
-}
-
-export function restStatus(error: unknown): number | undefined {
-  return isRestError(error) ? error.statusCode : undefined;
-}
-
-export function restCode(error: unknown): string | undefined {
-  return isRestError(error) ? error.code : undefined;
 }
 
 const LRO_FAILED = /^The long-running operation has failed\. ([\w.-]+)\. /;

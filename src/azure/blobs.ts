@@ -4,7 +4,7 @@
  * request. Logs are append blobs written in blocks of at most 4 MiB.
  */
 import type { TokenCredential } from "@azure/identity";
-import { BlobServiceClient, ContainerClient, RestError } from "@azure/storage-blob";
+import { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
 import type { StorageConnection } from "../config";
 import {
   AppendLogOptions,
@@ -15,18 +15,11 @@ import {
   ReadLogOptions,
 } from "../storage/ports";
 import { CallOptions } from "../core/ports";
+import { restCode, restStatus } from "./rest-errors";
 
 export const MAX_APPEND_BLOCK_BYTES = 4 * 1024 * 1024;
 
 const CONTAINER_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
-
-function restCode(error: unknown): string | undefined {
-  return error instanceof RestError ? error.code : undefined;
-}
-
-function restStatus(error: unknown): number | undefined {
-  return error instanceof RestError ? error.statusCode : undefined;
-}
 
 export class AzureBlobStore implements BlobStore {
   constructor(private readonly service: BlobServiceClient) {}

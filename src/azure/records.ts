@@ -7,8 +7,9 @@
  * ETags give optimistic concurrency: conditional replace/delete map 412/409/404 to RecordConflictError.
  */
 import type { TokenCredential } from "@azure/identity";
-import { RestError, TableClient, TableEntity, odata } from "@azure/data-tables";
+import { TableClient, TableEntity, odata } from "@azure/data-tables";
 import { CallOptions } from "../core/ports";
+import { restStatus } from "./rest-errors";
 import type { StorageConnection } from "../config";
 import {
   ListRecordsOptions,
@@ -80,10 +81,6 @@ function prefixUpperBound(prefix: string): string | undefined {
   return undefined;
 }
 
-function statusOf(error: unknown): number | undefined {
-  return error instanceof RestError ? error.statusCode : undefined;
-}
-
 export class TableRecordStore<T extends object> implements RecordStore<T> {
   private tableReady: Promise<void> | undefined;
 
@@ -112,7 +109,7 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
       });
       return { partitionKey, rowKey, value: this.parse(entity, partitionKey, rowKey), etag: entity.etag };
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      if (restStatus(error) === 404) return undefined;
       throw this.failed("read", partitionKey, rowKey, error);
     }
   }
@@ -124,7 +121,7 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
       const result = await this.client.createEntity(entity, { abortSignal: options.abortSignal });
       return result.etag ?? "";
     } catch (error) {
-      if (statusOf(error) === 409) {
+      if (restStatus(error) === 409) {
         throw this.conflict(partitionKey, rowKey, "already exists");
       }
       throw this.failed("create", partitionKey, rowKey, error);
@@ -151,7 +148,7 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
       });
       return result.etag ?? "";
     } catch (error) {
-      const status = statusOf(error);
+      const status = restStatus(error);
       if (status === 412) {
         throw this.conflict(partitionKey, rowKey, "was changed by someone else since it was read");
       }
@@ -176,7 +173,7 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
         abortSignal: options.abortSignal,
       });
     } catch (error) {
-      const status = statusOf(error);
+      const status = restStatus(error);
       if (status === 404) return;
       if (status === 412) {
         throw this.conflict(partitionKey, rowKey, "was changed by someone else since it was read");
@@ -226,7 +223,7 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
         throw new RecordStoreError(
           "StorageRequestFailed",
           `Creating table ${this.table} failed: ${error instanceof Error ? error.message : String(error)}`,
-          statusOf(error),
+          restStatus(error),
         );
       });
     return this.tableReady;
@@ -284,7 +281,7 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
     return new RecordStoreError(
       "StorageRequestFailed",
       `Could not ${action} record ${this.table}/${partitionKey}/${rowKey}: ${detail}`,
-      statusOf(error),
+      restStatus(error),
     );
   }
 }

@@ -2,7 +2,8 @@
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { CallOptions } from "../core/ports";
 import { ArmProgress, ResourceGroups } from "../operations/ports";
-import { armProgress, restStatus, toArmError } from "./arm-options";
+import { armProgress, toArmError } from "./arm-options";
+import { restStatus } from "./rest-errors";
 
 export class ArmResourceGroups implements ResourceGroups {
   constructor(private readonly client: (subscriptionId: string) => ResourceManagementClient) {}

@@ -8,7 +8,8 @@ import {
   RoleAssignments,
 } from "../operations/ports";
 import { CallOptions } from "../core/ports";
-import { restCode, restStatus, toArmError } from "./arm-options";
+import { toArmError } from "./arm-options";
+import { restCode, restStatus } from "./rest-errors";
 
 /** The SDK puts scopes under "/{scope}": pass them without their leading slash. */
 function sdkScope(scope: string): string {

@@ -10,7 +10,8 @@ import {
   RunnerContainers,
   RunnerLogsOptions,
 } from "../operations/ports";
-import { armProgress, restStatus, toArmError } from "./arm-options";
+import { armProgress, toArmError } from "./arm-options";
+import { restStatus } from "./rest-errors";
 
 /** The one container in each runner group (logs are read by container name). */
 export const RUNNER_CONTAINER_NAME = "runner";

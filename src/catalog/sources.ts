@@ -3,6 +3,7 @@
  * binary) or a local folder (development), whose "commit" is a hash of its content. Both hand the
  * sync the files under the catalog's folder, keyed by "/"-separated paths relative to that folder.
  */
+import { scrubSecrets } from "../core/secrets";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { Agent as HttpAgent } from "node:http";
@@ -290,8 +291,7 @@ export class GitSource implements CatalogSource {
   }
 
   private redact(text: string): string {
-    const token = this.options.token;
-    return token ? text.split(token).join("***") : text;
+    return scrubSecrets(text, [this.options.token]);
   }
 }
 

@@ -6,6 +6,7 @@
 import { findProjectEnvironmentType, type DevCenterConfig } from "../core/devcenter-config";
 import { isUuid, isValidName } from "../core/names";
 import { formatIssues } from "../core/result";
+import { scrubSecrets } from "../core/secrets";
 import { isPlainObject } from "../core/values";
 import {
   CONTAINERS,
@@ -30,7 +31,7 @@ import {
   type OperationContext,
   type RunnerErrorCode,
 } from "../runner-protocol/protocol";
-import { runnerTokenMatches } from "./token";
+import { runnerTokenMatches } from "../runner-protocol/token";
 
 export interface RunnerRequest {
   /** The route's {project}, {operationId} and, for files, {fileName}. */
@@ -92,7 +93,7 @@ function errorResponse(status: number, code: string, message: string): RunnerRes
 
 /** Removes the runner's own token from text it sends (a script might print its environment). */
 function scrub(text: string, token: string): string {
-  return text.split(token).join("***");
+  return scrubSecrets(text, [token]);
 }
 
 export function createRunnerApi(deps: RunnerApiDeps) {

@@ -1,5 +1,7 @@
 /** The runner container: started with its token and variables, polled, read when it ends, deleted. */
 import { exitCodeName } from "../../core/exit-codes";
+import { scrubRecognised } from "../../core/secrets";
+import { RUNNER_TOKEN_CHARACTERS, runnerTokenMatches } from "../../runner-protocol/token";
 import { RUNNER_VARIABLES } from "../../runner-protocol/protocol";
 import { adeOperationVariables, runnerEndpoint } from "../../runner-protocol/variables";
 import { CONTAINERS, operationLogBlob, type ErrorDetail } from "../../storage/records";
@@ -82,12 +84,15 @@ export async function collectRunnerResults(
     `Runner ${plan.runnerContainer.name} ended${exitCode === undefined ? " without an exit code" : ` with exit code ${exitCode}`}.`,
   );
   if (exitCode === 0) return { status: "Succeeded" };
+  const operation = await loadOperation(deps, plan.project, plan.operationId);
   // The runner's log pump already wrote what it ran; the container's own output also shows what
   // happened before the pump worked (a crash, an image that cannot start).
-  // A script that prints its environment would print the runner's token (dead by now, still a secret).
-  const containerLog = (await deps.containers.logs(plan.runnerContainer)).replace(
-    new RegExp(`(${RUNNER_VARIABLES.token}=)\\S+`, "g"),
-    "$1***",
+  // A script that prints its environment would print the runner's token (dead by now, still a
+  // secret): only its hash is stored, so words that hash to it are scrubbed.
+  const containerLog = scrubRecognised(
+    await deps.containers.logs(plan.runnerContainer),
+    RUNNER_TOKEN_CHARACTERS,
+    (word) => runnerTokenMatches(word, operation.runnerTokenHash),
   );
   if (containerLog) {
     await deps.blobs.appendLog(
@@ -96,7 +101,6 @@ export async function collectRunnerResults(
       `\n--- runner container output ---\n${containerLog}${containerLog.endsWith("\n") ? "" : "\n"}`,
     );
   }
-  const operation = await loadOperation(deps, plan.project, plan.operationId);
   const error: ErrorDetail = operation.result ?? {
     code: exitCode === undefined ? "RunnerFailed" : exitCodeName(exitCode),
     message:

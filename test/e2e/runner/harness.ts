@@ -34,7 +34,7 @@ import {
   type RunnerRequest,
   type RunnerResponse,
 } from "../../../src/runner-api/handlers";
-import { newRunnerToken } from "../../../src/runner-api/token";
+import { newRunnerToken } from "../../../src/runner-protocol/token";
 import { runnerEndpoint } from "../../../src/runner-protocol/variables";
 
 export const ROOT = resolve(__dirname, "../../..");

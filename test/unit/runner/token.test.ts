@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { hashRunnerToken, newRunnerToken, runnerTokenMatches } from "../../../src/runner-api/token";
+import { hashRunnerToken, newRunnerToken, runnerTokenMatches } from "../../../src/runner-protocol/token";
 
 describe("runner tokens", () => {
   it("are 256 random bits, url-safe, and come with their sha256", () => {

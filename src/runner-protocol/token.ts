@@ -6,6 +6,9 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 const TOKEN_BYTES = 32;
 
+/** What a runner token looks like (base64url); the runner API accepts 16 to 512 such characters. */
+export const RUNNER_TOKEN_CHARACTERS = "A-Za-z0-9_-";
+
 export function hashRunnerToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
 }
