@@ -5,7 +5,7 @@
  */
 import type { DeploymentsClient } from "@azure/arm-resourcesdeployments";
 import type { DeploymentMode, DeploymentOperation, ErrorResponse } from "@azure/arm-resourcesdeployments";
-import { restCode, restStatus } from "../../src/azure/arm-options";
+import { restCode, restStatus } from "../../src/azure/rest-errors";
 import { DeploymentFailedError, type FailedOperation } from "./errors";
 import type { Json } from "./template";
 

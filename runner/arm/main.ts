@@ -6,7 +6,8 @@
  */
 import { writeFile } from "node:fs/promises";
 import { DeploymentsClient } from "@azure/arm-resourcesdeployments";
-import { ARM_SCOPE, armClientOptions, restCode } from "../../src/azure/arm-options";
+import { ARM_SCOPE, armClientOptions } from "../../src/azure/arm-options";
+import { restCode } from "../../src/azure/rest-errors";
 import { createArmCredential } from "../../src/azure/credentials";
 import { DEFAULT_ARM_ENDPOINT } from "../../src/config";
 import { runDeployment } from "./deployment";
