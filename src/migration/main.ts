@@ -8,7 +8,12 @@ import { parseArgs } from "node:util";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { createStorageAdapters } from "../azure/storage";
 import { loadDevCenterStorageSetting } from "../config";
-import { TABLES, type EnvironmentRecord, type OperationRecord } from "../storage/records";
+import {
+  TABLES,
+  type EnvironmentRecord,
+  type OperationRecord,
+  type ResourceGroupClaim,
+} from "../storage/records";
 import { createJsonReader } from "./json-reader";
 import { runMigration, type MigrationOptions, type StateFiles } from "./migration";
 
@@ -126,6 +131,7 @@ async function main(argv: string[]): Promise<number> {
         target: {
           environments: storage.records<EnvironmentRecord>(TABLES.environments),
           operations: storage.records<OperationRecord>(TABLES.operations),
+          resourceGroupClaims: storage.records<ResourceGroupClaim>(TABLES.resourceGroupClaims),
           blobs: storage.blobs,
         },
       }),

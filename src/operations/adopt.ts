@@ -17,8 +17,9 @@ import {
   type OperationRecord,
 } from "../storage/records";
 import type { EnvironmentOutputs } from "../runner-protocol/outputs";
+import { claimResourceGroup, ClaimRefused, otherHolder, type ClaimDeps } from "./resource-group-claims";
 
-export interface AdoptDeps {
+export interface AdoptDeps extends ClaimDeps {
   environments: RecordStore<EnvironmentRecord>;
   operations: RecordStore<OperationRecord>;
   blobs: BlobStore;
@@ -63,14 +64,29 @@ export function importedOperationId(
   );
 }
 
+function claimTarget(request: AdoptRequest) {
+  return {
+    project: request.project,
+    environmentName: request.environmentName,
+    resourceGroupId: request.resourceGroupId,
+  };
+}
+
 /** What an adoption would do, without writing anything. */
-export async function planAdoption(
-  deps: Pick<AdoptDeps, "environments">,
-  request: AdoptRequest,
-): Promise<AdoptOutcome> {
+export async function planAdoption(deps: ClaimDeps, request: AdoptRequest): Promise<AdoptOutcome> {
   const operationId = importedOperationId(request);
   const existing = await deps.environments.get(request.project, request.environmentName);
-  if (!existing) return { outcome: "adopted", operationId };
+  if (!existing) {
+    // Names are unique without regard to case, and a resource group belongs to one environment.
+    const holder = await otherHolder(deps, claimTarget(request));
+    if (holder) {
+      return {
+        outcome: "conflict",
+        reason: `its resource group ${holder.resourceGroupName} belongs to environment ${holder.project}/${holder.environmentName} here`,
+      };
+    }
+    return { outcome: "adopted", operationId };
+  }
   const adopted = existing.value.adopted;
   if (adopted?.source === request.source && adopted.operationId === operationId) {
     return { outcome: "unchanged", operationId };
@@ -88,6 +104,12 @@ export async function adoptEnvironment(deps: AdoptDeps, request: AdoptRequest): 
   if (planned.outcome !== "adopted") return planned;
   const operationId = planned.operationId;
   const now = deps.now().toISOString();
+  try {
+    await claimResourceGroup(deps, claimTarget(request));
+  } catch (error) {
+    if (error instanceof ClaimRefused) return { outcome: "conflict", reason: error.message };
+    throw error;
+  }
 
   // Blobs and the operation first, the environment record last: a run interrupted half way leaves
   // no environment, and the next run writes the same names again.

@@ -124,3 +124,18 @@ function refusal(owner: ResourceGroupClaim, target: ClaimTarget): ClaimRefused {
     `Environment ${target.environmentName} would use resource group ${owner.resourceGroupName}, which belongs to environment ${owner.environmentName} of project ${owner.project}; choose another name.`,
   );
 }
+
+/** The environment that holds the target's resource group name now, if another one does (read only, for plans). */
+export async function otherHolder(
+  deps: ClaimDeps,
+  target: ClaimTarget,
+): Promise<ResourceGroupClaim | undefined> {
+  const stored = await deps.resourceGroupClaims.get(
+    RESOURCE_GROUP_CLAIMS_PARTITION,
+    groupName(target).toLowerCase(),
+  );
+  if (!stored) return undefined;
+  const owner = stored.value;
+  if (owner.project === target.project && owner.environmentName === target.environmentName) return undefined;
+  return (await stillClaimed(deps, owner)) ? owner : undefined;
+}

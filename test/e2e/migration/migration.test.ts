@@ -400,5 +400,6 @@ describe("migration from Azure Deployment Environments", () => {
     expect(
       ade.services.arm.snapshot().roleAssignments.filter((a) => a.principalId === RUNNER_PRINCIPAL),
     ).toEqual([]);
-  });
+    // Five deployments, three migration runs, a second stack, a redeploy and a delete.
+  }, 600_000);
 });

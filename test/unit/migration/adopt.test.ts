@@ -1,5 +1,5 @@
 import type { BlobStore } from "../../../src/storage/ports";
-import type { EnvironmentRecord, OperationRecord } from "../../../src/storage/records";
+import type { EnvironmentRecord, OperationRecord, ResourceGroupClaim } from "../../../src/storage/records";
 import {
   adoptEnvironment,
   importedOperationId,
@@ -55,6 +55,7 @@ function deps() {
   return {
     environments: new MemoryRecords<EnvironmentRecord>(),
     operations: new MemoryRecords<OperationRecord>(),
+    resourceGroupClaims: new MemoryRecords<ResourceGroupClaim>(),
     blobs: memoryBlobs(),
     now: () => new Date("2026-12-01T10:00:00Z"),
   };
@@ -114,10 +115,29 @@ describe("adoptEnvironment", () => {
     expect(d.blobs.names()).toEqual(blobsBefore);
 
     const own = deps();
+    await own.resourceGroupClaims.create("resourceGroups", "alpha-web-dev", {
+      resourceGroupName: "alpha-web-dev",
+      project: "alpha",
+      environmentName: "web-dev",
+      claimedAt: "2026-12-01T09:00:00Z",
+    });
     await own.environments.create("alpha", "web-dev", { ...existing, adopted: undefined });
     expect(await planAdoption(own, request)).toMatchObject({
       outcome: "conflict",
       reason: expect.stringContaining("already exists here"),
     });
+  });
+
+  it("reports an environment here that holds the resource group under a name of another case", async () => {
+    const d = deps();
+    await adoptEnvironment(d, {
+      ...request,
+      source: "https://other.devcenter.azure.com",
+      environmentName: "Web-Dev",
+    });
+    const outcome = await adoptEnvironment(d, request);
+    expect(outcome).toMatchObject({ outcome: "conflict", reason: expect.stringContaining("alpha/Web-Dev") });
+    expect(await planAdoption(d, request)).toMatchObject({ outcome: "conflict" });
+    expect(await d.environments.get("alpha", "web-dev")).toBeUndefined();
   });
 });
