@@ -98,7 +98,7 @@ export async function waitFor<T>(
   done: (value: T) => boolean,
   what: string,
 ): Promise<T> {
-  const deadline = Date.now() + 10000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const value = await probe();
     if (done(value)) return value;

@@ -185,7 +185,12 @@ describe("ArmRunnerContainers against the ARM emulator", () => {
 
     await deleteRunnerContainer(env.adapters, ref);
     expect(isAlive(pid)).toBe(false);
-    expect(isAlive(childPid)).toBe(false);
+    // The grandchild is killed with the process group, then reaped by init: until then it still answers signal 0.
+    await waitFor(
+      async () => isAlive(childPid),
+      (alive) => !alive,
+      "the sleeper's child to be gone",
+    );
     expect(await runners.state(ref)).toEqual({ state: "NotFound" });
     expect(await runners.logs(ref)).toBe("");
     await expect(runners.beginDelete(ref)).resolves.toEqual({ done: true });
@@ -227,7 +232,8 @@ describe("ArmRunnerContainers while a container is starting and across emulator 
     mkdirSync(image);
     const first = await startArmTestEnv({
       stateDir,
-      containerStartDelayMs: 200,
+      // Long enough that the state read right after start sees Pending on a busy machine too.
+      containerStartDelayMs: 5_000,
       images: { "example.azurecr.io/restart": image },
     });
     try {
