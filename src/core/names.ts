@@ -65,6 +65,11 @@ export function environmentResourceGroupName(
   );
 }
 
+/** `/subscriptions/{id}` of an ARM scope below (or at) a subscription; the scope itself otherwise. */
+export function subscriptionScopeOf(scope: string): string {
+  return /^\/subscriptions\/[^/]+/i.exec(scope)?.[0] ?? scope;
+}
+
 /** ARM id of a resource group. */
 export function resourceGroupId(subscriptionId: string, resourceGroup: string): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;

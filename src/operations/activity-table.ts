@@ -9,6 +9,7 @@ import { expectedFailure, type Failure } from "./failures";
 import type {
   CollectInput,
   FinishInput,
+  GrantedRole,
   OperationInput,
   OperationOutcome,
   OperationPlan,
@@ -27,8 +28,10 @@ export interface OperationActivities {
   /** Reads the records and plans the operation (see planning.ts). */
   resolveOperation(input: OperationInput, log?: ActivityLog): Promise<OperationPlan>;
   ensureResourceGroup(plan: OperationPlan, log?: ActivityLog): Promise<void>;
-  grantRole(grant: RoleGrant, log?: ActivityLog): Promise<void>;
-  revokeRole(grant: RoleGrant, log?: ActivityLog): Promise<void>;
+  /** Answers the assignment's name, which the orchestration keeps for the revoke. */
+  grantRole(grant: RoleGrant, log?: ActivityLog): Promise<GrantedRole>;
+  /** A grant without its assignment name (granting never answered) has it derived again. */
+  revokeRole(grant: RoleGrant | GrantedRole, log?: ActivityLog): Promise<void>;
   startRunner(plan: OperationPlan, log?: ActivityLog): Promise<void>;
   getRunnerState(ref: RunnerContainerRef, log?: ActivityLog): Promise<RunnerStatus>;
   collectRunnerResults(input: CollectInput, log?: ActivityLog): Promise<OperationOutcome>;

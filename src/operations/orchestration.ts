@@ -22,7 +22,14 @@ import {
   type RetryPolicy,
 } from "./activity-calls";
 import { CANCEL_REQUESTED_EVENT, eventData, RUNNER_FINISHED_EVENT } from "./events";
-import type { OperationInput, OperationOutcome, OperationPlan, ResourceGroupRef, RoleGrant } from "./plan";
+import type {
+  GrantedRole,
+  OperationInput,
+  OperationOutcome,
+  OperationPlan,
+  ResourceGroupRef,
+  RoleGrant,
+} from "./plan";
 import type { RunnerContainerRef } from "./ports";
 
 export const OPERATION_ORCHESTRATION = "environmentOperation";
@@ -40,7 +47,7 @@ export type OperationStep =
   | "Finishing";
 
 type Compensation =
-  | { activity: "revokeRole"; grant: RoleGrant }
+  | { activity: "revokeRole"; grant: RoleGrant | GrantedRole }
   | { activity: "deleteRunner"; ref: RunnerContainerRef; poll: PollPolicy };
 
 /** How the wait for the runner ended. */
@@ -74,8 +81,10 @@ export function* environmentOperation(
     if (plan.runRunner) {
       step("GrantingRoles");
       for (const grant of plan.runnerRoleGrants) {
-        compensations.push({ activity: "revokeRole", grant });
-        yield* callActivity(context, "grantRole", grant, retry);
+        const revoke: Compensation = { activity: "revokeRole", grant };
+        compensations.push(revoke);
+        // The assignment's name is kept in the orchestration's state: the revoke needs nothing else.
+        revoke.grant = yield* callActivity(context, "grantRole", grant, retry);
       }
       // The creator's and configured users' roles belong to the environment, not to the operation: they stay.
       for (const grant of plan.memberRoleGrants) {

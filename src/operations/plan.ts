@@ -22,6 +22,11 @@ export interface RoleGrant {
   nameSeed: string;
 }
 
+/** A role the operation granted: revoking it needs nothing but this (not the scope's group). */
+export interface GrantedRole extends RoleGrant {
+  assignmentName: string;
+}
+
 export interface OperationPlan extends OperationInput, ResourceGroupRef {
   /** False for a delete with nothing to run: no resource group left, or `force` with the definition gone. */
   runRunner: boolean;

@@ -56,7 +56,7 @@ function activities(thePlan: OperationPlan, overrides: Partial<Record<ActivityNa
   const stubs: Record<ActivityName, Stub> = {
     resolveOperation: () => thePlan,
     ensureResourceGroup: () => null,
-    grantRole: () => null,
+    grantRole: (grant) => ({ ...(grant as object), assignmentName: "assignment-1" }),
     revokeRole: () => null,
     startRunner: () => null,
     getRunnerState: () => ({ state: "Running" }),
@@ -120,9 +120,9 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
     expect(finish?.outcome).toEqual({ status: "Succeeded" });
     expect(output(sim)).toEqual({ status: "Succeeded" });
     expect(JSON.parse(sim.record.customStatusJson ?? "null")).toEqual({ step: "Finishing" });
-    // Only the runner's role is revoked; the creator keeps hers.
+    // Only the runner's role is revoked, by the assignment name its grant answered; the creator keeps hers.
     const revoked = sim.calls.filter((c) => c.name === "revokeRole").map((c) => c.input);
-    expect(revoked).toEqual([plan().runnerRoleGrants[0]]);
+    expect(revoked).toEqual([{ ...plan().runnerRoleGrants[0], assignmentName: "assignment-1" }]);
   });
 
   it("retries a step that may succeed later, then cleans up and reports the error", async () => {
