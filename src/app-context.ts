@@ -78,7 +78,8 @@ export interface AppContext {
 const NO_SCHEDULER: OperationScheduler = {
   start: () => Promise.reject(new Error("This route cannot start operations.")),
   cancel: () => Promise.reject(new Error("This route cannot cancel operations.")),
-  isRunning: () => Promise.reject(new Error("This route cannot look at orchestrations.")),
+  orchestrationState: () => Promise.reject(new Error("This route cannot look at orchestrations.")),
+  cleanUp: () => Promise.reject(new Error("This route cannot start cleanups.")),
   runnerFinished: () => Promise.reject(new Error("This route cannot tell orchestrations.")),
 };
 

@@ -9,6 +9,8 @@ import {
   type CancelRequestedEvent,
   type RunnerFinishedEvent,
 } from "../operations/events";
+import type { OrchestrationState } from "../operations/abandoned";
+import { CLEANUP_ORCHESTRATION, cleanupInstanceId } from "../operations/cleanup";
 import { OPERATION_ORCHESTRATION } from "../operations/orchestration";
 import type { OperationScheduler } from "../operations/requests";
 
@@ -36,13 +38,15 @@ export function operationScheduler(client: df.DurableClient): OperationScheduler
     start: async (input) => {
       await client.startNew(OPERATION_ORCHESTRATION, { instanceId: input.operationId, input });
     },
-    isRunning: async (operationId) => {
+    orchestrationState: (operationId) => orchestrationState(client, operationId),
+    cleanUp: async (input) => {
+      const instanceId = cleanupInstanceId(input.operationId);
+      if ((await orchestrationState(client, instanceId)) === "running") return;
       try {
-        const status = await client.getStatus(operationId);
-        return RUNNING.includes(status.runtimeStatus);
+        await client.startNew(CLEANUP_ORCHESTRATION, { instanceId, input });
       } catch (error) {
-        if (isInstanceNotFound(error)) return false;
-        throw error;
+        // Started by someone else in between: that cleanup does the work.
+        if ((await orchestrationState(client, instanceId)) !== "running") throw error;
       }
     },
     cancel: async (operationId, by) => {
@@ -59,4 +63,14 @@ export function operationScheduler(client: df.DurableClient): OperationScheduler
       }
     },
   };
+}
+
+async function orchestrationState(client: df.DurableClient, instanceId: string): Promise<OrchestrationState> {
+  try {
+    const status = await client.getStatus(instanceId);
+    return RUNNING.includes(status.runtimeStatus) ? "running" : "ended";
+  } catch (error) {
+    if (isInstanceNotFound(error)) return "missing";
+    throw error;
+  }
 }

@@ -2,9 +2,11 @@
 import * as df from "durable-functions";
 import { getAppContext } from "../app-context";
 import { ACTIVITY_NAMES, runActivity, type ActivityInput } from "../operations/activity-table";
+import { abandonedOperationCleanup, CLEANUP_ORCHESTRATION } from "../operations/cleanup";
 import { environmentOperation, OPERATION_ORCHESTRATION } from "../operations/orchestration";
 
 df.app.orchestration(OPERATION_ORCHESTRATION, environmentOperation);
+df.app.orchestration(CLEANUP_ORCHESTRATION, abandonedOperationCleanup);
 
 const activities = getAppContext().operationActivities();
 

@@ -42,6 +42,8 @@ export interface OperationActivities {
   deleteResourceGroup(group: ResourceGroupRef, log?: ActivityLog): Promise<ArmProgress>;
   pollResourceGroupDelete(poll: ResourceGroupDeletePoll, log?: ActivityLog): Promise<ArmProgress>;
   finishOperation(input: FinishInput, log?: ActivityLog): Promise<void>;
+  /** What an abandoned operation may have left (its plan), or null when there is nothing to plan from. */
+  planCleanup(input: OperationInput, log?: ActivityLog): Promise<OperationPlan | null>;
 }
 
 export type ActivityName = keyof OperationActivities;
@@ -61,6 +63,7 @@ const NAMES: Record<ActivityName, true> = {
   deleteResourceGroup: true,
   pollResourceGroupDelete: true,
   finishOperation: true,
+  planCleanup: true,
 };
 
 /** Every activity name, as registered with the Functions host. */

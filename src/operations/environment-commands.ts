@@ -14,6 +14,7 @@ import { formatIssues } from "../core/result";
 import { isTerminalOperationState } from "../core/states";
 import type { OperationRecord } from "../storage/records";
 import { definitionOfEnvironment, pinDefinition, type DefinitionFinder } from "./definitions";
+import { endAbandonedOperation, isAbandoned } from "./abandoned";
 import { findOperation } from "./environment-queries";
 import { parseExpirationDate } from "./expiration";
 import {
@@ -148,7 +149,7 @@ export interface CancelCommand {
 
 /** Asks a running operation to stop; it ends Canceled after its cleanup. */
 export async function cancelOperation(
-  deps: Pick<RequestDeps, "operations" | "scheduler">,
+  deps: Pick<RequestDeps, "environments" | "operations" | "scheduler" | "now">,
   command: CancelCommand,
 ): Promise<OperationRecord> {
   const operation = await findOperation(deps, command.project, command.operationId, command);
@@ -159,6 +160,24 @@ export async function cancelOperation(
       `The operation ${operation.id} has already ended (${operation.status}).`,
     );
   }
-  await deps.scheduler.cancel(operation.id, command.by);
-  return operation;
+  if ((await deps.scheduler.orchestrationState(operation.id)) === "running") {
+    await deps.scheduler.cancel(operation.id, command.by);
+    return operation;
+  }
+  // Terminated by an operator, or never started: end it here, and clean up after it.
+  if (!(await isAbandoned(deps, operation))) {
+    throw new RequestRejected(
+      409,
+      "OperationStarting",
+      `The operation ${operation.id} is still starting; cancel it again in a moment.`,
+    );
+  }
+  const ended = await endAbandonedOperation(deps, operation, {
+    status: "Canceled",
+    error: {
+      code: "OperationCanceled",
+      message: `The operation was canceled by ${command.by}. It had no running orchestration; its runner's role and container are being removed.`,
+    },
+  });
+  return ended ?? (await findOperation(deps, command.project, command.operationId, command));
 }

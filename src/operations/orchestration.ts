@@ -46,7 +46,7 @@ export type OperationStep =
   | "CleaningUp"
   | "Finishing";
 
-type Compensation =
+export type Compensation =
   | { activity: "revokeRole"; grant: RoleGrant | GrantedRole }
   | { activity: "deleteRunner"; ref: RunnerContainerRef; poll: PollPolicy };
 
@@ -158,7 +158,7 @@ export function* environmentOperation(
 /** Resolving comes before the plan (and its retry settings) exists. */
 const RESOLVE_RETRY: RetryPolicy = { firstIntervalSeconds: 5, maxIntervalSeconds: 60, maxAttempts: 5 };
 
-function* undo(
+export function* undo(
   context: OrchestrationContext,
   compensation: Compensation,
   retry: RetryPolicy,
@@ -236,12 +236,12 @@ function* waitForRunner(
 }
 
 /** Deletes are followed with the runner's poll settings, for at most the operation timeout. */
-function deletePoll(plan: OperationPlan): PollPolicy {
+export function deletePoll(plan: OperationPlan): PollPolicy {
   return { ...plan.poll, timeoutMinutes: plan.timeoutMinutes };
 }
 
 /** Cleanup must happen: retry with backoff for a long time (about a day with the defaults). */
-function cleanupRetry(plan: OperationPlan | undefined): RetryPolicy {
+export function cleanupRetry(plan: OperationPlan | undefined): RetryPolicy {
   return {
     firstIntervalSeconds: plan?.retry.firstIntervalSeconds ?? 5,
     maxIntervalSeconds: plan?.retry.maxIntervalSeconds ?? 300,

@@ -14,8 +14,9 @@ import type {
 } from "../storage/records";
 import type { RunnerFinishedEvent } from "./events";
 import type { OperationInput } from "./plan";
-import { RecordConflictError, type RecordStore } from "../storage/ports";
+import { RecordConflictError, type RecordStore, type StoredRecord } from "../storage/ports";
 import { updateRecord } from "../storage/update-record";
+import { ABANDONED, endAbandonedOperation, isAbandoned, type OrchestrationLookup } from "./abandoned";
 import { claimResourceGroup, ClaimRefused, claimTargetOf, type ClaimTarget } from "./resource-group-claims";
 import { expirationAfter } from "./expiration";
 
@@ -23,21 +24,12 @@ import { expirationAfter } from "./expiration";
  * Starts, cancels and tells the orchestrations of operations (instance id = operation id): every
  * call of the durable client goes through this port (src/azure/operation-scheduler.ts).
  */
-export interface OperationScheduler {
+export interface OperationScheduler extends OrchestrationLookup {
   start(input: OperationInput): Promise<void>;
   cancel(operationId: string, by: string): Promise<void>;
-  /** Whether the operation's orchestration exists and has not ended. */
-  isRunning(operationId: string): Promise<boolean>;
   /** Tells the orchestration that its runner finished; false when there is no such orchestration. */
   runnerFinished(operationId: string, event: RunnerFinishedEvent): Promise<boolean>;
 }
-
-/**
- * How long an operation may be recorded as running without an orchestration before a new request
- * takes the environment over: covers a crash between accepting a request and starting its
- * orchestration, without racing a request that is still starting one.
- */
-export const ABANDONED_AFTER_MS = 2 * 60_000;
 
 export interface RequestDeps {
   environments: RecordStore<EnvironmentRecord>;
@@ -109,11 +101,8 @@ export interface AcceptedOperation {
 }
 
 export async function requestDeploy(deps: RequestDeps, request: DeployRequest): Promise<AcceptedOperation> {
-  const stored = await deps.environments.get(request.project, request.environmentName);
-  if (stored) {
-    await assertIdle(deps, stored.value);
-    assertSameEnvironment(stored.value, request);
-  }
+  const stored = await idleEnvironment(deps, request.project, request.environmentName);
+  if (stored) assertSameEnvironment(stored.value, request);
   await claim(deps, stored ? claimTargetOf(stored.value) : request);
   const now = deps.now().toISOString();
   const operation = newOperation(deps, "deploy", request, request.parameters, request.definition, now);
@@ -137,7 +126,7 @@ export async function requestDeploy(deps: RequestDeps, request: DeployRequest): 
 }
 
 export async function requestDelete(deps: RequestDeps, request: DeleteRequest): Promise<AcceptedOperation> {
-  const stored = await deps.environments.get(request.project, request.environmentName);
+  const stored = await idleEnvironment(deps, request.project, request.environmentName);
   if (!stored || stored.value.user !== request.user) {
     throw new RequestRejected(
       404,
@@ -145,7 +134,6 @@ export async function requestDelete(deps: RequestDeps, request: DeleteRequest): 
       `Environment ${request.environmentName} does not exist.`,
     );
   }
-  await assertIdle(deps, stored.value);
   await claim(deps, claimTargetOf(stored.value));
   if (!request.definition && !request.force) {
     throw new RequestRejected(
@@ -202,42 +190,28 @@ async function claim(deps: RequestDeps, target: ClaimTarget): Promise<void> {
   }
 }
 
-async function assertIdle(deps: RequestDeps, environment: EnvironmentRecord): Promise<void> {
-  if (!environment.currentOperationId) return;
+/**
+ * The environment record, when no operation of it runs; an operation that lost its orchestration
+ * is ended first (and the record read again, as that changes it).
+ */
+async function idleEnvironment(
+  deps: RequestDeps,
+  project: string,
+  name: string,
+): Promise<StoredRecord<EnvironmentRecord> | undefined> {
+  const stored = await deps.environments.get(project, name);
+  const environment = stored?.value;
+  if (!environment?.currentOperationId) return stored;
   const current = await deps.operations.get(environment.project, environment.currentOperationId);
-  if (!current || isTerminalOperationState(current.value.status)) return;
-  const age = deps.now().getTime() - Date.parse(current.value.startTime);
-  if (age > ABANDONED_AFTER_MS && !(await deps.scheduler.isRunning(current.value.id))) {
-    await markAbandoned(deps, current.value);
-    return;
+  if (!current || isTerminalOperationState(current.value.status)) return stored;
+  if (await isAbandoned(deps, current.value)) {
+    await endAbandonedOperation(deps, current.value, ABANDONED);
+    return deps.environments.get(project, name);
   }
   throw new RequestRejected(
     409,
     "EnvironmentActionInProgress",
     `Environment ${environment.name} has an operation in progress (${current.value.id}); try again when it has finished.`,
-  );
-}
-
-/** An operation recorded as running whose orchestration is gone (never started, or terminated by hand). */
-async function markAbandoned(deps: RequestDeps, operation: OperationRecord): Promise<void> {
-  const endTime = deps.now().toISOString();
-  await updateRecord(
-    deps.operations,
-    operation.project,
-    operation.id,
-    (record): OperationRecord | undefined =>
-      isTerminalOperationState(record.status)
-        ? undefined
-        : {
-            ...record,
-            status: "Failed",
-            endTime,
-            error: {
-              code: "OperationAbandoned",
-              message: "The operation's orchestration is no longer running; a later request replaced it.",
-            },
-            runnerTokenHash: undefined,
-          },
   );
 }
 

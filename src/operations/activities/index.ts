@@ -6,7 +6,7 @@
 import type { OperationActivities } from "../activity-table";
 import type { OperationDeps } from "./deps";
 import { finishOperation } from "./finish";
-import { resolveOperation } from "./resolve";
+import { planCleanup, resolveOperation } from "./resolve";
 import { deleteResourceGroup, ensureResourceGroup, pollResourceGroupDelete } from "./resource-groups";
 import { grantRole, revokeRole } from "./roles";
 import { collectRunnerResults, deleteRunner, getRunnerState, pollRunnerDelete, startRunner } from "./runner";
@@ -27,5 +27,6 @@ export function createOperationActivities(deps: OperationDeps): OperationActivit
     deleteResourceGroup: (group, log) => deleteResourceGroup(deps, group, log),
     pollResourceGroupDelete: (poll, log) => pollResourceGroupDelete(deps, poll, log),
     finishOperation: (input, log) => finishOperation(deps, input, log),
+    planCleanup: (input, log) => planCleanup(deps, input, log),
   };
 }

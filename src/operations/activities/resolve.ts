@@ -45,3 +45,29 @@ export async function resolveOperation(
   );
   return plan;
 }
+
+/**
+ * The plan of an operation that lost its orchestration, for its cleanup: the runner's role and
+ * container are named after the operation, so they are known without what the orchestration saw.
+ * Null when the environment is gone or the operation could never have started a runner.
+ */
+export async function planCleanup(
+  deps: OperationDeps,
+  input: OperationInput,
+  log: ActivityLog = silent,
+): Promise<OperationPlan | null> {
+  const operation = await deps.operations.get(input.project, input.operationId);
+  const environment = await deps.environments.get(input.project, input.environmentName);
+  if (!operation?.value.definition || !environment) {
+    log(`Operation ${input.operationId}: nothing to clean up (its environment or definition is gone).`);
+    return null;
+  }
+  return planOperation({
+    input,
+    operation: operation.value,
+    environment: environment.value,
+    devCenter: deps.devCenter,
+    settings: deps.settings,
+    resourceGroupExists: true,
+  });
+}

@@ -81,7 +81,8 @@ describe("the expiry sweep", () => {
       scheduler: {
         start: async (input) => void started.push(input),
         cancel: async () => {},
-        isRunning: async () => true,
+        orchestrationState: async () => "running",
+        cleanUp: async () => {},
         runnerFinished: async () => true,
       },
       now: () => new Date(NOW),

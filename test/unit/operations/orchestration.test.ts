@@ -57,6 +57,7 @@ function activities(thePlan: OperationPlan, overrides: Partial<Record<ActivityNa
     resolveOperation: () => thePlan,
     ensureResourceGroup: () => null,
     grantRole: (grant) => ({ ...(grant as object), assignmentName: "assignment-1" }),
+    planCleanup: () => thePlan,
     revokeRole: () => null,
     startRunner: () => null,
     getRunnerState: () => ({ state: "Running" }),

@@ -10,7 +10,6 @@ import type {
 } from "../../../src/storage/records";
 import type { OperationInput } from "../../../src/operations/plan";
 import {
-  ABANDONED_AFTER_MS,
   type DeployRequest,
   type OperationScheduler,
   RequestRejected,
@@ -21,6 +20,7 @@ import {
 import { resourceGroupName } from "../../../src/core/names";
 import { CLAIM_SETTLE_MS } from "../../../src/operations/resource-group-claims";
 import { RESOURCE_GROUP_CLAIMS_PARTITION } from "../../../src/storage/records";
+import { ABANDONED_AFTER_MS, type OrchestrationState } from "../../../src/operations/abandoned";
 import { MemoryRecords } from "../../support/memory-records";
 
 const DEFINITION: OperationDefinition = {
@@ -54,9 +54,13 @@ class RecordingScheduler implements OperationScheduler {
     this.started.push(input);
     this.running.add(input.operationId);
   }
+  cleanedUp: string[] = [];
   async cancel(): Promise<void> {}
-  async isRunning(operationId: string): Promise<boolean> {
-    return this.running.has(operationId);
+  async cleanUp(input: OperationInput): Promise<void> {
+    this.cleanedUp.push(input.operationId);
+  }
+  async orchestrationState(operationId: string): Promise<OrchestrationState> {
+    return this.running.has(operationId) ? "running" : "missing";
   }
   async runnerFinished(operationId: string): Promise<boolean> {
     return this.running.has(operationId);
@@ -178,6 +182,9 @@ describe("accepting operations", () => {
       status: "Failed",
       error: { code: "OperationAbandoned" },
     });
+    // What the lost orchestration would have removed is removed by a cleanup orchestration.
+    expect(scheduler.cleanedUp).toEqual(["op-1"]);
+    expect((await deps.operations.get("demo", "op-1"))?.value.runnerTokenHash).toBeUndefined();
   });
 
   it("never takes over from an operation whose orchestration still runs, however old", async () => {

@@ -1,0 +1,132 @@
+/**
+ * What the reliability review found, end to end (dev host + ARM emulator + real runner): names that
+ * differ only in case never share a resource group, and an operation whose orchestration an
+ * operator terminated leaves no role, container or working token behind.
+ */
+import { RUNNER_PRINCIPAL, Stack, type Json, type Reply } from "../../support/stack";
+
+const ENVIRONMENTS = "/projects/demo/users/me/environments";
+
+const HANGING = {
+  "environment.yaml": "name: hanging\nrunner: Bicep\ntemplatePath: main.bicep\n",
+  "main.bicep": "// nothing\n",
+  "deploy.sh": "#!/bin/bash\necho 'waiting forever'\nexec sleep 600\n",
+};
+
+function operationLocation(reply: Reply): string {
+  const location = reply.headers.get("operation-location");
+  if (!location) throw new Error(`no Operation-Location: ${reply.status} ${reply.text}`);
+  return location;
+}
+
+function operationIdOf(reply: Reply): string {
+  return new URL(operationLocation(reply)).pathname.split("/").pop() as string;
+}
+
+async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function runnerLeftovers(stack: Stack, operationId: string): number {
+  const arm = stack.arm();
+  return (
+    arm.roleAssignments.filter((a) => a.principalId === RUNNER_PRINCIPAL).length +
+    arm.containerGroups.filter((g) => g.name === `runner-${operationId}`).length
+  );
+}
+
+describe("reliability (dev host + ARM emulator + real runner)", () => {
+  let stack: Stack;
+  let alice: string;
+  let bob: string;
+
+  beforeAll(async () => {
+    stack = await Stack.start({ definitions: { hanging: HANGING } });
+    alice = await stack.token("alice");
+    bob = await stack.token("bob");
+    await stack.catalogSynced(alice);
+  }, 90_000);
+  afterAll(() => stack?.stop());
+
+  /** Starts a hanging deploy, waits for its runner, and terminates its orchestration as an operator would. */
+  async function terminatedDeploy(name: string): Promise<{ created: Reply; operationId: string }> {
+    const created = await stack.request("PUT", `${ENVIRONMENTS}/${name}`, alice, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "hanging",
+    });
+    expect(created.status).toBe(201);
+    const operationId = operationIdOf(created);
+    await until(
+      () => stack.arm().containerGroups.some((g) => g.name === `runner-${operationId}`),
+      "the runner's start",
+    );
+    const instance = `${stack.url}/runtime/webhooks/durabletask/instances/${operationId}`;
+    const terminated = await fetch(`${instance}/terminate?reason=operator`, { method: "POST" });
+    expect(terminated.status).toBe(202);
+    await until(
+      async () => ((await (await fetch(instance)).json()) as Json).runtimeStatus === "Terminated",
+      "the termination",
+    );
+    // What the terminated orchestration granted and started is still there.
+    expect(runnerLeftovers(stack, operationId)).toBeGreaterThan(0);
+    return { created, operationId };
+  }
+
+  it("refuses a name that differs only in case from another user's environment, with a clear 409", async () => {
+    const created = await stack.request("PUT", `${ENVIRONMENTS}/CaseEnv`, alice, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "counter",
+      parameters: { step: 1 },
+    });
+    expect(created.status).toBe(201);
+    expect(await stack.finished(operationLocation(created), alice)).toMatchObject({ status: "Succeeded" });
+
+    const taken = await stack.request("PUT", `${ENVIRONMENTS}/caseenv`, bob, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "counter",
+      parameters: { step: 1 },
+    });
+    expect(taken.status).toBe(409);
+    expect(taken.headers.get("x-ms-error-code")).toBe("EnvironmentAlreadyExists");
+    expect(taken.body).toMatchObject({ error: { code: "EnvironmentAlreadyExists" } });
+    expect((await stack.request("GET", `${ENVIRONMENTS}/caseenv`, bob)).status).toBe(404);
+    expect(stack.arm().resourceGroups.filter((g) => g.name.toLowerCase() === "demo-caseenv")).toHaveLength(1);
+  });
+
+  it("cancels an operation whose orchestration was terminated: ended at once, cleaned up after", async () => {
+    const { created, operationId } = await terminatedDeploy("terminated-one");
+    const cancel = await stack.request(
+      "POST",
+      `${ENVIRONMENTS}/terminated-one/operations/${operationId}:cancel`,
+      alice,
+    );
+    expect(cancel.status).toBe(202);
+    expect(cancel.body).toMatchObject({ status: "Canceled", error: { code: "OperationCanceled" } });
+    expect((cancel.body.error as Json).message).toContain("no running orchestration");
+    expect(await stack.finished(operationLocation(created), alice)).toMatchObject({ status: "Canceled" });
+    await until(() => runnerLeftovers(stack, operationId) === 0, "the cleanup");
+    const environment = await stack.request("GET", `${ENVIRONMENTS}/terminated-one`, alice);
+    expect(environment.body).toMatchObject({ provisioningState: "Canceled" });
+  });
+
+  it("ends a terminated operation in the periodic sweep and removes its runner's role and container", async () => {
+    const { created, operationId } = await terminatedDeploy("terminated-two");
+    expect((await stack.request("POST", "/admin/functions/environmentExpiry", undefined)).status).toBe(202);
+    expect(await stack.finished(operationLocation(created), alice)).toMatchObject({
+      status: "Failed",
+      error: { code: "OperationAbandoned" },
+    });
+    await until(() => runnerLeftovers(stack, operationId) === 0, "the cleanup");
+  });
+});
