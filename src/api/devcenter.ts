@@ -132,12 +132,15 @@ function definitionView(
   const id = `/projects/${project.name}/catalogs/${catalog.name}/environmentDefinitions/${d.name}`;
   const description = d.description ?? d.summary;
   // As in the contract's example, a definition without parameters has neither parameters nor parametersSchema.
+  // Added, read-only: the manifest's summary and runner (the contract has neither; the portal shows them).
   return {
     uri: `${baseUrl}${id}`,
     id,
     name: d.name,
     catalogName: catalog.name,
     ...(description !== undefined && { description }),
+    ...(d.summary !== undefined && { summary: d.summary }),
+    runner: d.runner,
     ...(d.parameters.length > 0 && { parameters: d.parameters, parametersSchema: d.parametersSchema }),
     templatePath: d.templatePath,
   };

@@ -348,6 +348,7 @@ describe("environment definitions", () => {
     name: "foo",
     catalogName: "team",
     description: "This environment definition is just for example purposes.",
+    runner: "ARM",
     parameters: [
       {
         id: "functionAppRuntime",
@@ -375,6 +376,8 @@ describe("environment definitions", () => {
     name: "bar",
     catalogName: "team",
     description: "Bar summary",
+    summary: "Bar summary",
+    runner: "Terraform",
     templatePath: "main.tf",
   };
 
