@@ -40,6 +40,15 @@ export const DEFAULT_KEY_FILES: LocalKeyFiles = {
   jwksFile: process.env.AUTH_JWKS_FILE || LOCAL_AUTH.jwksFile,
 };
 
+/** The local signing key when both files exist and the JWKS file holds its public key; else undefined. */
+export async function readLocalSigningKey(files: LocalKeyFiles): Promise<LocalSigningKey | undefined> {
+  if (!existsSync(files.privateKeyFile) || !existsSync(files.jwksFile)) return undefined;
+  const jwk = JSON.parse(readFileSync(files.privateKeyFile, "utf8")) as JWK;
+  const jwks = JSON.parse(readFileSync(files.jwksFile, "utf8")) as { keys?: JWK[] };
+  if (!jwks.keys?.some((key) => key.kid === jwk.kid)) return undefined;
+  return { privateKey: await importJWK(jwk, ALGORITHM), kid: jwk.kid ?? "" };
+}
+
 /** Loads the local signing key, making it (and the JWKS file) on first use. */
 export async function ensureLocalSigningKey(
   files: LocalKeyFiles = DEFAULT_KEY_FILES,

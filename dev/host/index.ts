@@ -19,6 +19,7 @@ import { EventGridWebhook } from "./event-grid";
 import { FunctionsWorker } from "./functions-worker";
 import { HttpServer } from "./http-server";
 import { HttpRouteSummary, HttpTriggers } from "./http-triggers";
+import { LOCAL_SIGN_IN_PATH, localSignIn } from "./local-sign-in";
 import { createLogger, HostLogger } from "./logger";
 import { loadLocalSettings, readHostJson, resolveSettingReferences } from "./settings";
 import { TimerSummary, TimerTriggers } from "./timers";
@@ -62,6 +63,8 @@ export interface RunningDevHost {
   functions: { name: string; trigger: string }[];
   httpRoutes: HttpRouteSummary[];
   timers: TimerSummary[];
+  /** Where the developer portal gets local tokens; set only while the app trusts the local signing key. */
+  localSignInUrl?: string;
   /** Stops timers, the engine (running activities get a few seconds), the listener and a started Azurite. */
   stop(): Promise<void>;
 }
@@ -182,6 +185,8 @@ export async function startDevHost(options: DevHostOptions): Promise<RunningDevH
     const timers = new TimerTriggers(worker, logger);
     const httpTriggers = new HttpTriggers(worker, hostJson.routePrefix, logger);
     server.use(adminHandler(worker, timers, taskHub));
+    const signIn = await localSignIn(env);
+    if (signIn) server.use(signIn);
     server.use(new EventGridWebhook(worker, logger).handle);
     server.use(new DurableClientApi(engine, taskHub).handle);
     server.use(httpTriggers.handle);
@@ -202,6 +207,7 @@ export async function startDevHost(options: DevHostOptions): Promise<RunningDevH
       functions: worker.functions.map((fn) => ({ name: fn.name, trigger: String(fn.trigger.type) })),
       httpRoutes: httpTriggers.summary(),
       timers: timers.summary(),
+      ...(signIn && { localSignInUrl: `${url}${LOCAL_SIGN_IN_PATH}` }),
       stop: cleanup,
     };
     printSummary(
@@ -242,6 +248,7 @@ function printSummary(
     } else lines.push(`  ${fn.name}: ${fn.trigger}`);
   }
   lines.push(`Durable management API: ${host.url}/runtime/webhooks/durabletask/instances`);
+  if (host.localSignInUrl) lines.push(`Local sign-in (local signing key): POST ${host.localSignInUrl}`);
   if (resumed > 0) lines.push(`Resuming ${resumed} orchestration instance(s) with pending work`);
   for (const line of lines) logger.host("information", line);
 }
