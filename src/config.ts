@@ -30,6 +30,22 @@ export interface Config {
   operations: OperationsConfig;
   /** NCRONTAB schedule of the sweep that deletes environments past their expirationDate. */
   expirySweepSchedule: string;
+  /** How the developer portal (/portal) signs users in with Entra ID. */
+  portal: PortalConfig;
+}
+
+/**
+ * The developer portal's Entra ID sign-in (authorization code + PKCE with MSAL), served to the browser
+ * in /portal/config.json; only used when tokens come from Entra ID (AUTH_JWKS_URI set). Locally the
+ * portal signs in through the dev host instead. PORTAL_CLIENT_ID: the portal's single-page app
+ * registration (unset: the portal says it cannot sign in). PORTAL_TENANT_ID (default AZURE_TENANT_ID):
+ * the tenant, authority https://login.microsoftonline.com/<tenant>. PORTAL_SCOPES (comma-separated;
+ * default <first AUTH_AUDIENCE>/.default): what the access token is asked for.
+ */
+export interface PortalConfig {
+  clientId?: string;
+  authority?: string;
+  scopes: string[];
 }
 
 /**
@@ -399,6 +415,19 @@ function loadOperationsConfig(env: Env): OperationsConfig {
   };
 }
 
+function loadPortalConfig(env: Env, auth: AuthConfig): PortalConfig {
+  const tenant = optional(env, "PORTAL_TENANT_ID", optional(env, "AZURE_TENANT_ID", ""));
+  if (tenant && !/^[\w.-]+$/.test(tenant)) {
+    throw new ConfigError("Setting PORTAL_TENANT_ID must be a tenant id or domain name.");
+  }
+  const clientId = env.PORTAL_CLIENT_ID?.trim();
+  return {
+    ...(clientId && { clientId }),
+    ...(tenant && { authority: `https://login.microsoftonline.com/${tenant}` }),
+    scopes: list(optional(env, "PORTAL_SCOPES", `${auth.audiences[0].replace(/\/+$/, "")}/.default`)),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const webJobsStorage = loadStorageConnection(env, "AzureWebJobsStorage");
   if (!webJobsStorage) {
@@ -407,12 +436,13 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const arm = loadArmConfig(env);
+  const auth = loadAuthConfig(env);
   return {
     webJobsStorage,
     devCenterStorage: loadStorageConnection(env, "DEVCENTER_STORAGE") ?? webJobsStorage,
     taskHub: optional(env, "DURABLE_TASK_HUB", "devcenter"),
     devCenterConfigPath: optional(env, "DEVCENTER_CONFIG", "samples/devcenter.yaml"),
-    auth: loadAuthConfig(env),
+    auth,
     eventGrid: loadEventGridConfig(env, arm),
     catalogSyncSchedule: optional(env, "CATALOG_SYNC_SCHEDULE", DEFAULT_CATALOG_SYNC_SCHEDULE),
     catalogSyncOnStartup: flag(env, "CATALOG_SYNC_ON_STARTUP", false),
@@ -424,6 +454,7 @@ export function loadConfig(env: Env = process.env): Config {
     runnerApi: loadRunnerApiConfig(env),
     operations: loadOperationsConfig(env),
     expirySweepSchedule: optional(env, "EXPIRY_SWEEP_SCHEDULE", DEFAULT_EXPIRY_SWEEP_SCHEDULE),
+    portal: loadPortalConfig(env, auth),
   };
 }
 
