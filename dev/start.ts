@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     `                 (data in ${path.relative(REPO_ROOT, path.join(dataDir, "azurite"))})`,
     `  ARM emulator   ${services.arm.endpoint}`,
     `Dev host         ${host.url}`,
+    `  Portal         ${host.url}/portal/ (sign in as any user name)`,
     `  Durable API    ${host.url}/runtime/webhooks/durabletask/instances`,
     `  Health         ${host.url}/health`,
     "Tokens:          npm run token -- <user> [--admin]",
