@@ -43,6 +43,8 @@ export interface ArmServiceOptions {
   containerStartDelayMs: number;
   /** https://127.0.0.1:port, for LRO URLs. */
   baseUrl: () => string;
+  /** What every container process finds in its environment, as ACI gives a container its identity. */
+  containerEnvironment: () => Record<string, string>;
   /** The named fault for a resource a deployment writes (a PUT of its id), if any. */
   resourceFault: (method: string, path: string) => { code: string; message: string } | undefined;
 }
@@ -67,7 +69,12 @@ export class ArmService implements ArmContext {
     this.state = this.file.load();
     this.authorization = new Authorization(this);
     this.devCenter = new DevCenter(this.stateDir);
-    this.containers = new ContainerInstance(this, options.images, options.containerStartDelayMs);
+    this.containers = new ContainerInstance(
+      this,
+      options.images,
+      options.containerStartDelayMs,
+      options.containerEnvironment,
+    );
     this.recorded = new RecordedResources(this);
     this.deployments = new Deployments(this, {
       durationMs: options.lroDurationMs,

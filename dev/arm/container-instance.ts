@@ -38,8 +38,13 @@ export class ContainerInstance implements ResourceProvider {
     images: Record<string, string>,
     /** Delay between accepting a container group and starting its processes. */
     private readonly containerStartDelayMs: number,
+    containerEnvironment: () => Record<string, string>,
   ) {
-    this.runtime = new ContainerRuntime(images, (pid, exitCode) => this.containerExited(pid, exitCode));
+    this.runtime = new ContainerRuntime(
+      images,
+      (pid, exitCode) => this.containerExited(pid, exitCode),
+      containerEnvironment,
+    );
   }
 
   route({ method, path, query, body }: ArmRequest): Promise<Reply> | Reply | undefined {

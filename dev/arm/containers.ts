@@ -60,6 +60,8 @@ export class ContainerRuntime {
     private readonly images: Record<string, string>,
     /** Called once when a process ends; exitCode is undefined if it cannot be known. */
     private readonly onExit: (pid: number, exitCode: number | undefined) => void,
+    /** Variables the platform gives every process, below the container's own. */
+    private readonly platformEnvironment: () => Record<string, string> = () => ({}),
   ) {}
 
   /** The local folder for an image: an exact match first, then the longest matching prefix. */
@@ -93,7 +95,13 @@ export class ContainerRuntime {
     const binFolder = join(imageFolder, "bin");
     const path = existsSync(binFolder) ? `${binFolder}${delimiter}${process.env.PATH}` : process.env.PATH;
     const argv = spec.command ?? ["bash", join(imageFolder, "entrypoint.sh")];
-    const env = { PATH: path ?? "", HOME: root, ...spec.environment, ADE_ROOT: root };
+    const env = {
+      PATH: path ?? "",
+      HOME: root,
+      ...this.platformEnvironment(),
+      ...spec.environment,
+      ADE_ROOT: root,
+    };
     const output = openSync(join(spec.folder, "output.log"), "a");
     try {
       const child = spawn("bash", ["-c", WRAPPER, join(spec.folder, "exitcode"), ...argv], {

@@ -88,6 +88,13 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Run
     lroDurationMs: options.lroDurationMs ?? 200,
     containerStartDelayMs: options.containerStartDelayMs ?? 0,
     baseUrl: () => endpoint,
+    // The stand-in for a container's managed identity: runner images reach this emulator with its
+    // fixed token (src/azure/credentials.ts), as the control plane does locally.
+    containerEnvironment: () => ({
+      ARM_ENDPOINT: endpoint,
+      ARM_CA_CERT_FILE: certificate.certFile,
+      AZURE_CREDENTIAL: "emulator",
+    }),
     resourceFault: (method, path) => faults.decideNamed(method, path),
   });
 

@@ -17,7 +17,7 @@ export const RUNNER_PRINCIPAL = "22222222-2222-2222-2222-222222222222";
 export interface StackOptions {
   /** Sample definitions (folders of samples/catalog) to copy; default counter and failing. */
   samples?: string[];
-  /** Extra definitions: folder name → files (written next to copies of the sample definitions). */
+  /** Extra definitions: folder name → files (paths may name subfolders), next to the copied samples. */
   definitions?: Record<string, Record<string, string>>;
   settings?: Record<string, string>;
   /** A dev center config to run with instead of the sample's (its local catalogs as they are). */
@@ -57,6 +57,7 @@ export class Stack {
     for (const [name, files] of Object.entries(options.definitions ?? {})) {
       await mkdir(path.join(catalog, name), { recursive: true });
       for (const [file, text] of Object.entries(files)) {
+        await mkdir(path.dirname(path.join(catalog, name, file)), { recursive: true });
         await writeFile(path.join(catalog, name, file), text, { mode: file.endsWith(".sh") ? 0o755 : 0o644 });
       }
     }

@@ -2,4 +2,4 @@
 # ARM/Bicep deploy: $ADE_TEMPLATE_FILE to the environment's resource group as the runner identity,
 # with the operation's parameters; outputs to $ADE_OUTPUTS (runner/arm/main.ts).
 set -euo pipefail
-exec arm-deploy deploy
+arm-deploy deploy
