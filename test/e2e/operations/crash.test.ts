@@ -1,0 +1,125 @@
+/**
+ * Operations through host crashes (dev host + ARM emulator + real runner): deploys and deletes are
+ * started, the dev host is killed with SIGKILL at pseudo-random moments several times and started
+ * again, and then every operation that was recorded ends terminal, no runner role assignment or
+ * container group is left, and every environment record agrees with its last operation.
+ * CRASH_SEED replays a run (the seed is printed when the test fails).
+ */
+import { createStorageAdapters } from "../../../src/azure/storage";
+import { isTerminalOperationState } from "../../../src/core/states";
+import { TABLES, type EnvironmentRecord, type OperationRecord } from "../../../src/storage/records";
+import { RUNNER_PRINCIPAL, Stack, type Reply } from "../../support/stack";
+
+const ENVIRONMENTS = "/projects/demo/users/me/environments";
+const SEED = Number(process.env.CRASH_SEED) || 20261202;
+
+/** mulberry32: a small seeded generator, so a failing run can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("operations through host crashes", () => {
+  let stack: Stack;
+  let alice: string;
+
+  beforeAll(async () => {
+    stack = await Stack.start();
+    alice = await stack.token("alice");
+    await stack.catalogSynced(alice);
+  }, 90_000);
+  afterAll(() => stack?.stop());
+
+  /** A request that may meet a dying host: undefined when it got no answer. */
+  async function send(method: string, name: string): Promise<Reply | undefined> {
+    const body =
+      method === "PUT"
+        ? {
+            environmentType: "Dev",
+            catalogName: "samples",
+            environmentDefinitionName: "counter",
+            parameters: { step: 1 },
+          }
+        : undefined;
+    return stack.request(method, `${ENVIRONMENTS}/${name}`, alice, body).catch(() => undefined);
+  }
+
+  it("ends every operation, leaves no runner role or container, and keeps environments in step", async () => {
+    const next = random(SEED);
+    const storage = createStorageAdapters(stack.services.azurite.connectionString);
+    const operations = storage.records<OperationRecord>(TABLES.operations);
+    const environments = storage.records<EnvironmentRecord>(TABLES.environments);
+    const names = ["crash-a", "crash-b", "crash-c", "crash-d"];
+    const answers: Record<number, number> = {};
+
+    try {
+      for (let round = 0; round < 5; round++) {
+        // Deploy or delete each environment; some of these meet an operation still running (409).
+        const replies = await Promise.all(names.map((name) => send(next() < 0.7 ? "PUT" : "DELETE", name)));
+        for (const reply of replies) if (reply) answers[reply.status] = (answers[reply.status] ?? 0) + 1;
+        await new Promise((resolve) => setTimeout(resolve, 200 + next() * 4000));
+        await stack.crashAndRestart();
+      }
+
+      // Everything recorded ends, whether its request got an answer or not. An operation whose
+      // orchestration never started is ended by the sweep once it is two minutes old.
+      const deadline = Date.now() + 240_000;
+      let sweptAt = 0;
+      for (;;) {
+        const running = (await operations.list("demo")).filter(
+          (o) => !isTerminalOperationState(o.value.status),
+        );
+        const arm = stack.arm();
+        const leftovers =
+          arm.roleAssignments.filter((a) => a.principalId === RUNNER_PRINCIPAL).length +
+          arm.containerGroups.length;
+        if (running.length === 0 && leftovers === 0) break;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `Still running: ${running.map((o) => `${o.value.id} (${o.value.environmentName})`).join(", ") || "none"}; ` +
+              `runner roles and containers left: ${leftovers}`,
+          );
+        }
+        if (Date.now() - sweptAt > 10_000) {
+          await stack.request("POST", "/admin/functions/environmentExpiry", undefined).catch(() => undefined);
+          sweptAt = Date.now();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+
+      const all = (await operations.list("demo")).map((o) => o.value);
+      expect(all.length).toBeGreaterThanOrEqual(names.length);
+      expect(all.every((o) => o.runnerTokenHash === undefined)).toBe(true);
+      for (const { value: environment } of await environments.list("demo")) {
+        const last = all.find((o) => o.id === environment.currentOperationId);
+        expect({ environment: environment.name, state: environment.provisioningState }).toEqual({
+          environment: environment.name,
+          state: last?.status,
+        });
+      }
+      // A delete that succeeded removed its environment.
+      for (const name of names) {
+        const last = all
+          .filter((o) => o.environmentName === name)
+          .sort((a, b) => b.startTime.localeCompare(a.startTime))[0];
+        if (last?.kind === "delete" && last.status === "Succeeded") {
+          expect(await environments.get("demo", name)).toBeUndefined();
+        }
+      }
+      process.stdout.write(
+        `crash test (seed ${SEED}): ${all.length} operations, answers ${JSON.stringify(answers)}, ` +
+          `statuses ${JSON.stringify(all.reduce<Record<string, number>>((n, o) => ({ ...n, [o.status]: (n[o.status] ?? 0) + 1 }), {}))}\n`,
+      );
+    } catch (error) {
+      throw new Error(
+        `crash test seed ${SEED}: ${(error as Error).message}\n${stack.host.output().slice(-3000)}`,
+      );
+    }
+  }, 420_000);
+});
