@@ -5,6 +5,7 @@ import { formatIssues } from "../../src/core/result";
 import { validateEnvironmentOutputs } from "../../src/runner-protocol/outputs";
 import {
   isValidFileName,
+  MAX_OUTPUTS_BYTES,
   RUNNER_PROTOCOL_VERSION,
   RUNNER_VARIABLES,
 } from "../../src/runner-protocol/protocol";
@@ -29,11 +30,23 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Reads a file the user named; a missing or unreadable one is a FileOperationError. */
-async function readUserFile(path: string): Promise<Buffer> {
+/**
+ * Reads a file the user named: a regular file of at most `maxBytes` (a device such as /dev/zero
+ * would never end). A missing, unreadable or unsuitable one is a FileOperationError.
+ */
+async function readUserFile(path: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
   try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new CliError("FileOperationError", `${path} is not a regular file.`);
+    if (info.size > maxBytes) {
+      throw new CliError(
+        "FileOperationError",
+        `${path} has ${info.size} bytes; at most ${maxBytes} are accepted.`,
+      );
+    }
     return await readFile(path);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new CliError(
       "FileOperationError",
       `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}.`,
@@ -194,7 +207,7 @@ export async function outputsCommand(args: string[], io: CliIo): Promise<number>
   const path = resolve(io.cwd, requiredFlag(flags, "file"));
   let document: unknown;
   try {
-    document = JSON.parse((await readUserFile(path)).toString("utf8"));
+    document = JSON.parse((await readUserFile(path, MAX_OUTPUTS_BYTES)).toString("utf8"));
   } catch (error) {
     if (error instanceof CliError) throw error;
     throw new CliError("InvalidCliInput", `${path} is not JSON: ${(error as Error).message}`);

@@ -169,3 +169,18 @@ describe("the core entrypoint", () => {
     expect(map).toEqual({ ...ADE_EXIT_CODES });
   });
 });
+
+describe("ade reading the files it is given", () => {
+  it("refuses a device instead of reading it forever", async () => {
+    const { cli, err } = io({
+      ADE_RUNNER_ENDPOINT: "http://127.0.0.1:9/runner/projects/demo",
+      ADE_HTTP__OPERATIONID: "6f1c9a52-5a0e-4c3e-9d37-0c6f9f3f2b11",
+      ADE_HTTP__DEVCENTERID: "dc",
+      ADE_RUNNER_TOKEN: "t".repeat(32),
+    });
+    expect(await runCli(["outputs", "upload", "--file", "/dev/zero"], cli)).toBe(
+      ADE_EXIT_CODES.FileOperationError,
+    );
+    expect(err.join("")).toContain("/dev/zero is not a regular file");
+  });
+});

@@ -98,3 +98,51 @@ describe("zip files on disk", () => {
     });
   });
 });
+
+describe("extracting checks everything first (reliability review)", () => {
+  it("writes nothing when a later entry cannot be extracted", async () => {
+    const target = await mkdtemp(join(tmpdir(), "zip-atomic-"));
+    try {
+      await symlink(tmpdir(), join(target, "link"));
+      const zip = createZip([
+        { name: "first.txt", data: text("1") },
+        { name: "sub/second.txt", data: text("2") },
+        { name: "link/escape.txt", data: text("3") },
+      ]);
+      await expect(extractZip(zip, target)).rejects.toThrow(/link exists and is not a folder/);
+      expect((await readdir(target)).sort()).toEqual(["link"]);
+    } finally {
+      await rm(target, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses an archive whose entries disagree on what a path is", async () => {
+    const target = await mkdtemp(join(tmpdir(), "zip-conflict-"));
+    try {
+      const zip = createZip([
+        { name: "a", data: text("a file") },
+        { name: "a/b.txt", data: text("below a file") },
+      ]);
+      await expect(extractZip(zip, target)).rejects.toThrow(/another entry makes it a file/);
+      expect(await readdir(target)).toEqual([]);
+    } finally {
+      await rm(target, { recursive: true, force: true });
+    }
+  });
+
+  it("drops setuid, setgid and sticky bits", async () => {
+    const target = await mkdtemp(join(tmpdir(), "zip-modes-"));
+    try {
+      await extractZip(createZip([{ name: "tool", data: text("#!/bin/sh\n"), mode: 0o6755 }]), target);
+      expect((await stat(join(target, "tool"))).mode & 0o7777).toBe(0o755);
+    } finally {
+      await rm(target, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses kernel file systems as the target", async () => {
+    await expect(extractZip(createZip([{ name: "a", data: text("a") }]), "/proc/x")).rejects.toThrow(
+      /below \/proc/,
+    );
+  });
+});
