@@ -3,6 +3,7 @@
  * storage adapters and what the function registrations hand to the handlers. Small on purpose;
  * each feature adds its wiring here.
  */
+import { environmentRecords, operationRecords, type OpenTable } from "./storage/indexed-records";
 import { readFileSync } from "node:fs";
 import type { InvocationContext } from "@azure/functions";
 import { createVerifierFromConfig, TokenVerifier } from "./api/auth";
@@ -24,12 +25,7 @@ import { createArmAdapters } from "./azure/arm";
 import { createArmCredential } from "./azure/credentials";
 import { createOperationActivities } from "./operations/activities";
 import type { OperationActivities } from "./operations/activity-table";
-import {
-  TABLES,
-  type EnvironmentRecord,
-  type OperationRecord,
-  type ResourceGroupClaim,
-} from "./storage/records";
+import { TABLES, type ResourceGroupClaim } from "./storage/records";
 import type { ExpiryDeps } from "./operations/expiry";
 import type { OperationScheduler } from "./operations/requests";
 import { createRunnerApi, type RunnerApi } from "./runner-api/handlers";
@@ -98,8 +94,9 @@ export function createAppContext(config: Config): AppContext {
       config.eventGrid.endpoint,
       config.eventGrid.key ?? createArmCredential(config.arm),
     );
-  const environments = storage.records<EnvironmentRecord>(TABLES.environments);
-  const operations = storage.records<OperationRecord>(TABLES.operations);
+  const open: OpenTable = (table) => storage.records(table);
+  const environments = environmentRecords(open);
+  const operations = operationRecords(open);
   const resourceGroupClaims = storage.records<ResourceGroupClaim>(TABLES.resourceGroupClaims);
   let activities: OperationActivities | undefined;
   let runnerApi: RunnerApi | undefined;

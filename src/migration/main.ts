@@ -3,17 +3,13 @@
  * Deployment Environments to this control plane. See `--help` (USAGE below) and the README's
  * "Moving from Azure Deployment Environments".
  */
+import { environmentRecords, operationRecords } from "../storage/indexed-records";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { createStorageAdapters } from "../azure/storage";
 import { loadDevCenterStorageSetting } from "../config";
-import {
-  TABLES,
-  type EnvironmentRecord,
-  type OperationRecord,
-  type ResourceGroupClaim,
-} from "../storage/records";
+import { TABLES, type ResourceGroupClaim } from "../storage/records";
 import { createJsonReader } from "./json-reader";
 import { runMigration, type MigrationOptions, type StateFiles } from "./migration";
 
@@ -129,8 +125,8 @@ async function main(argv: string[]): Promise<number> {
       dataPlane,
       ...(storage && {
         target: {
-          environments: storage.records<EnvironmentRecord>(TABLES.environments),
-          operations: storage.records<OperationRecord>(TABLES.operations),
+          environments: environmentRecords((table) => storage.records(table)),
+          operations: operationRecords((table) => storage.records(table)),
           resourceGroupClaims: storage.records<ResourceGroupClaim>(TABLES.resourceGroupClaims),
           blobs: storage.blobs,
         },

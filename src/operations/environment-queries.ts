@@ -5,21 +5,28 @@
 import {
   CONTAINERS,
   environmentOutputsBlob,
+  environmentsOfUser,
+  operationsOfEnvironment,
   operationLogBlob,
   type EnvironmentRecord,
   type OperationRecord,
 } from "../storage/records";
+import type { IndexedRecordStore } from "../storage/indexed-records";
 import type { BlobStore, RecordStore } from "../storage/ports";
 import { RequestRejected } from "./requests";
 
+/** Operations are listed for this long after they started, as ADE does. */
+export const OPERATION_RETENTION_DAYS = 90;
+
 export interface EnvironmentReadDeps {
-  environments: RecordStore<EnvironmentRecord>;
-  operations: RecordStore<OperationRecord>;
+  environments: IndexedRecordStore<EnvironmentRecord>;
+  operations: IndexedRecordStore<OperationRecord>;
   blobs: Pick<BlobStore, "get" | "readLog">;
+  now(): Date;
 }
 
 export async function findEnvironment(
-  deps: Pick<EnvironmentReadDeps, "environments">,
+  deps: { environments: RecordStore<EnvironmentRecord> },
   project: string,
   name: string,
   user: string,
@@ -33,19 +40,22 @@ export async function findEnvironment(
   return stored.value;
 }
 
-/** A project's environments; only `user`'s when given. */
+/** A project's environments; only `user`'s when given (read through the index by user). */
 export async function listEnvironments(
   deps: Pick<EnvironmentReadDeps, "environments">,
   project: string,
   user?: string,
 ): Promise<EnvironmentRecord[]> {
-  const records = (await deps.environments.list(project)).map((r) => r.value);
-  return user === undefined ? records : records.filter((r) => r.user === user);
+  const records =
+    user === undefined
+      ? await deps.environments.list(project)
+      : await deps.environments.lookup(project, environmentsOfUser(project, user));
+  return records.map((r) => r.value).filter((r) => user === undefined || r.user === user);
 }
 
 /** The environment's outputs document (`{ outputs: {} }` before a deploy wrote one). */
 export async function readOutputs(
-  deps: Pick<EnvironmentReadDeps, "environments" | "blobs">,
+  deps: { environments: RecordStore<EnvironmentRecord>; blobs: EnvironmentReadDeps["blobs"] },
   project: string,
   name: string,
   user: string,
@@ -57,7 +67,7 @@ export async function readOutputs(
 
 /** An operation of a project, if it belongs to `of.user` (and to `of.environmentName`, when given). */
 export async function findOperation(
-  deps: Pick<EnvironmentReadDeps, "operations">,
+  deps: { operations: RecordStore<OperationRecord> },
   project: string,
   operationId: string,
   of: { user?: string; environmentName?: string },
@@ -75,14 +85,19 @@ export async function findOperation(
   return stored.value;
 }
 
-/** The operations of one environment, newest first. */
+/** The operations of one environment that started in the last 90 days, newest first (through the index). */
 export async function listOperations(
-  deps: Pick<EnvironmentReadDeps, "operations">,
+  deps: Pick<EnvironmentReadDeps, "operations" | "now">,
   project: string,
   environmentName: string,
   user: string,
 ): Promise<OperationRecord[]> {
-  const records = await deps.operations.list(project);
+  const since = new Date(deps.now().getTime() - OPERATION_RETENTION_DAYS * 86_400_000).toISOString();
+  const records = await deps.operations.lookup(
+    project,
+    operationsOfEnvironment(project, environmentName),
+    since,
+  );
   return records
     .map((r) => r.value)
     .filter((r) => r.environmentName === environmentName && r.user === user)
@@ -91,7 +106,7 @@ export async function listOperations(
 
 /** An operation's log as text ("" before anything was written); readable while it runs. */
 export async function readOperationLog(
-  deps: Pick<EnvironmentReadDeps, "operations" | "blobs">,
+  deps: { operations: RecordStore<OperationRecord>; blobs: EnvironmentReadDeps["blobs"] },
   project: string,
   operationId: string,
   of: { user: string; environmentName: string },

@@ -93,6 +93,10 @@ export const RESOURCE_GROUP_CLAIMS_PARTITION = "resourceGroups";
 export const TABLES = {
   environments: "environments",
   operations: "operations",
+  /** Secondary index of environments: partition = project:user, row = environment name. */
+  environmentsByUser: "environmentsByUser",
+  /** Secondary index of operations: partition = project:environment, row = startTime:operation id. */
+  operationsByEnvironment: "operationsByEnvironment",
   resourceGroupClaims: "resourceGroupClaims",
 } as const;
 
@@ -114,4 +118,18 @@ export function environmentOutputsBlob(project: string, environment: string): st
 
 export function operationLogBlob(project: string, operationId: string): string {
   return `${project}/${operationId}.log`;
+}
+
+/** Where an environment's pointer goes in TABLES.environmentsByUser. */
+export function environmentsOfUser(project: string, user: string): string {
+  return `${project}:${user}`;
+}
+
+/** Where an operation's pointer goes in TABLES.operationsByEnvironment (rows sort by start time). */
+export function operationsOfEnvironment(project: string, environmentName: string): string {
+  return `${project}:${environmentName}`;
+}
+
+export function operationIndexRow(startTime: string, operationId: string): string {
+  return `${startTime}:${operationId}`;
 }

@@ -1,0 +1,147 @@
+/**
+ * A record table with a secondary index kept in step on every write: the index table holds one
+ * pointer per record, under an index partition derived from the record (e.g. project and user), so
+ * that "the environments of a user" or "the operations of an environment" is one partition read
+ * and point reads, not a scan of the project's partition.
+ *
+ * The pointer is written before the record is created and removed after the record is deleted,
+ * so a crash in between leaves at most a pointer to nothing, which lookups skip. The index keys
+ * of a record must not change with replace (owner and environment of a record are fixed). Records
+ * written before the index existed are indexed by one scan of their partition, on first lookup.
+ */
+import type { CallOptions } from "../core/ports";
+import { RecordConflictError, type ListRecordsOptions, type RecordStore, type StoredRecord } from "./ports";
+import {
+  environmentsOfUser,
+  operationIndexRow,
+  operationsOfEnvironment,
+  TABLES,
+  type EnvironmentRecord,
+  type OperationRecord,
+} from "./records";
+
+/** An index row: where the indexed record is. */
+export interface IndexPointer {
+  partitionKey: string;
+  rowKey: string;
+}
+
+/** Where a record's pointer goes: an index partition and a row key within it. */
+export interface IndexKey {
+  partition: string;
+  row: string;
+}
+
+/** The partition of the index table that says which record partitions are fully indexed. */
+const BUILT_PARTITION = "~indexed";
+
+/** A record table that can also be read through its secondary index. */
+export interface IndexedRecordStore<T extends object> extends RecordStore<T> {
+  lookup(recordPartition: string, indexPartition: string, from?: string): Promise<StoredRecord<T>[]>;
+}
+
+export class IndexedRecords<T extends object> implements IndexedRecordStore<T> {
+  constructor(
+    private readonly records: RecordStore<T>,
+    private readonly index: RecordStore<IndexPointer>,
+    /** The index key of a record; its partition must not be BUILT_PARTITION. */
+    private readonly keyOf: (value: T, rowKey: string) => IndexKey,
+  ) {}
+
+  get(partitionKey: string, rowKey: string, options?: CallOptions): Promise<StoredRecord<T> | undefined> {
+    return this.records.get(partitionKey, rowKey, options);
+  }
+
+  async create(partitionKey: string, rowKey: string, value: T, options?: CallOptions): Promise<string> {
+    await this.point(this.keyOf(value, rowKey), { partitionKey, rowKey });
+    return this.records.create(partitionKey, rowKey, value, options);
+  }
+
+  replace(
+    partitionKey: string,
+    rowKey: string,
+    value: T,
+    etag: string,
+    options?: CallOptions,
+  ): Promise<string> {
+    return this.records.replace(partitionKey, rowKey, value, etag, options);
+  }
+
+  async delete(partitionKey: string, rowKey: string, etag?: string, options?: CallOptions): Promise<void> {
+    const stored = await this.records.get(partitionKey, rowKey, options);
+    await this.records.delete(partitionKey, rowKey, etag, options);
+    if (stored) {
+      const key = this.keyOf(stored.value, rowKey);
+      await this.index.delete(key.partition, key.row, undefined, options);
+    }
+  }
+
+  list(partitionKey: string, options?: ListRecordsOptions): Promise<StoredRecord<T>[]> {
+    return this.records.list(partitionKey, options);
+  }
+
+  /**
+   * The records whose pointers are in `indexPartition` (rows in row-key order, `from` on), read
+   * from `recordPartition`, which is indexed first if records written before the index exist.
+   */
+  async lookup(recordPartition: string, indexPartition: string, from?: string): Promise<StoredRecord<T>[]> {
+    await this.ensureIndexed(recordPartition);
+    const pointers = (await this.index.list(indexPartition)).filter(
+      (p) => from === undefined || p.rowKey >= from,
+    );
+    const found = await Promise.all(
+      pointers.map((p) => this.records.get(p.value.partitionKey, p.value.rowKey)),
+    );
+    return found.filter((r): r is StoredRecord<T> => r !== undefined);
+  }
+
+  private async ensureIndexed(recordPartition: string): Promise<void> {
+    if (await this.index.get(BUILT_PARTITION, recordPartition)) return;
+    for (const record of await this.records.list(recordPartition)) {
+      await this.point(this.keyOf(record.value, record.rowKey), {
+        partitionKey: record.partitionKey,
+        rowKey: record.rowKey,
+      });
+    }
+    await this.point(
+      { partition: BUILT_PARTITION, row: recordPartition },
+      { partitionKey: recordPartition, rowKey: "" },
+    );
+  }
+
+  /** Pointers never change once written: one that exists already is success. */
+  private async point(key: IndexKey, pointer: IndexPointer): Promise<void> {
+    try {
+      await this.index.create(key.partition, key.row, pointer);
+    } catch (error) {
+      if (!(error instanceof RecordConflictError)) throw error;
+    }
+  }
+}
+
+/** Opens a table of Dev Center Storage (StorageAdapters.records). */
+export type OpenTable = <T extends object>(table: string) => RecordStore<T>;
+
+/** The environments table with its index by project and user: every writer must use this one. */
+export function environmentRecords(open: OpenTable): IndexedRecords<EnvironmentRecord> {
+  return new IndexedRecords(
+    open<EnvironmentRecord>(TABLES.environments),
+    open<IndexPointer>(TABLES.environmentsByUser),
+    (environment) => ({
+      partition: environmentsOfUser(environment.project, environment.user),
+      row: environment.name,
+    }),
+  );
+}
+
+/** The operations table with its index by project and environment: every writer must use this one. */
+export function operationRecords(open: OpenTable): IndexedRecords<OperationRecord> {
+  return new IndexedRecords(
+    open<OperationRecord>(TABLES.operations),
+    open<IndexPointer>(TABLES.operationsByEnvironment),
+    (operation) => ({
+      partition: operationsOfEnvironment(operation.project, operation.environmentName),
+      row: operationIndexRow(operation.startTime, operation.id),
+    }),
+  );
+}
