@@ -1,0 +1,128 @@
+/**
+ * The ARM/Bicep runner image through the whole local product (dev host, Azurite, ARM emulator,
+ * Core entrypoint + ade CLI + arm-deploy): a deploy of samples/catalog/arm-storage through the API
+ * against the emulator's own time for that deployment, and the runner image's start cost per
+ * operation (process start and the ade calls before and after the deploy program, read from the
+ * operation log's timestamps). Prints min/median/max of the runs.
+ *
+ *   npm run build && node dist/bench/runners.js [runs=3]
+ */
+import { Stack } from "../test/support/stack";
+
+interface Run {
+  total: number;
+  emulator: number;
+  armDeploy: number;
+  runnerStart: number;
+  runnerFinish: number;
+}
+
+function summary(label: string, values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const f = (s: number) => `${s.toFixed(2)} s`;
+  return `${label}: min ${f(sorted[0])}, median ${f(median)}, max ${f(sorted[sorted.length - 1])}`;
+}
+
+/** ISO 8601 duration as ARM writes it (PT1M2.5S) → seconds. */
+function isoSeconds(duration: string | undefined): number {
+  const m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?$/.exec(duration ?? "");
+  if (!m) throw new Error(`not an ISO duration: ${duration}`);
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+/** Time of the first log line that contains `text`. */
+function lineTime(log: string, text: string, last = false): number {
+  const lines = log.split("\n").filter((l) => l.includes(text));
+  const line = last ? lines[lines.length - 1] : lines[0];
+  if (!line) throw new Error(`no log line with "${text}"`);
+  return Date.parse(line.slice(0, line.indexOf(" ")));
+}
+
+async function deployOnce(stack: Stack, token: string, name: string): Promise<Run> {
+  const started = process.hrtime.bigint();
+  const created = await stack.request("PUT", `/projects/demo/users/me/environments/${name}`, token, {
+    environmentType: "Dev",
+    catalogName: "samples",
+    environmentDefinitionName: "arm-storage",
+  });
+  if (created.status !== 201) throw new Error(`PUT ${name}: ${created.status} ${created.text}`);
+  const status = await stack.finished(
+    created.headers.get("operation-location") as string,
+    token,
+    600_000,
+    20,
+  );
+  const total = Number(process.hrtime.bigint() - started) / 1e9;
+  if (status.status !== "Succeeded") throw new Error(`${name}: ${JSON.stringify(status)}`);
+  const log = (
+    await stack.request(
+      "GET",
+      `/projects/demo/users/me/environments/${name}/operations/${status.name}/logs`,
+      token,
+    )
+  ).text;
+  const deployment = stack.arm().deployments.find((d) => d.name === `ade-${status.name}`);
+  if (!deployment) throw new Error(`the emulator has no deployment ade-${status.name}`);
+  const first = lineTime(log, "Checking the ade CLI");
+  const executing = lineTime(log, "Executing deploy:");
+  const accepted = lineTime(log, "accepted (Incremental mode)");
+  const written = lineTime(log, "outputs written to");
+  const done = lineTime(log, "Operation completed successfully!", true);
+  return {
+    total,
+    emulator: isoSeconds(deployment.duration),
+    armDeploy: (written - accepted) / 1000,
+    runnerStart: (executing - first) / 1000,
+    runnerFinish: (done - written) / 1000,
+  };
+}
+
+async function main(): Promise<void> {
+  const runs = Math.max(3, Number(process.argv[2] ?? 3));
+  const stack = await Stack.start({ samples: ["arm-storage"] });
+  try {
+    const token = await stack.token("bench");
+    await stack.catalogSynced(token);
+    const results: Run[] = [];
+    for (let i = 0; i < runs; i++) results.push(await deployOnce(stack, token, `arm-bench-${i}`));
+    console.log(`arm-storage deploy, ${runs} runs (one environment each):`);
+    console.log(
+      summary(
+        "  through the whole system (PUT to Succeeded)",
+        results.map((r) => r.total),
+      ),
+    );
+    console.log(
+      summary(
+        "  the emulator's own deployment time",
+        results.map((r) => r.emulator),
+      ),
+    );
+    console.log(
+      summary(
+        "  arm-deploy from accepted to outputs written (polling)",
+        results.map((r) => r.armDeploy),
+      ),
+    );
+    console.log(
+      summary(
+        "  runner start: first log line to the deploy script (ade upgrade, init, files)",
+        results.map((r) => r.runnerStart),
+      ),
+    );
+    console.log(
+      summary(
+        "  runner finish: outputs written to done (uploads, finished)",
+        results.map((r) => r.runnerFinish),
+      ),
+    );
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
