@@ -100,7 +100,9 @@ export class ArmRunnerContainers implements RunnerContainers {
       // The container never ran (no exit code): say why.
       return {
         state: "Terminated",
-        detail: warning ?? current?.detailStatus ?? "The container group failed to start.",
+        detail:
+          [current?.detailStatus, warning].filter(Boolean).join(": ") ||
+          "The container group failed to start.",
       };
     }
     if (current?.state === "Running") return { state: "Running", startTime: current.startTime };

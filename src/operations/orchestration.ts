@@ -23,6 +23,7 @@ import {
 } from "./activity-calls";
 import { CANCEL_REQUESTED_EVENT, eventData, RUNNER_FINISHED_EVENT } from "./events";
 import type {
+  CollectInput,
   GrantedRole,
   OperationInput,
   OperationOutcome,
@@ -52,7 +53,8 @@ export type Compensation =
 
 /** How the wait for the runner ended. */
 type RunnerEnd =
-  | { kind: "exited"; exitCode: number }
+  /** exitCode is undefined when the container never ran; detail says why. */
+  | { kind: "exited"; exitCode?: number; detail?: string }
   | { kind: "timedOut" }
   | { kind: "canceled"; by: string }
   | { kind: "vanished"; detail: string };
@@ -99,8 +101,9 @@ export function* environmentOperation(
       const end: RunnerEnd = yield* waitForRunner(context, plan);
 
       step("Collecting");
-      const exitCode = end.kind === "exited" ? end.exitCode : undefined;
-      outcome = yield* callActivity(context, "collectRunnerResults", { plan, exitCode }, retry);
+      const collect: CollectInput =
+        end.kind === "exited" ? { plan, exitCode: end.exitCode, detail: end.detail } : { plan };
+      outcome = yield* callActivity(context, "collectRunnerResults", collect, retry);
       if (end.kind === "timedOut") {
         outcome = {
           status: "Failed",
@@ -227,7 +230,8 @@ function* waitForRunner(
     if (context.df.currentUtcDateTime.getTime() >= deadline) return { kind: "timedOut" };
 
     const state = yield* callActivity(context, "getRunnerState", plan.runnerContainer, plan.retry);
-    if (state.state === "Terminated") return { kind: "exited", exitCode: state.exitCode ?? 1 };
+    if (state.state === "Terminated")
+      return { kind: "exited", exitCode: state.exitCode, detail: state.detail };
     if (state.state === "NotFound") {
       return { kind: "vanished", detail: "The runner container disappeared before it finished." };
     }

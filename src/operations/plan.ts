@@ -53,8 +53,10 @@ export interface OperationPlan extends OperationInput, ResourceGroupRef {
 
 export interface CollectInput {
   plan: OperationPlan;
-  /** Undefined when the runner never exited (timeout, vanished). */
+  /** Undefined when the runner never exited (timeout, vanished) or never ran. */
   exitCode?: number;
+  /** What the container platform said about a runner that never ran (an image that cannot be pulled). */
+  detail?: string;
 }
 
 export interface OperationOutcome {

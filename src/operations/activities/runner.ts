@@ -77,7 +77,7 @@ export async function getRunnerState(deps: OperationDeps, ref: RunnerContainerRe
 
 export async function collectRunnerResults(
   deps: OperationDeps,
-  { plan, exitCode }: CollectInput,
+  { plan, exitCode, detail }: CollectInput,
   log: ActivityLog = silent,
 ): Promise<OperationOutcome> {
   log(
@@ -94,19 +94,24 @@ export async function collectRunnerResults(
     RUNNER_TOKEN_CHARACTERS,
     (word) => runnerTokenMatches(word, operation.runnerTokenHash),
   );
-  if (containerLog) {
-    await deps.blobs.appendLog(
-      CONTAINERS.logs,
-      operationLogBlob(plan.project, plan.operationId),
-      `\n--- runner container output ---\n${containerLog}${containerLog.endsWith("\n") ? "" : "\n"}`,
-    );
+  // A container that never ran (its image cannot be pulled) has no output: the platform's reason is the log.
+  const notRun = exitCode === undefined && detail ? `The runner container did not run: ${detail}` : "";
+  const shown = [
+    containerLog && `--- runner container output ---\n${containerLog}`,
+    notRun && `--- runner container ---\n${notRun}`,
+  ]
+    .filter(Boolean)
+    .map((text) => `\n${text}${text.endsWith("\n") ? "" : "\n"}`)
+    .join("");
+  if (shown) {
+    await deps.blobs.appendLog(CONTAINERS.logs, operationLogBlob(plan.project, plan.operationId), shown);
   }
   const error: ErrorDetail = operation.result ?? {
     code: exitCode === undefined ? "RunnerFailed" : exitCodeName(exitCode),
     message:
-      exitCode === undefined
-        ? "The runner did not report an exit code."
-        : `The runner exited with code ${exitCode}.`,
+      exitCode !== undefined
+        ? `The runner exited with code ${exitCode}.`
+        : notRun || "The runner did not report an exit code.",
   };
   return { status: "Failed", error };
 }

@@ -7,7 +7,7 @@ import { CANCEL_REQUESTED_EVENT, RUNNER_FINISHED_EVENT } from "../../../src/oper
 import { failedResult, type ActivityName } from "../../../src/operations/activity-table";
 import { OperationError } from "../../../src/operations/failures";
 import { environmentOperation } from "../../../src/operations/orchestration";
-import type { FinishInput, OperationInput, OperationPlan } from "../../../src/operations/plan";
+import type { CollectInput, FinishInput, OperationInput, OperationPlan } from "../../../src/operations/plan";
 import { output, simulate, type Activities, type RaisedLater } from "../../support/durable-simulator";
 
 const INPUT: OperationInput = {
@@ -200,6 +200,14 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
     const collect = sim.calls.find((c) => c.name === "collectRunnerResults")?.input as { exitCode?: number };
     expect(collect.exitCode).toBe(3);
     expect(names.slice(-3)).toEqual(["deleteRunner", "revokeRole", "finishOperation"]);
+  });
+
+  it("hands the platform's reason to the collection when the runner never ran (image pull)", async () => {
+    const detail = 'ErrImagePull: Failed to pull image "example.azurecr.io/missing:1"';
+    const { sim } = await run(plan(), { getRunnerState: () => ({ state: "Terminated", detail }) });
+    const collect = sim.calls.find((c) => c.name === "collectRunnerResults")?.input as CollectInput;
+    expect(collect.detail).toBe(detail);
+    expect(collect.exitCode).toBeUndefined();
   });
 
   it("fails a runner that vanished", async () => {

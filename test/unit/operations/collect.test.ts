@@ -1,0 +1,54 @@
+/** Collecting a runner's results: an image that cannot be pulled is reported with the platform's reason. */
+import { createOperationActivities, type OperationDeps } from "../../../src/operations/activities";
+import type { OperationPlan } from "../../../src/operations/plan";
+import type { OperationRecord } from "../../../src/storage/records";
+import { MemoryRecords } from "../../support/memory-records";
+
+const PLAN = {
+  project: "demo",
+  environmentName: "env",
+  operationId: "op",
+  kind: "deploy",
+  runnerContainer: { subscriptionId: "sub", resourceGroup: "runners", name: "runner-op" },
+} as OperationPlan;
+
+async function collect(input: { exitCode?: number; detail?: string }) {
+  const operations = new MemoryRecords<OperationRecord>();
+  await operations.create("demo", "op", {
+    id: "op",
+    project: "demo",
+    environmentName: "env",
+    user: "alice",
+    kind: "deploy",
+    status: "Running",
+    createdBy: "alice",
+    startTime: "2026-11-29T11:00:00Z",
+    environmentParameters: {},
+  });
+  const appended: string[] = [];
+  const activities = createOperationActivities({
+    operations,
+    containers: { logs: async () => "" },
+    blobs: { appendLog: async (_container: string, _blob: string, text: string) => void appended.push(text) },
+  } as unknown as OperationDeps);
+  const outcome = await activities.collectRunnerResults({ plan: PLAN, ...input });
+  return { outcome, log: appended.join("") };
+}
+
+describe("collectRunnerResults", () => {
+  it("says why a runner never ran, in the error and in the operation's log", async () => {
+    const detail = 'ErrImagePull: Failed to pull image "example.azurecr.io/missing:1": not found';
+    const { outcome, log } = await collect({ detail });
+    expect(outcome).toEqual({
+      status: "Failed",
+      error: { code: "RunnerFailed", message: `The runner container did not run: ${detail}` },
+    });
+    expect(log).toContain(detail);
+  });
+
+  it("reports the exit code of a runner that ran and said nothing", async () => {
+    const { outcome, log } = await collect({ exitCode: 1, detail: "Error" });
+    expect(outcome.error).toEqual({ code: "DeploymentError", message: "The runner exited with code 1." });
+    expect(log).toBe("");
+  });
+});
