@@ -3,6 +3,7 @@
  * like the contract's examples (contracts/examples). Projects and environment types come from the dev
  * center config; catalogs and definitions from the catalog records and the index of their snapshots.
  */
+import { formatIssues } from "../core/result";
 import type { IndexedDefinition } from "../catalog/model";
 import { CatalogState, syncStateOf } from "../catalog/reader";
 import { refOf } from "../catalog/requests";
@@ -70,8 +71,8 @@ function requireCatalog(
 /**
  * The contract's Catalog is `{ uri, name }`. Added, read-only: syncState (NotSynced | InProgress |
  * Succeeded | Failed), lastSyncTime, syncedCommit (the commit served), lastSyncStats, lastSyncError
- * (why the last attempt failed) and definitionErrors (manifests of the served commit that were not
- * published).
+ * (why the last attempt failed), definitionErrors (manifests of the served commit that were not
+ * published) and definitionWarnings (published definitions ADE would likely misbehave on).
  */
 function catalogView(
   baseUrl: string,
@@ -96,6 +97,9 @@ function catalogView(
         ...(e.name !== undefined && { name: e.name }),
         message: e.message,
       })),
+      definitionWarnings: index.definitions.flatMap((d) =>
+        (d.warnings ?? []).map((w) => ({ path: d.manifestFile, name: d.name, message: formatIssues([w]) })),
+      ),
     }),
   };
 }

@@ -35,7 +35,7 @@ export function snapshotBlobName(ref: CatalogRef, commit: string): string {
 }
 
 /** Bumped when the index's content changes meaning: a catalog indexed by an older version is indexed again. */
-export const INDEX_FORMAT_VERSION = 2;
+export const INDEX_FORMAT_VERSION = 3;
 
 export function indexBlobName(ref: CatalogRef, commit: string): string {
   return `${catalogBlobPrefix(ref)}${commit}/index.v${INDEX_FORMAT_VERSION}.json`;
@@ -129,6 +129,8 @@ export interface IndexedDefinition {
   contentHash: string;
   /** The parsed manifest: what a deploy request's parameters are checked against (core resolveParameters). */
   manifest: EnvironmentManifest;
+  /** What ADE accepts but would likely go wrong (core manifestWarnings); the definition is published. */
+  warnings?: ValidationIssue[];
 }
 
 /** Everything the data plane and the operations need to know about one synced commit. */

@@ -1,11 +1,11 @@
 /**
- * Scanning a catalog's files (pure): every environment.yaml / manifest.yaml is validated with the
- * core rules and its template must exist inside its folder. Manifests are taken in sorted path order,
+ * Scanning a catalog's files (pure): every manifest (environment.yaml, manifest.yaml, or .yml) is
+ * validated with the core rules and its template must exist inside its folder. Manifests are taken in sorted path order,
  * so when two definitions have the same name (names compare without case) the first one wins and the
  * others are reported. The result is the index of the commit and the files its snapshot holds.
  */
 import { createHash } from "node:crypto";
-import { MANIFEST_FILE_NAMES, parseManifest } from "../core/manifest";
+import { manifestRank, manifestWarnings, parseManifest } from "../core/manifest";
 import { buildParametersSchema, toContractParameters } from "../core/parameters";
 import { formatIssues } from "../core/result";
 import type { CatalogFiles } from "./sources";
@@ -59,14 +59,14 @@ export function scanCatalog(ref: CatalogRef, commit: string, files: CatalogFiles
   const byName = new Map<string, IndexedDefinition>();
   const decoder = new TextDecoder();
 
-  // One manifest per folder: environment.yaml is preferred over manifest.yaml.
+  // One manifest per folder (environment.yaml, environment.yml, manifest.yaml, manifest.yml, in that
+  // order, any case); every other one is listed as an error, so that no manifest is skipped silently.
   const manifestOf = new Map<string, string>();
-  for (const file of names.filter((n) => MANIFEST_FILE_NAMES.includes(baseName(n)))) {
+  const rank = (file: string) => manifestRank(baseName(file)) as number;
+  for (const file of names.filter((n) => manifestRank(baseName(n)) !== undefined)) {
     const folder = folderOf(file);
     const taken = manifestOf.get(folder);
-    const preferred =
-      taken === undefined ||
-      MANIFEST_FILE_NAMES.indexOf(baseName(file)) < MANIFEST_FILE_NAMES.indexOf(baseName(taken));
+    const preferred = taken === undefined || rank(file) < rank(taken);
     if (taken !== undefined) {
       const ignored = preferred ? taken : file;
       const used = preferred ? file : taken;
@@ -139,6 +139,8 @@ export function scanCatalog(ref: CatalogRef, commit: string, files: CatalogFiles
       contentHash: folderHash(files, names, folder),
       manifest,
     };
+    const warnings = manifestWarnings(manifest, file);
+    if (warnings.length > 0) definition.warnings = warnings;
     byName.set(manifest.name.toLowerCase(), definition);
     definitions.push(definition);
   }

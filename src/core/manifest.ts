@@ -1,7 +1,8 @@
 /**
- * The manifest of an environment definition (`environment.yaml` or `manifest.yaml`): parsed with
- * js-yaml, checked against schemas/manifest.schema.json (which editors can use too), then against
+ * The manifest of an environment definition (`environment.yaml`, `manifest.yaml`, or `.yml`): parsed
+ * with js-yaml, checked against schemas/manifest.schema.json (which editors can use too), then against
  * the rules a schema cannot say (runner, template path, parameter ids, defaults and allowed values).
+ * What ADE accepts is accepted; what ADE would likely misbehave on is a warning (manifestWarnings).
  */
 
 import manifestSchema from "./schemas/manifest.schema.json";
@@ -46,8 +47,32 @@ export interface EnvironmentManifest {
   parameters: ManifestParameter[];
 }
 
-/** File names that make a folder of a catalog an environment definition, in order of preference. */
-export const MANIFEST_FILE_NAMES: readonly string[] = Object.freeze(["environment.yaml", "manifest.yaml"]);
+/**
+ * File names that make a folder of a catalog an environment definition, in order of preference
+ * (compared without case). ADE's catalogs use all four (Microsoft's Terraform samples use .yml).
+ */
+export const MANIFEST_FILE_NAMES: readonly string[] = Object.freeze([
+  "environment.yaml",
+  "environment.yml",
+  "manifest.yaml",
+  "manifest.yml",
+]);
+
+/** The preference of a file name as a manifest (0 is best); undefined when it is not a manifest name. */
+export function manifestRank(fileName: string): number | undefined {
+  const rank = MANIFEST_FILE_NAMES.indexOf(fileName.toLowerCase());
+  return rank < 0 ? undefined : rank;
+}
+
+/** The manifest of a folder among its file names: the preferred one; undefined when it has none. */
+export function pickManifest(fileNames: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  for (const name of fileNames) {
+    const rank = manifestRank(name);
+    if (rank !== undefined && (best === undefined || rank < (manifestRank(best) as number))) best = name;
+  }
+  return best;
+}
 
 export const RUNNER_ALIASES = ["ARM", "Bicep", "Terraform"] as const;
 export type RunnerAlias = (typeof RUNNER_ALIASES)[number];
@@ -198,15 +223,28 @@ function checkParameterValues(
   const hasDefault = Object.prototype.hasOwnProperty.call(parameter, "default");
   if (hasDefault) {
     const value = parameter.default;
-    if (!matchesParameterType(value, parameterType)) {
-      issue(`${at}/default`, mismatch(value));
-    } else if (allowed && allowed.length > 0 && !allowed.some((a) => jsonEqual(a, value))) {
-      issue(
-        `${at}/default`,
-        `must be one of the allowed values (${allowed.map((a) => showValue(a)).join(", ")}); found ${showValue(value)}`,
-      );
-    }
+    if (!matchesParameterType(value, parameterType)) issue(`${at}/default`, mismatch(value));
   } else if (parameter.readOnly === true) {
     issue(`${at}/default`, "is required because the parameter is read-only (readOnly: true)");
   }
+}
+
+/**
+ * What ADE accepts but would likely go wrong: a default outside the allowed values (Microsoft's own
+ * ContainerApp definition has `default: ".5"` with "0.5" allowed). ADE deploys with that default
+ * when the request leaves the parameter out, and so does this control plane; the template may refuse it.
+ */
+export function manifestWarnings(manifest: EnvironmentManifest, file: string): ValidationIssue[] {
+  const warnings: ValidationIssue[] = [];
+  manifest.parameters.forEach((p, index) => {
+    if (p.default === undefined || !p.allowed || p.allowed.some((a) => jsonEqual(a, p.default))) return;
+    warnings.push({
+      file,
+      pointer: jsonPointer("parameters", index, "default"),
+      message:
+        `the default ${showValue(p.default)} is not one of the allowed values (${p.allowed.map((a) => showValue(a)).join(", ")}); ` +
+        "a deploy that leaves the parameter out uses it anyway, and the template may refuse it",
+    });
+  });
+  return warnings;
 }

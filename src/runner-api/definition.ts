@@ -2,7 +2,7 @@
  * The definition an operation runs, read from the catalog snapshot it is pinned to: the folder's
  * files and its manifest. Snapshots never change, so results are cached by snapshot and folder.
  */
-import { MANIFEST_FILE_NAMES, parseManifest, type EnvironmentManifest } from "../core/manifest";
+import { parseManifest, pickManifest, type EnvironmentManifest } from "../core/manifest";
 import { buildParametersSchema, toContractParameters } from "../core/parameters";
 import { formatIssues } from "../core/result";
 import { readSnapshotFolder } from "../catalog/snapshot";
@@ -40,11 +40,11 @@ export class DefinitionLoader {
       throw new DefinitionUnavailableError(`The catalog snapshot of definition ${definition.name} is gone.`);
     }
     const files = readSnapshotFolder(zip, definition.path);
-    const manifestFile = MANIFEST_FILE_NAMES.find((name) => files.has(name));
+    const manifestFile = pickManifest([...files.keys()].filter((name) => !name.includes("/")));
     if (!manifestFile) {
       throw new DefinitionUnavailableError(`Definition ${definition.name} has no manifest in its snapshot.`);
     }
-    const parsed = parseManifest(new TextDecoder().decode(files.get(manifestFile)), manifestFile);
+    const parsed = parseManifest(new TextDecoder().decode(files.get(manifestFile)!), manifestFile);
     if (!parsed.ok) throw new DefinitionUnavailableError(formatIssues(parsed.errors));
     const loaded = { files, manifest: parsed.value };
     this.cache.set(key, loaded);

@@ -318,6 +318,7 @@ describe("catalogs", () => {
               message: expect.stringContaining("bad/environment.yaml#"),
             },
           ],
+          definitionWarnings: [],
         },
       ],
     });

@@ -111,6 +111,59 @@ describe("scanCatalog", () => {
     expect(index.errors[0].message).toContain("already used by a/environment.yaml");
   });
 
+  it("finds .yml manifests (any case) and lists every other manifest of a folder as an error", () => {
+    // Microsoft's Terraform samples use manifest.yml; environment.yml is as much a manifest.
+    const { index } = scanCatalog(
+      ref,
+      "c1",
+      files({
+        "ml/manifest.yml": manifest("machine-learning"),
+        "ml/main.bicep": "x",
+        "web/Environment.YML": manifest("web"),
+        "web/environment.yaml": manifest("web-preferred"),
+        "web/main.bicep": "x",
+        "both/environment.yml": manifest("both"),
+        "both/manifest.yaml": manifest("both-too"),
+        "both/main.bicep": "x",
+      }),
+    );
+    expect(index.definitions.map((d) => [d.name, d.manifestFile])).toEqual([
+      ["both", "both/environment.yml"],
+      ["machine-learning", "ml/manifest.yml"],
+      ["web-preferred", "web/environment.yaml"],
+    ]);
+    expect(index.errors.map((e) => [e.file, e.code])).toEqual([
+      ["both/manifest.yaml", "DuplicateManifest"],
+      ["web/Environment.YML", "DuplicateManifest"],
+    ]);
+  });
+
+  it("publishes a definition whose default is outside its allowed values, with a warning", () => {
+    const { index } = scanCatalog(
+      ref,
+      "c1",
+      files({
+        "app/environment.yaml": manifest(
+          "ContainerApp",
+          'parameters:\n  - id: cpuCore\n    type: string\n    default: ".5"\n    allowed: ["0.25", "0.5"]\n',
+        ),
+        "app/main.bicep": "x",
+      }),
+    );
+    expect(index.errors).toEqual([]);
+    expect(index.definitions[0]).toMatchObject({
+      name: "ContainerApp",
+      parameters: [{ id: "cpuCore", default: ".5", allowed: ["0.25", "0.5"] }],
+      warnings: [
+        {
+          file: "app/environment.yaml",
+          pointer: "/parameters/0/default",
+          message: expect.stringContaining("is not one of the allowed values"),
+        },
+      ],
+    });
+  });
+
   it("accepts a definition at the catalog root", () => {
     const { index, snapshotFiles } = scanCatalog(
       ref,

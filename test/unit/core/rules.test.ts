@@ -5,7 +5,7 @@
 
 import Ajv from "ajv";
 import yaml from "js-yaml";
-import { parseManifest, type EnvironmentManifest } from "../../../src/core/manifest";
+import { manifestWarnings, parseManifest, type EnvironmentManifest } from "../../../src/core/manifest";
 import { buildParametersSchema, resolveParameters } from "../../../src/core/parameters";
 import type { Result } from "../../../src/core/result";
 
@@ -176,6 +176,32 @@ describe("parseManifest: valid manifests", () => {
   });
 });
 
+describe("manifestWarnings", () => {
+  it("accepts a default outside the allowed values, as ADE does, with a warning", () => {
+    // Microsoft's ContainerApp definition: default ".5", allowed "0.25", "0.5", …
+    const result = parseManifest(
+      param({ type: "string", default: ".5", allowed: ["0.25", "0.5", "0.75"] }),
+      FILE,
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(manifestWarnings(result.value, FILE)).toEqual([
+      {
+        file: FILE,
+        pointer: "/parameters/0/default",
+        message: expect.stringContaining(
+          'the default ".5" is not one of the allowed values ("0.25", "0.5", "0.75")',
+        ),
+      },
+    ]);
+    expect(resolveParameters(result.value, {})).toEqual({ ok: true, value: { p: ".5" } });
+  });
+
+  it("has nothing to say about a default among the allowed values", () => {
+    const result = parseManifest(param({ default: "S", allowed: ["S", "M"] }), FILE);
+    expect(result.ok && manifestWarnings(result.value, FILE)).toEqual([]);
+  });
+});
+
 describe("parseManifest: invalid manifests", () => {
   test.each<[string, string, Expected]>([
     ["YAML syntax error names the line", "name: web\nrunner: ARM\n  templatePath: x\n", [["", "line 3"]]],
@@ -339,11 +365,6 @@ describe("parseManifest: invalid manifests", () => {
       "number default that is not finite",
       "name: web\nrunner: ARM\ntemplatePath: a.json\nparameters:\n  - id: p\n    type: number\n    default: .inf\n",
       [["/parameters/0/default", "non-finite"]],
-    ],
-    [
-      "default not among the allowed values",
-      param({ default: "XL", allowed: ["S", "M"] }),
-      [["/parameters/0/default", 'allowed values ("S", "M")']],
     ],
     ["allowed empty", param({ allowed: [] }), [["/parameters/0/allowed", "at least 1 item"]]],
     ["allowed not a list", param({ allowed: "S" }), [["/parameters/0/allowed", "must be an array"]]],
