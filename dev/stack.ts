@@ -25,6 +25,8 @@ export interface LocalServicesOptions {
   persistent: boolean;
   armFaults?: FaultSettings;
   quiet?: boolean;
+  /** More runner images (reference or prefix → local folder) beside the Core image. */
+  images?: Record<string, string>;
 }
 
 export interface LocalServices {
@@ -49,7 +51,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
   try {
     arm = await startArmEmulator({
       stateDir: path.join(options.dataDir, "arm"),
-      images: LOCAL_RUNNER_IMAGES,
+      images: { ...LOCAL_RUNNER_IMAGES, ...options.images },
       quiet: options.quiet ?? true,
       ...(options.armFaults && { faults: options.armFaults }),
     });

@@ -2,8 +2,8 @@
  * Runs a container's image as a local process: the image maps to a local folder (the `images`
  * setting: exact image reference or prefix → folder); the process runs the container's command, else
  * `bash <folder>/entrypoint.sh`, in its own process group (so delete kills everything it started),
- * with combined stdout/stderr in a log file. A small bash wrapper writes the exit code to a file, so
- * an emulator restarted after a crash still learns how a process it lost track of ended.
+ * with combined stdout/stderr in a log file and a /tmp of its own ($TMPDIR). A small bash wrapper
+ * writes the exit code to a file, so an emulator restarted after a crash still learns how a process it lost track of ended.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
@@ -92,12 +92,16 @@ export class ContainerRuntime {
   start(spec: RunSpec, imageFolder: string): number {
     const root = containerRoot(spec.folder);
     mkdirSync(root, { recursive: true });
+    // The container's own /tmp (ade execute leaves diff.sh there).
+    const tmp = join(spec.folder, "tmp");
+    mkdirSync(tmp, { recursive: true });
     const binFolder = join(imageFolder, "bin");
     const path = existsSync(binFolder) ? `${binFolder}${delimiter}${process.env.PATH}` : process.env.PATH;
     const argv = spec.command ?? ["bash", join(imageFolder, "entrypoint.sh")];
     const env = {
       PATH: path ?? "",
       HOME: root,
+      TMPDIR: tmp,
       ...this.platformEnvironment(),
       ...spec.environment,
       ADE_ROOT: root,

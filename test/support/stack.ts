@@ -24,6 +24,8 @@ export interface StackOptions {
   devCenterConfigFile?: string;
   /** Runs once the services are up, before the dev host starts (e.g. to prepare its storage). */
   beforeHost?(services: LocalServices): Promise<void>;
+  /** More runner images for the ARM emulator: image reference (or prefix) → local folder. */
+  images?: Record<string, string>;
 }
 
 export interface Json {
@@ -67,7 +69,7 @@ export class Stack {
       sample.replace("localPath: samples/catalog", `localPath: ${JSON.stringify(catalog)}`),
     );
 
-    const services = await startLocalServices({ dataDir: dir, persistent: false });
+    const services = await startLocalServices({ dataDir: dir, persistent: false, images: options.images });
     try {
       await options.beforeHost?.(services);
     } catch (error) {
