@@ -77,6 +77,7 @@ const NO_SCHEDULER: OperationScheduler = {
   orchestrationState: () => Promise.reject(new Error("This route cannot look at orchestrations.")),
   cleanUp: () => Promise.reject(new Error("This route cannot start cleanups.")),
   runnerFinished: () => Promise.reject(new Error("This route cannot tell orchestrations.")),
+  runnerReported: () => Promise.reject(new Error("This route cannot tell orchestrations.")),
 };
 
 export function createAppContext(config: Config): AppContext {

@@ -6,8 +6,10 @@ import * as df from "durable-functions";
 import {
   CANCEL_REQUESTED_EVENT,
   RUNNER_FINISHED_EVENT,
+  RUNNER_REPORTED_EVENT,
   type CancelRequestedEvent,
   type RunnerFinishedEvent,
+  type RunnerReportedEvent,
 } from "../operations/events";
 import type { OrchestrationState } from "../operations/abandoned";
 import { CLEANUP_ORCHESTRATION, cleanupInstanceId } from "../operations/cleanup";
@@ -52,6 +54,9 @@ export function operationScheduler(client: df.DurableClient): OperationScheduler
     cancel: async (operationId, by) => {
       const event: CancelRequestedEvent = { by };
       await client.raiseEvent(operationId, CANCEL_REQUESTED_EVENT, event);
+    },
+    runnerReported: async (operationId, event: RunnerReportedEvent) => {
+      await client.raiseEvent(operationId, RUNNER_REPORTED_EVENT, event);
     },
     runnerFinished: async (operationId, event: RunnerFinishedEvent) => {
       try {

@@ -4,6 +4,7 @@ import * as df from "durable-functions";
 import { getAppContext } from "../app-context";
 import { operationScheduler } from "../azure/operation-scheduler";
 import { type RunnerApi, type RunnerRequest, type RunnerResponse } from "../runner-api/handlers";
+import type { RunnerReportedEvent } from "../operations/events";
 
 const OPERATION_ROUTE = "runner/projects/{project}/operations/{operationId}";
 
@@ -44,12 +45,45 @@ function route(
 route("runnerContext", "", ["GET"], (api) => api.getContext);
 route("runnerDefinitionContent", "/definition/content", ["GET"], (api) => api.getDefinitionContent);
 route("runnerFiles", "/files", ["GET"], (api) => api.listFiles);
-route("runnerFile", "/files/{fileName}", ["GET", "PUT"], (api, request) =>
+route("runnerLogs", "/logs", ["POST"], (api) => api.appendLog);
+
+/**
+ * Routes whose successful PUT means the runner is about to end (ADE's entrypoints upload state,
+ * outputs and their result last): the orchestration is told (RunnerReported), so that it looks at the
+ * container soon even when no finished notice comes. Telling it is best effort: it polls anyway.
+ */
+function reportingRoute(
+  name: string,
+  path: string,
+  methods: ("GET" | "PUT")[],
+  what: RunnerReportedEvent["what"],
+  pick: (api: RunnerApi, request: HttpRequest) => (request: RunnerRequest) => Promise<RunnerResponse>,
+): void {
+  df.app.client.http(name, {
+    route: `${OPERATION_ROUTE}${path}`,
+    methods,
+    authLevel: "anonymous",
+    handler: async (request, client, context) => {
+      const response = await pick(runnerApi(), request)(toRunnerRequest(request));
+      if (request.method === "PUT" && response.status < 300) {
+        await operationScheduler(client)
+          .runnerReported(request.params.operationId, { what })
+          .catch((error: unknown) => {
+            context.warn(
+              `Could not tell operation ${request.params.operationId} that its runner reported ${what}: ${error}`,
+            );
+          });
+      }
+      return toResponse(response);
+    },
+  });
+}
+
+reportingRoute("runnerFile", "/files/{fileName}", ["GET", "PUT"], "files", (api, request) =>
   request.method === "PUT" ? api.putFile : api.getFile,
 );
-route("runnerLogs", "/logs", ["POST"], (api) => api.appendLog);
-route("runnerOutputs", "/outputs", ["PUT"], (api) => api.putOutputs);
-route("runnerResult", "/result", ["PUT"], (api) => api.putResult);
+reportingRoute("runnerOutputs", "/outputs", ["PUT"], "outputs", (api) => api.putOutputs);
+reportingRoute("runnerResult", "/result", ["PUT"], "result", (api) => api.putResult);
 
 df.app.client.http("runnerFinished", {
   route: `${OPERATION_ROUTE}/finished`,

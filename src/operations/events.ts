@@ -8,6 +8,17 @@ export interface RunnerFinishedEvent {
   exitCode: number;
 }
 
+/**
+ * External event the runner API raises when a runner uploads its state, outputs or result: what ADE's
+ * entrypoints do last, just before the container exits. The orchestration then looks at the container
+ * soon, so a runner that never says `ade finished` (Microsoft's entrypoints do not) is noticed quickly.
+ */
+export const RUNNER_REPORTED_EVENT = "RunnerReported";
+
+export interface RunnerReportedEvent {
+  what: "files" | "outputs" | "result";
+}
+
 /** External event that cancels a running operation: the runner is stopped and everything cleaned up. */
 export const CANCEL_REQUESTED_EVENT = "CancelRequested";
 
@@ -20,6 +31,7 @@ export interface CancelRequestedEvent {
 export interface OperationEvents {
   [RUNNER_FINISHED_EVENT]: RunnerFinishedEvent;
   [CANCEL_REQUESTED_EVENT]: CancelRequestedEvent;
+  [RUNNER_REPORTED_EVENT]: RunnerReportedEvent;
 }
 
 /** The data of a completed waitForExternalEvent(name) task. */

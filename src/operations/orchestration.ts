@@ -21,7 +21,7 @@ import {
   type PollPolicy,
   type RetryPolicy,
 } from "./activity-calls";
-import { CANCEL_REQUESTED_EVENT, eventData, RUNNER_FINISHED_EVENT } from "./events";
+import { CANCEL_REQUESTED_EVENT, eventData, RUNNER_FINISHED_EVENT, RUNNER_REPORTED_EVENT } from "./events";
 import type {
   CollectInput,
   GrantedRole,
@@ -201,9 +201,14 @@ function* deleteResourceGroup(
   }
 }
 
+/** How soon the container is looked at after the runner reported its state, outputs or result. */
+const REPORTED_POLL_SECONDS = 0.5;
+
 /**
  * Waits for the runner's "finished" event, polling the container with backoff as the fallback
- * (a crashed runner never sends the event), until the overall timeout or a cancel request.
+ * (a crashed runner, or an image written for ADE, never sends the event), until the overall timeout
+ * or a cancel request. A report from the runner (RunnerReported: it is about to end) restarts the
+ * backoff from half a second.
  */
 function* waitForRunner(
   context: OrchestrationContext,
@@ -213,12 +218,19 @@ function* waitForRunner(
   const deadline = started + plan.timeoutMinutes * 60_000;
   const finished = context.df.waitForExternalEvent(RUNNER_FINISHED_EVENT);
   const canceled = context.df.waitForExternalEvent(CANCEL_REQUESTED_EVENT);
+  let reported = context.df.waitForExternalEvent(RUNNER_REPORTED_EVENT);
   let pollSeconds = plan.poll.initialSeconds;
 
   for (;;) {
     const now = context.df.currentUtcDateTime.getTime();
     const timer = context.df.createTimer(new Date(Math.min(now + pollSeconds * 1000, deadline)));
-    const winner = yield context.df.Task.any([finished, canceled, timer]);
+    const winner = yield context.df.Task.any([finished, canceled, reported, timer]);
+    if (winner === reported) {
+      timer.cancel();
+      reported = context.df.waitForExternalEvent(RUNNER_REPORTED_EVENT);
+      pollSeconds = REPORTED_POLL_SECONDS;
+      continue;
+    }
     if (winner === finished) {
       timer.cancel();
       return { kind: "exited", exitCode: eventData(RUNNER_FINISHED_EVENT, finished).exitCode };

@@ -12,7 +12,7 @@ import type {
   OperationRecord,
   ResourceGroupClaim,
 } from "../storage/records";
-import type { RunnerFinishedEvent } from "./events";
+import type { RunnerFinishedEvent, RunnerReportedEvent } from "./events";
 import type { OperationInput } from "./plan";
 import { RecordConflictError, type RecordStore, type StoredRecord } from "../storage/ports";
 import { updateRecord } from "../storage/update-record";
@@ -29,6 +29,8 @@ export interface OperationScheduler extends OrchestrationLookup {
   cancel(operationId: string, by: string): Promise<void>;
   /** Tells the orchestration that its runner finished; false when there is no such orchestration. */
   runnerFinished(operationId: string, event: RunnerFinishedEvent): Promise<boolean>;
+  /** Tells the orchestration that its runner uploaded state, outputs or its result (it is about to end). */
+  runnerReported(operationId: string, event: RunnerReportedEvent): Promise<void>;
 }
 
 export interface RequestDeps {

@@ -84,7 +84,7 @@ describe("an image written for ADE (ADE's helpers and ade calls, no finished cal
   it("deploys, redeploys with its state and deletes, with every step in the operation's log", async () => {
     const created = await stack.request("PUT", `${ENVIRONMENTS}/ade-one`, alice, body("ade-style"));
     expect(created.status).toBe(201);
-    const first = await stack.finished(operationLocation(created), alice);
+    const first = await stack.finished(operationLocation(created), alice, 240_000);
     expect(first).toMatchObject({ status: "Succeeded" });
     const outputs = await stack.request("GET", `${ENVIRONMENTS}/ade-one/outputs`, alice);
     expect(outputs.body).toMatchObject({
@@ -124,7 +124,7 @@ describe("an image written for ADE (ADE's helpers and ade calls, no finished cal
       ...body("ade-style"),
       parameters: { size: "large" },
     });
-    const second = await stack.finished(operationLocation(again), alice);
+    const second = await stack.finished(operationLocation(again), alice, 240_000);
     expect(second).toMatchObject({ status: "Succeeded" });
     expect(await logsOf("ade-one", second)).toContain("Deployment 2 of ade-one (deploy, size large)");
     const recount = await stack.request("GET", `${ENVIRONMENTS}/ade-one/outputs`, alice);
@@ -132,20 +132,20 @@ describe("an image written for ADE (ADE's helpers and ade calls, no finished cal
 
     const deleted = await stack.request("DELETE", `${ENVIRONMENTS}/ade-one`, alice);
     expect(deleted.status).toBe(202);
-    const gone = await stack.finished(operationLocation(deleted), alice);
+    const gone = await stack.finished(operationLocation(deleted), alice, 240_000);
     expect(gone).toMatchObject({ status: "Succeeded" });
     expect((await stack.request("GET", `${ENVIRONMENTS}/ade-one`, alice)).status).toBe(404);
     expect(stack.arm().containerGroups).toEqual([]);
-  });
+  }, 300_000);
 
   it("fails a definition whose image cannot be pulled, with the container's own reason", async () => {
     const created = await stack.request("PUT", `${ENVIRONMENTS}/no-image`, alice, body("unpullable"));
     expect(created.status).toBe(201);
-    const status = await stack.finished(operationLocation(created), alice);
+    const status = await stack.finished(operationLocation(created), alice, 240_000);
     expect(status).toMatchObject({ status: "Failed", error: { code: "RunnerFailed" } });
     const message = (status.error as Json).message as string;
     expect(message).toContain("ErrImagePull");
     expect(message).toContain('Failed to pull image "example.azurecr.io/runners/missing:1.0"');
     expect(await logsOf("no-image", status)).toContain("ErrImagePull");
-  });
+  }, 120_000);
 });

@@ -192,6 +192,9 @@ describe("the app's registrations, as the Functions host reads them", () => {
         "environmentExpiry",
         "getOrCancelEnvironmentOperation",
         "runnerFinished",
+        "runnerFile",
+        "runnerOutputs",
+        "runnerResult",
       ]),
     );
     for (const fn of clients) expect(["httpTrigger", "timerTrigger"]).toContain(trigger(fn).type);

@@ -84,6 +84,7 @@ describe("the expiry sweep", () => {
         orchestrationState: async () => "running",
         cleanUp: async () => {},
         runnerFinished: async () => true,
+        runnerReported: async () => {},
       },
       now: () => new Date(NOW),
     });

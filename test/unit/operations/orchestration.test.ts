@@ -3,7 +3,11 @@
  * activities that answer as the test says: which steps run, in which order, and that cleanup always
  * happens — after success, failure, a crashed runner, a timeout and a cancel.
  */
-import { CANCEL_REQUESTED_EVENT, RUNNER_FINISHED_EVENT } from "../../../src/operations/events";
+import {
+  CANCEL_REQUESTED_EVENT,
+  RUNNER_FINISHED_EVENT,
+  RUNNER_REPORTED_EVENT,
+} from "../../../src/operations/events";
 import { failedResult, type ActivityName } from "../../../src/operations/activity-table";
 import { OperationError } from "../../../src/operations/failures";
 import { environmentOperation } from "../../../src/operations/orchestration";
@@ -208,6 +212,22 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
     const collect = sim.calls.find((c) => c.name === "collectRunnerResults")?.input as CollectInput;
     expect(collect.detail).toBe(detail);
     expect(collect.exitCode).toBeUndefined();
+  });
+
+  it("looks at the container half a second after the runner reported, without a finished notice", async () => {
+    // An image written for ADE uploads its outputs last and never calls `ade finished`.
+    let polls = 0;
+    const { sim, finish } = await run(
+      plan({ poll: { initialSeconds: 5, maxSeconds: 60 } }),
+      { getRunnerState: () => (++polls < 3 ? { state: "Running" } : { state: "Terminated", exitCode: 0 }) },
+      [{ name: RUNNER_REPORTED_EVENT, data: { what: "outputs" }, at: 20_000 }],
+    );
+    expect(finish?.outcome).toEqual({ status: "Succeeded" });
+    // Polls at 5 s and 15 s; the report at 20 s brings the third to 20.5 s (the backoff said 35 s).
+    expect(polls).toBe(3);
+    const elapsed = sim.record.lastUpdatedTime.getTime() - sim.record.createdTime.getTime();
+    expect(elapsed).toBeGreaterThanOrEqual(20_500);
+    expect(elapsed).toBeLessThan(21_000);
   });
 
   it("fails a runner that vanished", async () => {

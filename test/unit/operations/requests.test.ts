@@ -65,6 +65,7 @@ class RecordingScheduler implements OperationScheduler {
   async runnerFinished(operationId: string): Promise<boolean> {
     return this.running.has(operationId);
   }
+  async runnerReported(): Promise<void> {}
 }
 
 function setup() {
