@@ -249,3 +249,19 @@ export async function finishedCommand(args: string[], io: CliIo): Promise<number
   await api(io).finished({ exitCode });
   return 0;
 }
+
+const INFO_VARIABLES: Record<string, string> = { "client-id": "ADE_CLIENT_ID", "tenant-id": "ADE_TENANT_ID" };
+
+/** `ade info client-id|tenant-id`, which ADE's 2.3.3-preview entrypoint reads: the identity's ids. */
+export async function infoCommand(args: string[], io: CliIo): Promise<number> {
+  const [what, ...rest] = args;
+  const name = what === undefined ? undefined : INFO_VARIABLES[what];
+  if (!name || !Object.prototype.hasOwnProperty.call(INFO_VARIABLES, what)) {
+    throw new CliError("InvalidCliInput", 'Use "ade info client-id" or "ade info tenant-id".');
+  }
+  parseFlags(rest, { values: [] });
+  const value = io.env[name]?.trim();
+  if (!value) throw new CliError("CliSetupError", `${name} is not set.`);
+  io.stdout(`${value}\n`);
+  return 0;
+}

@@ -4,6 +4,7 @@ import {
   environmentCommand,
   filesCommand,
   finishedCommand,
+  infoCommand,
   initCommand,
   operationResultCommand,
   outputsCommand,
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   outputs: outputsCommand,
   "operation-result": operationResultCommand,
   upgrade: upgradeCommand,
+  info: infoCommand,
   finished: finishedCommand,
 };
 
@@ -41,6 +43,7 @@ export const USAGE = `Usage: ade <command> [options]
   outputs upload --file F                upload EnvironmentOutputs JSON
   operation-result --code C --message M  report why the operation failed
   upgrade                                print nothing when this CLI is current
+  info client-id|tenant-id               print the runner identity's client or tenant id
   finished --exit-code N                 tell the control plane the runner is done
 `;
 

@@ -107,6 +107,16 @@ describe("ade", () => {
     );
   });
 
+  it("info prints the identity's ids, as ADE's 2.3.3-preview entrypoint reads them", async () => {
+    const { cli, out } = io({ ADE_CLIENT_ID: "client-1", ADE_TENANT_ID: "tenant-1" });
+    expect(await runCli(["info", "client-id"], cli)).toBe(0);
+    expect(await runCli(["info", "tenant-id"], cli)).toBe(0);
+    expect(out).toEqual(["client-1\n", "tenant-1\n"]);
+    const missing = io();
+    expect(await runCli(["info", "client-id"], missing.cli)).toBe(ADE_EXIT_CODES.CliSetupError);
+    expect(await runCli(["info", "secret"], missing.cli)).toBe(ADE_EXIT_CODES.InvalidCliInput);
+  });
+
   it("prints its usage for --help", async () => {
     const { cli, out } = io();
     expect(await runCli(["--help"], cli)).toBe(0);
