@@ -4,7 +4,8 @@ import { ArmTestEnv, followDelete, startArmTestEnv } from "./arm-test-env";
 describe("ArmResourceGroups against the ARM emulator", () => {
   let env: ArmTestEnv;
   beforeAll(async () => {
-    env = await startArmTestEnv({ lroDurationMs: 150 });
+    // Long enough that the checks made while a deletion runs see it running on a busy machine too.
+    env = await startArmTestEnv({ lroDurationMs: 2_000 });
   });
   afterAll(() => env.stop());
 
