@@ -25,6 +25,13 @@ import {
   type RequestDeps,
 } from "./requests";
 
+/**
+ * Most bytes an environment's parameters may take as JSON. The runner gets them as one variable
+ * (ADE_OPERATION_PARAMETERS, as ADE does), and Linux will not start a process with a variable over
+ * 128 KiB; the environment and operation records each hold them too.
+ */
+export const MAX_PARAMETERS_BYTES = 64 * 1024;
+
 export interface EnvironmentDeps extends RequestDeps {
   devCenter: DevCenterConfig;
   catalogs: DefinitionFinder;
@@ -102,6 +109,15 @@ export async function deployEnvironment(
           target: issue.pointer,
         })),
       },
+    );
+  }
+  const size = Buffer.byteLength(JSON.stringify(parameters.value));
+  if (size > MAX_PARAMETERS_BYTES) {
+    throw new RequestRejected(
+      413,
+      "ParametersTooLarge",
+      `The parameters take ${size} bytes as JSON; at most ${MAX_PARAMETERS_BYTES} are accepted.`,
+      { target: "parameters" },
     );
   }
   return requestDeploy(deps, {

@@ -59,7 +59,7 @@ export class RequestRejected extends Error {
   readonly details?: RejectionDetail[];
 
   constructor(
-    readonly status: 400 | 404 | 409,
+    readonly status: 400 | 404 | 409 | 413,
     readonly code: string,
     message: string,
     about: { target?: string; details?: RejectionDetail[] } = {},

@@ -13,6 +13,14 @@ const HANGING = {
   "deploy.sh": "#!/bin/bash\necho 'waiting forever'\nexec sleep 600\n",
 };
 
+/** A definition with a free text parameter. */
+const TEXT = {
+  "environment.yaml":
+    "name: text\nrunner: Bicep\ntemplatePath: main.bicep\nparameters:\n  - id: text\n    name: Text\n    type: string\n",
+  "main.bicep": "// nothing\n",
+  "deploy.sh": "#!/bin/bash\necho deployed\n",
+};
+
 function operationLocation(reply: Reply): string {
   const location = reply.headers.get("operation-location");
   if (!location) throw new Error(`no Operation-Location: ${reply.status} ${reply.text}`);
@@ -49,7 +57,7 @@ describe("reliability (dev host + ARM emulator + real runner)", () => {
   let bob: string;
 
   beforeAll(async () => {
-    stack = await Stack.start({ definitions: { hanging: HANGING } });
+    stack = await Stack.start({ definitions: { hanging: HANGING, text: TEXT } });
     alice = await stack.token("alice");
     bob = await stack.token("bob");
     await stack.catalogSynced(alice);
@@ -128,5 +136,18 @@ describe("reliability (dev host + ARM emulator + real runner)", () => {
       error: { code: "OperationAbandoned" },
     });
     await until(() => runnerLeftovers(stack, operationId) === 0, "the cleanup");
+  });
+
+  it("refuses parameters too large for the runner's environment with a 413 naming the limit", async () => {
+    const reply = await stack.request("PUT", `${ENVIRONMENTS}/too-large`, alice, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "text",
+      parameters: { text: "x".repeat(200 * 1024) },
+    });
+    expect(reply.status).toBe(413);
+    expect(reply.body).toMatchObject({ error: { code: "ParametersTooLarge", target: "parameters" } });
+    expect((reply.body.error as Json).message).toContain("at most 65536");
+    expect((await stack.request("GET", `${ENVIRONMENTS}/too-large`, alice)).status).toBe(404);
   });
 });
