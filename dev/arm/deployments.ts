@@ -181,6 +181,12 @@ export class Deployments implements ResourceProvider {
     assertNotDeleting(group);
     const properties = isObject(request) && isObject(request.properties) ? request.properties : undefined;
     if (!properties) throw badRequest("InvalidRequestContent", "The request content must have 'properties'.");
+    if (properties.onErrorDeployment !== undefined) {
+      throw badRequest(
+        "InvalidRequestContent",
+        "The ARM emulator does not run onErrorDeployment (rollback on error).",
+      );
+    }
     if (properties.templateLink !== undefined || properties.parametersLink !== undefined) {
       throw badRequest(
         "InvalidTemplate",
@@ -385,12 +391,15 @@ export class Deployments implements ResourceProvider {
       existing: (id) => this.ctx.state.resources[id.toLowerCase()],
       provision: (resource: RecordedResource): ArmErrorBody | undefined => {
         const m = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\//i.exec(resource.id);
-        const group = m ? this.ctx.state.resourceGroups[key(m[1], m[2])] : undefined;
-        if (!group || group.provisioningState === "Deleting") {
+        if (!m) {
           return {
-            code: "ResourceGroupNotFound",
-            message: `Resource group '${m?.[2] ?? "?"}' could not be found.`,
+            code: "UnsupportedScope",
+            message: `The ARM emulator records only resources inside a resource group, not '${resource.id}'.`,
           };
+        }
+        const group = this.ctx.state.resourceGroups[key(m[1], m[2])];
+        if (!group || group.provisioningState === "Deleting") {
+          return { code: "ResourceGroupNotFound", message: `Resource group '${m[2]}' could not be found.` };
         }
         const fault = this.options.resourceFault("PUT", resource.id);
         if (fault) return { code: fault.code, message: fault.message };

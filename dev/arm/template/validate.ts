@@ -67,6 +67,11 @@ export function checkShape(template: Value): asserts template is Record<string, 
   if (!(Array.isArray(resources) || (symbolic && isPlainObject(resources)))) {
     throw invalid("The template must have a 'resources' array (or, with languageVersion 2.0, an object).");
   }
+  for (const section of ["imports", "extensions", "asserts"]) {
+    if (template[section] !== undefined) {
+      throw invalid(`The template section '${section}' is not supported by the ARM emulator.`);
+    }
+  }
   for (const section of ["parameters", "variables", "outputs"]) {
     if (template[section] !== undefined && !isPlainObject(template[section])) {
       throw invalid(`The template's '${section}' must be an object.`);

@@ -196,6 +196,22 @@ describe("ARM emulator template deployments through the SDK", () => {
     expect(error).toMatchObject({ statusCode: 400, code: "InvalidTemplate" });
     expect((error as Error).message).toContain("'listKeys'");
     expect(await resources("rg-unsupported")).toEqual([]);
+    const outside = {
+      ...storageTemplate(),
+      resources: [
+        {
+          type: "Microsoft.Authorization/roleDefinitions",
+          apiVersion: "2022-04-01",
+          name: "custom",
+          scope: "[subscription().id]",
+          properties: {},
+        },
+      ],
+      outputs: {},
+    };
+    await expect(deploy("rg-unsupported", "outside", outside)).rejects.toThrow(/DeploymentFailed/);
+    const [op] = await operations("rg-unsupported", "outside");
+    expect(op.properties?.statusMessage?.error).toMatchObject({ code: "UnsupportedScope" });
   });
 
   it("reports a failing resource as DeploymentFailed with its error in the operations", async () => {

@@ -174,6 +174,9 @@ describe("template parameters at validation", () => {
       ),
     ).toThrow(/'pickZones'/);
     expect(() => prepare({ resources: {} })).toThrow(/'resources' array/);
+    expect(() =>
+      prepare(template({ languageVersion: "2.0", resources: {}, asserts: { ok: "[true()]" } })),
+    ).toThrow(/section 'asserts' is not supported/);
   });
 });
 
