@@ -108,7 +108,6 @@ export class TemplateRun {
     try {
       outputs = this.outputs();
     } catch (error) {
-      if (error instanceof Blocked) return failed(deploymentFailed(this.deploymentId(), []));
       if (error instanceof TemplateError) {
         return failed({
           code: error.code,
