@@ -113,6 +113,7 @@ describe("catalogs in the dev host (compiled app, Azurite)", () => {
           name: "hello",
           catalogName: "local",
           description: "first",
+          runner: "Bicep",
           templatePath: "main.bicep",
         },
       ],
