@@ -4,7 +4,7 @@
  * the local signing key (POST /runtime/local-auth/token). Either way the portal holds an access token
  * and shows who it is for from its claims; the API checks it on every call.
  */
-import { InteractionRequiredAuthError, PublicClientApplication, type AccountInfo } from "@azure/msal-browser";
+import type { AccountInfo } from "@azure/msal-browser";
 
 export type SignInConfig =
   | { kind: "entra"; clientId: string; authority: string; scopes: string[] }
@@ -118,6 +118,8 @@ function localSignIn(config: SignInConfig): SignIn {
 }
 
 async function entraSignIn(config: Extract<SignInConfig, { kind: "entra" }>): Promise<SignIn> {
+  // MSAL is most of the bundle: it is loaded only where Entra ID is used (a chunk of its own).
+  const { InteractionRequiredAuthError, PublicClientApplication } = await import("@azure/msal-browser");
   const msal = new PublicClientApplication({
     auth: {
       clientId: config.clientId,
