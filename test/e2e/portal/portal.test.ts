@@ -59,6 +59,13 @@ const CHOOSY = {
   "deploy.sh": "#!/bin/bash\necho deployed\n",
 };
 
+/** A definition whose deploy never ends by itself (the test cancels it). */
+const HANGING = {
+  "environment.yaml": "name: hanging\nsummary: Never finishes\nrunner: Bicep\ntemplatePath: main.bicep\n",
+  "main.bicep": "// nothing\n",
+  "deploy.sh": "#!/bin/bash\necho 'waiting forever'\nexec sleep 600\n",
+};
+
 const PLAIN = {
   "environment.yaml": "name: plain\nsummary: Deploys nothing\nrunner: Bicep\ntemplatePath: main.bicep\n",
   "main.bicep": "// nothing\n",
@@ -89,7 +96,7 @@ describe("developer portal (Chromium + dev host + real runner)", () => {
     gateDir = await mkdtemp(path.join(os.tmpdir(), "portal-gate-"));
     gate = path.join(gateDir, "go");
     stack = await Stack.start({
-      definitions: { counter: await gatedCounter(gate), choosy: CHOOSY, plain: PLAIN },
+      definitions: { counter: await gatedCounter(gate), choosy: CHOOSY, plain: PLAIN, hanging: HANGING },
     });
     alice = await stack.token("alice");
     admin = await stack.services.token("ops", { admin: true });
@@ -234,6 +241,21 @@ describe("developer portal (Chromium + dev host + real runner)", () => {
     await tab.screenshot("environment-failed");
   });
 
+  it("cancels a running deploy", async () => {
+    tab = await browser.open(`${portal()}#/p/demo/deploy/samples/hanging`);
+    const { page } = tab;
+    await signIn(tab, "alice");
+    await page.getByRole("heading", { name: "Deploy hanging" }).waitFor();
+    await page.getByLabel("Environment name").fill("portal-hanging");
+    await page.getByRole("button", { name: "Deploy", exact: true }).click();
+    await page.locator("pre.log").getByText("waiting forever").waitFor();
+    await page.getByRole("button", { name: "Cancel the running deploy" }).click();
+    const operations = page.getByRole("region", { name: "Operations" });
+    await operations.locator('[data-state="Canceled"]').waitFor();
+    const listed = await stack.request("GET", `${ENVIRONMENTS}/portal-hanging/operations`, alice);
+    expect((listed.body.value as Json[])[0]).toMatchObject({ kind: "Deploy", status: "Canceled" });
+  });
+
   it("shows the service's 400 at the parameter it names (the definition changed after the form loaded)", async () => {
     tab = await browser.open(`${portal()}#/p/demo/deploy/samples/choosy`);
     const { page } = tab;
@@ -318,5 +340,52 @@ describe("developer portal (Chromium + dev host + real runner)", () => {
     await page.getByRole("heading", { name: "Deploy counter" }).waitFor();
     expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
     await tab.screenshot("deploy-form-phone");
+  });
+});
+
+describe("developer portal with Entra ID sign-in", () => {
+  it("loads MSAL and offers the Microsoft sign-in, with no local sign-in and no call to the identity provider", async () => {
+    const stack = await Stack.start({
+      settings: {
+        AUTH_JWKS_URI: "https://login.microsoftonline.com/contoso.onmicrosoft.com/discovery/v2.0/keys",
+        AUTH_ISSUER: "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0",
+        AUTH_AUDIENCE: "api://devcenter",
+        PORTAL_CLIENT_ID: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+        PORTAL_TENANT_ID: "contoso.onmicrosoft.com",
+      },
+    });
+    const browser = await launchBrowser();
+    try {
+      // Nothing leaves loopback: a request elsewhere is refused and fails the test.
+      const outside: string[] = [];
+      await browser.context.route(
+        (url) => url.hostname !== "127.0.0.1",
+        (route) => {
+          outside.push(route.request().url());
+          return route.abort();
+        },
+      );
+      const tab = await browser.open(`${stack.url}/portal/`);
+      await tab.page.getByRole("button", { name: "Sign in with Microsoft" }).waitFor();
+      const config = await (await fetch(`${stack.url}/portal/config.json`)).json();
+      expect(config).toMatchObject({
+        signIn: {
+          kind: "entra",
+          clientId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+          authority: "https://login.microsoftonline.com/contoso.onmicrosoft.com",
+          scopes: ["api://devcenter/.default"],
+        },
+      });
+      const local = await fetch(`${stack.url}/runtime/local-auth/token`, {
+        method: "POST",
+        body: '{"user":"x"}',
+      });
+      expect(local.status).toBe(404);
+      expect(outside).toEqual([]);
+      expect(tab.errors()).toEqual([]);
+    } finally {
+      await browser.close();
+      await stack.stop();
+    }
   });
 });
