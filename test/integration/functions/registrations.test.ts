@@ -14,6 +14,7 @@ import { parseSchedule } from "../../../dev/host/ncrontab";
 import { compileRoute } from "../../../dev/host/routes";
 import { DEFAULT_CATALOG_SYNC_SCHEDULE, DEFAULT_EXPIRY_SWEEP_SCHEDULE } from "../../../src/config";
 import { OPERATION_ORCHESTRATION } from "../../../src/operations/orchestration";
+import { CLEANUP_ORCHESTRATION } from "../../../src/operations/cleanup";
 import { ACTIVITY_NAMES } from "../../../src/operations/activity-table";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
@@ -181,7 +182,9 @@ describe("the app's registrations, as the Functions host reads them", () => {
   });
 
   it("registers the orchestration and exactly the activities it calls, and durable clients where operations start", () => {
-    expect(names(ofType("orchestrationTrigger"))).toEqual([OPERATION_ORCHESTRATION]);
+    expect(names(ofType("orchestrationTrigger"))).toEqual(
+      [CLEANUP_ORCHESTRATION, OPERATION_ORCHESTRATION].sort(),
+    );
     expect(names(ofType("activityTrigger"))).toEqual([...ACTIVITY_NAMES].sort());
     const clients = app.functions.filter((fn) =>
       Object.values(fn.bindings).some((binding) => binding.type === "durableClient"),
