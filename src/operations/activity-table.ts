@@ -18,6 +18,7 @@ import type {
   RoleGrant,
   RunnerDeletePoll,
   RunnerStatus,
+  StepInput,
 } from "./plan";
 import type { ArmProgress, RunnerContainerRef } from "./ports";
 
@@ -41,6 +42,8 @@ export interface OperationActivities {
   /** Asks ARM to delete the environment's resource group; pollResourceGroupDelete follows it until done. */
   deleteResourceGroup(group: ResourceGroupRef, log?: ActivityLog): Promise<ArmProgress>;
   pollResourceGroupDelete(poll: ResourceGroupDeletePoll, log?: ActivityLog): Promise<ArmProgress>;
+  /** Writes the step the orchestration is on to the operation record (while it runs). */
+  recordStep(input: StepInput, log?: ActivityLog): Promise<void>;
   finishOperation(input: FinishInput, log?: ActivityLog): Promise<void>;
   /** What an abandoned operation may have left (its plan), or null when there is nothing to plan from. */
   planCleanup(input: OperationInput, log?: ActivityLog): Promise<OperationPlan | null>;
@@ -62,6 +65,7 @@ const NAMES: Record<ActivityName, true> = {
   pollRunnerDelete: true,
   deleteResourceGroup: true,
   pollResourceGroupDelete: true,
+  recordStep: true,
   finishOperation: true,
   planCleanup: true,
 };

@@ -63,25 +63,34 @@ export function* environmentOperation(
   context: OrchestrationContext,
 ): Generator<Task, OperationOutcome, unknown> {
   const input = context.df.getInput<OperationInput>();
-  const step = (name: OperationStep) => context.df.setCustomStatus({ step: name });
+  // The step is the orchestration's custom status and goes on the operation record, for people watching.
+  const step = function* (name: OperationStep): Generator<Task, void, unknown> {
+    context.df.setCustomStatus({ step: name });
+    const at = { project: input.project, operationId: input.operationId, step: name };
+    try {
+      yield* callActivity(context, "recordStep", at, STEP_RETRY);
+    } catch {
+      // Only informational: the operation goes on without it.
+    }
+  };
   const compensations: Compensation[] = [];
   let plan: OperationPlan | undefined;
   let outcome: OperationOutcome;
 
   try {
-    step("Resolving");
+    yield* step("Resolving");
     plan = yield* callActivity(context, "resolveOperation", input, RESOLVE_RETRY);
     const retry = plan.retry;
 
     if (plan.kind === "deploy") {
-      step("PreparingResourceGroup");
+      yield* step("PreparingResourceGroup");
       yield* callActivity(context, "ensureResourceGroup", plan, retry);
     }
 
     // A delete with nothing to run (no resource group left, or force with the definition gone) skips the runner.
     outcome = { status: "Succeeded" };
     if (plan.runRunner) {
-      step("GrantingRoles");
+      yield* step("GrantingRoles");
       for (const grant of plan.runnerRoleGrants) {
         const revoke: Compensation = { activity: "revokeRole", grant };
         compensations.push(revoke);
@@ -93,14 +102,14 @@ export function* environmentOperation(
         yield* callActivity(context, "grantRole", grant, retry);
       }
 
-      step("StartingRunner");
+      yield* step("StartingRunner");
       compensations.push({ activity: "deleteRunner", ref: plan.runnerContainer, poll: deletePoll(plan) });
       yield* callActivity(context, "startRunner", plan, retry);
 
-      step("RunningRunner");
+      yield* step("RunningRunner");
       const end: RunnerEnd = yield* waitForRunner(context, plan);
 
-      step("Collecting");
+      yield* step("Collecting");
       const collect: CollectInput =
         end.kind === "exited" ? { plan, exitCode: end.exitCode, detail: end.detail } : { plan };
       outcome = yield* callActivity(context, "collectRunnerResults", collect, retry);
@@ -126,7 +135,7 @@ export function* environmentOperation(
     }
 
     if (plan.kind === "delete" && outcome.status === "Succeeded") {
-      step("DeletingResourceGroup");
+      yield* step("DeletingResourceGroup");
       const group: ResourceGroupRef = {
         subscriptionId: plan.subscriptionId,
         resourceGroupName: plan.resourceGroupName,
@@ -138,7 +147,7 @@ export function* environmentOperation(
     outcome = { status: "Failed", error: { code, message } };
   }
 
-  step("CleaningUp");
+  yield* step("CleaningUp");
   const cleanup = cleanupRetry(plan);
   for (const compensation of compensations.reverse()) {
     try {
@@ -153,10 +162,13 @@ export function* environmentOperation(
     }
   }
 
-  step("Finishing");
+  yield* step("Finishing");
   yield* callActivity(context, "finishOperation", { input, outcome }, cleanup);
   return outcome;
 }
+
+/** Recording the step is worth a short retry, not a long one. */
+const STEP_RETRY: RetryPolicy = { firstIntervalSeconds: 1, maxIntervalSeconds: 5, maxAttempts: 3 };
 
 /** Resolving comes before the plan (and its retry settings) exists. */
 const RESOLVE_RETRY: RetryPolicy = { firstIntervalSeconds: 5, maxIntervalSeconds: 60, maxAttempts: 5 };

@@ -89,6 +89,13 @@ export interface RunnerDeletePoll {
   resumeFrom: string;
 }
 
+/** The step an operation is on, for its record (see OperationStep in orchestration.ts). */
+export interface StepInput {
+  project: string;
+  operationId: string;
+  step: string;
+}
+
 export interface FinishInput {
   input: OperationInput;
   outcome: OperationOutcome;

@@ -68,7 +68,7 @@ export interface OperationRecord {
   error?: ErrorDetail;
   /** sha256 (hex) of the runner's bearer token; the token itself is never stored. */
   runnerTokenHash?: string;
-  /** The step the orchestration is on, for people watching. */
+  /** The step the orchestration is on (Resolving … CleaningUp, Finishing), for people watching. */
   step?: string;
   force?: boolean;
   /** Set on the operation an adoption records: the environment's deployment as the source reported it. */

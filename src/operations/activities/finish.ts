@@ -1,14 +1,24 @@
 /**
- * Ending an operation: the environment reaches its final state (or is removed, after a successful
- * delete) before the operation record says it has ended.
+ * Where an operation is, and its end: the environment reaches its final state (or is removed,
+ * after a successful delete) before the operation record says it has ended.
  */
 import type { ProvisioningState } from "../../core/states";
 import { CONTAINERS, environmentFilePrefix, environmentOutputsBlob } from "../../storage/records";
 import { updateRecord } from "../../storage/update-record";
 import type { ActivityLog } from "../activity-table";
-import type { FinishInput, OperationInput } from "../plan";
+import type { FinishInput, OperationInput, StepInput } from "../plan";
 import { claimTargetOf, releaseResourceGroup } from "../resource-group-claims";
 import { silent, type OperationDeps } from "./deps";
+
+/** The step a running operation is on; an ended operation keeps the step it ended on. */
+export async function recordStep(
+  deps: OperationDeps,
+  { project, operationId, step }: StepInput,
+): Promise<void> {
+  await updateRecord(deps.operations, project, operationId, (record) =>
+    record.status !== "Running" || record.step === step ? undefined : { ...record, step },
+  );
+}
 
 export async function finishOperation(
   deps: OperationDeps,

@@ -5,7 +5,7 @@
  */
 import type { OperationActivities } from "../activity-table";
 import type { OperationDeps } from "./deps";
-import { finishOperation } from "./finish";
+import { finishOperation, recordStep } from "./finish";
 import { planCleanup, resolveOperation } from "./resolve";
 import { deleteResourceGroup, ensureResourceGroup, pollResourceGroupDelete } from "./resource-groups";
 import { grantRole, revokeRole } from "./roles";
@@ -26,6 +26,7 @@ export function createOperationActivities(deps: OperationDeps): OperationActivit
     pollRunnerDelete: (poll, log) => pollRunnerDelete(deps, poll, log),
     deleteResourceGroup: (group, log) => deleteResourceGroup(deps, group, log),
     pollResourceGroupDelete: (poll, log) => pollResourceGroupDelete(deps, poll, log),
+    recordStep: (input) => recordStep(deps, input),
     finishOperation: (input, log) => finishOperation(deps, input, log),
     planCleanup: (input, log) => planCleanup(deps, input, log),
   };

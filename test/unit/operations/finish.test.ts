@@ -105,4 +105,16 @@ describe("ending an operation", () => {
       error,
     });
   });
+
+  it("records the step of a running operation, and leaves an ended one's alone", async () => {
+    const { activities, operations, input } = await setup("deploy");
+    await activities.recordStep({ project: "demo", operationId: "op", step: "GrantingRoles" });
+    expect((await operations.get("demo", "op"))?.value.step).toBe("GrantingRoles");
+    await activities.finishOperation({ input, outcome: { status: "Succeeded" } });
+    await activities.recordStep({ project: "demo", operationId: "op", step: "Finishing" });
+    expect((await operations.get("demo", "op"))?.value).toMatchObject({
+      status: "Succeeded",
+      step: "GrantingRoles",
+    });
+  });
 });

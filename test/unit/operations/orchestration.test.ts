@@ -73,6 +73,7 @@ function activities(thePlan: OperationPlan, overrides: Partial<Record<ActivityNa
     pollRunnerDelete: () => ({ done: true }),
     deleteResourceGroup: () => ({ done: true }),
     pollResourceGroupDelete: () => ({ done: true }),
+    recordStep: () => null,
     finishOperation: () => null,
     ...overrides,
   };
@@ -102,7 +103,8 @@ async function run(
   events: RaisedLater[] = [],
 ) {
   const sim = await simulate(environmentOperation, thePlan, activities(thePlan, overrides), { events });
-  const names = sim.calls.map((c) => c.name);
+  // recordStep calls are checked on their own below; the other assertions are about the work.
+  const names = sim.calls.map((c) => c.name).filter((name) => name !== "recordStep");
   const finish = sim.calls.find((c) => c.name === "finishOperation")?.input as FinishInput | undefined;
   return { sim, names, finish };
 }
@@ -359,5 +361,38 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
       "revokeRole",
       "finishOperation",
     ]);
+  });
+
+  it("records each step on the operation, cleanup included, and goes on when recording fails", async () => {
+    let calls = 0;
+    const { sim, finish } = await run(
+      plan(),
+      {
+        recordStep: () => {
+          if (++calls === 2) throw new OperationError("StorageRequestFailed", "Table storage is away.");
+          return null;
+        },
+      },
+      [finished(0)],
+    );
+    const steps = sim.calls
+      .filter((c) => c.name === "recordStep")
+      .map((c) => (c.input as { step: string }).step);
+    expect([...new Set(steps)]).toEqual([
+      "Resolving",
+      "PreparingResourceGroup",
+      "GrantingRoles",
+      "StartingRunner",
+      "RunningRunner",
+      "Collecting",
+      "CleaningUp",
+      "Finishing",
+    ]);
+    expect(sim.calls.find((c) => c.name === "recordStep")?.input).toEqual({
+      project: "demo",
+      operationId: INPUT.operationId,
+      step: "Resolving",
+    });
+    expect(finish?.outcome).toEqual({ status: "Succeeded" });
   });
 });
