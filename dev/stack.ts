@@ -1,11 +1,13 @@
 /**
  * The whole product on one machine: Azurite, the ARM emulator (runner images mapped to local
- * folders), the local signing key and the settings that point the app at them. `npm start` and the
+ * folders), the local signing key, the local CA (dataDir/tls) that signs the TLS certificates of
+ * the ARM emulator and the dev host, and the settings that point the app at them. `npm start` and the
  * end-to-end tests compose the same stack, so what the tests run is what a developer runs.
  */
 import path from "node:path";
 import { startAzurite, type RunningAzurite } from "./azurite";
 import { startArmEmulator, type FaultSettings, type RunningArmEmulator } from "./arm";
+import { ensureLocalTls, type Certificate } from "./tls";
 import { ensureLocalSigningKey, issueLocalToken, type LocalKeyFiles, type LocalSigningKey } from "./token";
 
 // This file runs compiled (dist/dev) under npm start and from source (dev) under jest.
@@ -34,6 +36,8 @@ export interface LocalServices {
   arm: RunningArmEmulator;
   signingKey: LocalSigningKey;
   keyFiles: LocalKeyFiles;
+  /** The local CA's PEM (what clients trust) and the dev host's certificate, signed by it. */
+  tls: { caCertFile: string; host: Certificate };
   /**
    * The app settings for a dev host on `hostPort` (on top of local.settings): storage, ARM, auth, and
    * the runner API and Event Grid endpoints, which point back at that host.
@@ -47,10 +51,15 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
   const azurite = await startAzurite(
     options.persistent ? { location: path.join(options.dataDir, "azurite") } : {},
   );
+  const tlsDir = path.join(options.dataDir, "tls");
   let arm: RunningArmEmulator;
+  let tls: LocalServices["tls"];
   try {
+    const authority = await ensureLocalTls(tlsDir);
+    tls = { caCertFile: authority.caCertFile, host: await authority.serverCertificate("dev-host") };
     arm = await startArmEmulator({
       stateDir: path.join(options.dataDir, "arm"),
+      tlsDir,
       images: { ...LOCAL_RUNNER_IMAGES, ...options.images },
       quiet: options.quiet ?? true,
       ...(options.armFaults && { faults: options.armFaults }),
@@ -73,6 +82,8 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     ARM_POLL_INTERVAL_MS: "100",
     AUTH_JWKS_FILE: keyFiles.jwksFile,
     AUTH_JWKS_URI: "",
+    // Loopback callers of the host's own port (local runners, the Event Grid publisher) speak plain
+    // http to it; clients use https on the same port.
     RUNNER_API_ENDPOINT: `http://127.0.0.1:${hostPort}`,
     EVENTGRID_ENDPOINT: `http://127.0.0.1:${hostPort}/runtime/webhooks/EventGrid?functionName=catalogSync`,
     EVENTGRID_KEY: "local-development-key",
@@ -88,6 +99,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     arm,
     signingKey,
     keyFiles,
+    tls,
     appSettings,
     token: (user, tokenOptions) => issueLocalToken(signingKey, { user, admin: tokenOptions?.admin ?? false }),
     async stop() {

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the product on this machine. First the local services (dev/stack.ts: Azurite with
- * its data in .local/azurite, the ARM emulator, the local signing key), then the compiled app in
- * the dev host on 127.0.0.1:7071 (DEVHOST_PORT to change it). Ctrl-C stops everything.
+ * its data in .local/azurite, the ARM emulator, the local signing key, the local CA in .local/tls),
+ * then the compiled app in the dev host on https://127.0.0.1:7071 (DEVHOST_PORT to change it).
+ * Ctrl-C stops everything.
  */
 import path from "node:path";
 import { ConfigError } from "../src/config";
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     host = await startDevHost({
       appRoot: REPO_ROOT,
       port,
+      tls: services.tls.host,
       storageConnection: services.azurite.connectionString,
     });
   } catch (error) {
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  const ca = services.tls.caCertFile;
   const lines = [
     "",
     "Local services:",
@@ -40,11 +43,15 @@ async function main(): Promise<void> {
     `                 table ${services.azurite.tableEndpoint}`,
     `                 (data in ${path.relative(REPO_ROOT, path.join(dataDir, "azurite"))})`,
     `  ARM emulator   ${services.arm.endpoint}`,
-    `Dev host         ${host.url}`,
+    `Dev host         ${host.url}  (the API, over TLS)`,
     `  Portal         ${host.url}/portal/ (sign in as any user name)`,
     `  Durable API    ${host.url}/runtime/webhooks/durabletask/instances`,
     `  Health         ${host.url}/health`,
     "Tokens:          npm run token -- <user> [--admin]",
+    `TLS:             certificates from the local CA ${ca}; trust it with`,
+    `  curl           export CURL_CA_BUNDLE=${ca}   (or curl --cacert ${ca} …)`,
+    `  Node.js        export NODE_EXTRA_CA_CERTS=${ca}`,
+    `  Python         export REQUESTS_CA_BUNDLE=${ca}`,
     "Ctrl-C stops everything.",
     "",
   ];

@@ -95,6 +95,11 @@ export function createAppContext(config: Config): AppContext {
       config.eventGrid.endpoint,
       config.eventGrid.key ?? createArmCredential(config.arm),
     );
+  const apiBase = {
+    verifier,
+    origin: { trustedFronts: config.api.trustedFronts, publicBaseUrl: config.api.publicBaseUrl },
+    retryAfterSeconds: config.api.retryAfterSeconds,
+  };
   const open: OpenTable = (table) => storage.records(table);
   const environments = environmentRecords(open);
   const operations = operationRecords(open);
@@ -110,8 +115,8 @@ export function createAppContext(config: Config): AppContext {
     verifier,
     ...(syncRequests && { syncRequests }),
     api: (log) => ({
+      ...apiBase,
       devCenter,
-      verifier,
       catalogs: reader,
       ...(syncRequests && { syncRequests }),
       ...(log && { log: { error: (message: string) => log.error(message) } }),
@@ -130,8 +135,8 @@ export function createAppContext(config: Config): AppContext {
       ...(log && { log: (message: string) => log.log(message) }),
     }),
     environmentApi: (log, scheduler) => ({
+      ...apiBase,
       devCenter,
-      verifier,
       catalogs: reader,
       environments,
       operations,

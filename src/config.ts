@@ -2,6 +2,7 @@
  * Typed, validated settings. This is the one module that reads the environment: everything else
  * receives a Config (or a part of it). Each setting is listed in local.settings.sample.json.
  */
+import { isIP } from "node:net";
 
 export interface Config {
   /** Storage used by the Functions host and the Durable engine. */
@@ -32,6 +33,8 @@ export interface Config {
   expirySweepSchedule: string;
   /** How the developer portal (/portal) signs users in with Entra ID. */
   portal: PortalConfig;
+  /** How the data-plane API builds absolute URLs and paces pollers. */
+  api: ApiConfig;
 }
 
 /**
@@ -46,6 +49,20 @@ export interface PortalConfig {
   clientId?: string;
   authority?: string;
   scopes: string[];
+}
+
+/**
+ * PUBLIC_BASE_URL: the http(s) URL clients reach the API at (origin and any path prefix a front
+ * strips), the base of every absolute URL in answers; unset: the request's own (forwarded) origin.
+ * TRUSTED_FRONTS: comma-separated IP addresses or CIDR ranges of reverse proxies whose Forwarded /
+ * X-Forwarded-Proto / X-Forwarded-Host headers are believed (the connecting address is the last
+ * X-Forwarded-For entry, as App Service's front ends and the dev host append it). RETRY_AFTER_SECONDS
+ * (default 5): the Retry-After of answers about running operations, the pace of clients' pollers.
+ */
+export interface ApiConfig {
+  publicBaseUrl?: string;
+  trustedFronts: string[];
+  retryAfterSeconds: number;
 }
 
 /**
@@ -428,6 +445,35 @@ function loadPortalConfig(env: Env, auth: AuthConfig): PortalConfig {
   };
 }
 
+function loadApiConfig(env: Env): ApiConfig {
+  const base = env.PUBLIC_BASE_URL?.trim().replace(/\/+$/, "");
+  if (base) {
+    const url = URL.canParse(base) ? new URL(base) : undefined;
+    if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username) {
+      throw new ConfigError(
+        "Setting PUBLIC_BASE_URL must be an http(s) URL without query, such as https://devcenter.example.com.",
+      );
+    }
+  }
+  const trustedFronts = list(env.TRUSTED_FRONTS ?? "");
+  for (const entry of trustedFronts) {
+    const [address, prefix, extra] = entry.split("/");
+    const version = isIP(address);
+    const bits = version === 6 ? 128 : 32;
+    const validPrefix = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= bits);
+    if (version === 0 || !validPrefix || extra !== undefined) {
+      throw new ConfigError(
+        `Setting TRUSTED_FRONTS must list IP addresses or CIDR ranges (10.0.0.0/8, 2001:db8::/32); ${JSON.stringify(entry)} is neither.`,
+      );
+    }
+  }
+  return {
+    ...(base && { publicBaseUrl: base }),
+    trustedFronts,
+    retryAfterSeconds: positiveInteger(env, "RETRY_AFTER_SECONDS", 5),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const webJobsStorage = loadStorageConnection(env, "AzureWebJobsStorage");
   if (!webJobsStorage) {
@@ -455,6 +501,7 @@ export function loadConfig(env: Env = process.env): Config {
     operations: loadOperationsConfig(env),
     expirySweepSchedule: optional(env, "EXPIRY_SWEEP_SCHEDULE", DEFAULT_EXPIRY_SWEEP_SCHEDULE),
     portal: loadPortalConfig(env, auth),
+    api: loadApiConfig(env),
   };
 }
 

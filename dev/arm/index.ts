@@ -11,14 +11,16 @@ import { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { ArmHttpError, ArmService, EmulatorSnapshot, Reply } from "./arm";
 import { FaultInjector, FaultSettings, InjectedCounts, parseFaults } from "./faults";
-import { ensureCertificate } from "./tls";
+import { ensureLocalTls } from "../tls";
 
 export type { FaultSettings, OperationFailure } from "./faults";
 export type { EmulatorSnapshot } from "./arm";
 
 export interface ArmEmulatorOptions {
-  /** Folder for state.json, the TLS certificate and container folders. */
+  /** Folder for state.json and container folders (and tls/ when tlsDir is not given). */
   stateDir: string;
+  /** Folder of the local CA (dev/tls.ts) that signs the emulator's certificate; default stateDir/tls. */
+  tlsDir?: string;
   /** 0 or omitted: a free port. */
   port?: number;
   /** Image reference (or prefix) → local folder holding entrypoint.sh (and optionally bin/). */
@@ -35,7 +37,7 @@ export interface ArmEmulatorOptions {
 export interface RunningArmEmulator {
   /** https://127.0.0.1:<port> — the ARM_ENDPOINT setting. */
   endpoint: string;
-  /** PEM of the emulator's certificate — the ARM_CA_CERT_FILE setting. */
+  /** PEM of the local CA that signed the emulator's certificate — the ARM_CA_CERT_FILE setting. */
   caCertFile: string;
   /** What GET /_emulator/state answers, for callers in the same process. */
   snapshot(): EmulatorSnapshot;
@@ -79,7 +81,8 @@ function errorReply(status: number, code: string, message: string, headers?: Rec
 }
 
 export async function startArmEmulator(options: ArmEmulatorOptions): Promise<RunningArmEmulator> {
-  const certificate = await ensureCertificate(join(options.stateDir, "tls"));
+  const tls = await ensureLocalTls(options.tlsDir ?? join(options.stateDir, "tls"));
+  const certificate = await tls.serverCertificate("arm-emulator");
   const faults = new FaultInjector(options.faults);
   let endpoint = "";
   const service = new ArmService({
@@ -165,7 +168,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Run
 
   return {
     endpoint,
-    caCertFile: certificate.certFile,
+    caCertFile: tls.caCertFile,
     snapshot: () => service.snapshot(),
     setFaults: (settings) => faults.set(parseFaults(settings)),
     injectedFaults: () => faults.get().injected,

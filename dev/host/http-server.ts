@@ -1,10 +1,26 @@
 /**
- * The host's one HTTP listener on 127.0.0.1. Requests are offered to the handlers in order (admin,
+ * The host's one listener on 127.0.0.1. Requests are offered to the handlers in order (admin,
  * Event Grid webhook, Durable management API, the app's HTTP triggers); the first answer wins.
+ *
+ * With a certificate the port speaks TLS and plain HTTP both: the first byte of a connection says
+ * which (22 opens a TLS handshake). Clients use https; the host's own loopback callers (the runner
+ * API of local runners, the Event Grid publisher, the durable client) keep plain http.
  */
 import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createTlsServer, Server as TlsServer } from "node:https";
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server as NetServer,
+  Socket,
+} from "node:net";
+import type { Duplex } from "node:stream";
 import type { HostLogger } from "./logger";
+
+export interface TlsCertificate {
+  cert: string;
+  key: string;
+}
 
 export interface HttpRequestIn {
   method: string;
@@ -26,6 +42,12 @@ export type HttpHandler = (request: HttpRequestIn) => Promise<HttpReply | undefi
 /** Request bodies beyond this are refused; the Functions host's own limit is 100 MB. */
 const MAX_BODY_BYTES = 100 * 1024 * 1024;
 
+/** Kestrel's default limit of all request headers together (MaxRequestHeadersTotalSize). */
+const MAX_HEADER_BYTES = 32 * 1024;
+
+/** The first byte of a TLS handshake record. */
+const TLS_HANDSHAKE = 0x16;
+
 export function jsonReply(status: number, value: unknown, headers: Record<string, string> = {}): HttpReply {
   return {
     status,
@@ -45,11 +67,15 @@ export function headerValue(headers: IncomingHttpHeaders, name: string): string 
 }
 
 export class HttpServer {
-  private server: Server | undefined;
+  private listener: NetServer | undefined;
+  private servers: (Server | TlsServer)[] = [];
   private readonly handlers: HttpHandler[] = [];
   private portNumber = 0;
 
-  constructor(private readonly logger: HostLogger) {}
+  constructor(
+    private readonly logger: HostLogger,
+    private readonly tls?: TlsCertificate,
+  ) {}
 
   use(handler: HttpHandler): void {
     this.handlers.push(handler);
@@ -59,10 +85,40 @@ export class HttpServer {
     return this.portNumber;
   }
 
+  /** Whether clients reach the host over https. */
+  get secure(): boolean {
+    return this.tls !== undefined;
+  }
+
   /** Listens on 127.0.0.1:port (0: any free port) and resolves with the port. */
   async listen(port: number): Promise<number> {
-    const server = createServer((req, res) => void this.serve(req, res));
-    this.server = server;
+    const options = { maxHeaderSize: MAX_HEADER_BYTES };
+    const plain = createServer(options, (req, res) => void this.serve(req, res, "http"));
+    plain.on("clientError", (error, socket) => answerClientError(error, socket));
+    this.servers = [plain];
+    let listener: NetServer | Server = plain;
+    if (this.tls) {
+      const secure = createTlsServer(
+        { ...options, ...this.tls },
+        (req, res) => void this.serve(req, res, "https"),
+      );
+      secure.on("clientError", (error, socket) => answerClientError(error, socket));
+      this.servers.push(secure);
+      // The two servers never listen themselves: 'listening' starts the connection tracking that
+      // close() uses to end idle connections and, after the grace period, all of them.
+      plain.emit("listening");
+      secure.emit("listening");
+      listener = createNetServer((socket: Socket) => {
+        socket.once("data", (first: Buffer) => {
+          socket.pause();
+          socket.unshift(first);
+          (first[0] === TLS_HANDSHAKE ? secure : plain).emit("connection", socket);
+          socket.resume();
+        });
+      });
+      this.listener = listener;
+    }
+    const server = listener;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, "127.0.0.1", () => {
@@ -75,26 +131,31 @@ export class HttpServer {
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    const servers = this.servers;
+    const listener = this.listener;
+    if (servers.length === 0) return;
+    this.servers = [];
+    this.listener = undefined;
+    const closed = Promise.all([
+      ...(listener ? [new Promise<void>((resolve) => listener.close(() => resolve()))] : []),
+      ...servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    ]);
+    for (const server of servers) server.closeIdleConnections();
     // Requests still running get a moment to finish; then their sockets are cut.
-    const timer = setTimeout(() => server.closeAllConnections(), 2000);
+    const timer = setTimeout(() => servers.forEach((server) => server.closeAllConnections()), 2000);
     await closed;
     clearTimeout(timer);
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async serve(req: IncomingMessage, res: ServerResponse, scheme: "http" | "https"): Promise<void> {
     let reply: HttpReply;
     try {
       const body = await readBody(req);
       const host = req.headers.host ?? `127.0.0.1:${this.portNumber}`;
       const request: HttpRequestIn = {
         method: (req.method ?? "GET").toUpperCase(),
-        url: new URL(req.url ?? "/", `http://${host}`),
-        headers: req.headers,
+        url: new URL(req.url ?? "/", `${scheme}://${host}`),
+        headers: withConnectingAddress(req),
         body,
       };
       reply = (await this.dispatch(request)) ?? textReply(404, "Not Found");
@@ -119,6 +180,42 @@ export class HttpServer {
 }
 
 class BodyTooLargeError extends Error {}
+
+/**
+ * The request's headers with the connecting address appended to X-Forwarded-For, as App Service's
+ * front ends do: the app believes a front's forwarding headers only when that address is a trusted
+ * front's (TRUSTED_FRONTS), and a client cannot write the last entry itself.
+ */
+function withConnectingAddress(req: IncomingMessage): IncomingHttpHeaders {
+  const address = (req.socket.remoteAddress ?? "").replace(/^::ffff:(?=\d+\.)/, "");
+  if (!address) return req.headers;
+  const entry = address.includes(":")
+    ? `[${address}]:${req.socket.remotePort}`
+    : `${address}:${req.socket.remotePort}`;
+  const existing = headerValue(req.headers, "x-forwarded-for");
+  return { ...req.headers, "x-forwarded-for": existing ? `${existing}, ${entry}` : entry };
+}
+
+/**
+ * A request node's parser refused (headers over the limit, a malformed request line): answered in
+ * the Azure.Core error shape, as the app answers everything else, and the connection closed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "RequestHeaderFieldsTooLarge", `The request headers are larger than ${MAX_HEADER_BYTES} bytes.`]
+      : [400, "BadRequest", "The request is not valid HTTP."];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\n` +
+      `content-type: application/json; charset=utf-8\r\nx-ms-error-code: ${code}\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -17,7 +17,7 @@ import { DurableFunctions } from "./durable/functions";
 import { DurableStore } from "./durable/store";
 import { EventGridWebhook } from "./event-grid";
 import { FunctionsWorker } from "./functions-worker";
-import { HttpServer } from "./http-server";
+import { HttpServer, type TlsCertificate } from "./http-server";
 import { HttpRouteSummary, HttpTriggers } from "./http-triggers";
 import { LOCAL_SIGN_IN_PATH, localSignIn } from "./local-sign-in";
 import { createLogger, HostLogger } from "./logger";
@@ -32,6 +32,8 @@ export interface DevHostOptions {
   appRoot: string;
   /** Port on 127.0.0.1; default DEVHOST_PORT, else 7071; 0 picks a free port. */
   port?: number;
+  /** Serve https with this certificate (plain http stays open on the same port for loopback callers). */
+  tls?: TlsCertificate;
   /**
    * Storage for the durable state; default the AzureWebJobsStorage setting. When that is unset or
    * "UseDevelopmentStorage=true", the host starts Azurite (and stops it on stop()).
@@ -54,7 +56,7 @@ export interface DevHostOptions {
 }
 
 export interface RunningDevHost {
-  /** http://127.0.0.1:PORT */
+  /** https://127.0.0.1:PORT with a certificate, else http://127.0.0.1:PORT */
   url: string;
   port: number;
   taskHub: string;
@@ -163,7 +165,7 @@ export async function startDevHost(options: DevHostOptions): Promise<RunningDevH
       onFaultPoint: options.onFaultPoint,
     });
 
-    const server = new HttpServer(logger);
+    const server = new HttpServer(logger, options.tls);
     const clientData = () => ({
       string: JSON.stringify(durableClientData(`http://127.0.0.1:${server.port}`, taskHub)),
     });
@@ -195,7 +197,7 @@ export async function startDevHost(options: DevHostOptions): Promise<RunningDevH
     cleanups.push(() => server.close());
     cleanups.push(() => engine.stop());
     cleanups.push(() => timers.stop());
-    const url = `http://127.0.0.1:${port}`;
+    const url = `${server.secure ? "https" : "http"}://127.0.0.1:${port}`;
     const resumed = await engine.start();
     timers.start();
 

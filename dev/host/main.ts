@@ -1,11 +1,12 @@
 /**
  * CLI: node dist/dev/host/main.js [--app DIR] [--port N] [--task-hub NAME] [--azurite-location DIR]
- *                                 [--quiet] [--verbose]
+ *                                 [--tls-cert FILE --tls-key FILE] [--quiet] [--verbose]
  *
- * Prints "Dev host listening on http://127.0.0.1:PORT" once it serves; stops cleanly on SIGINT or
+ * Prints "Dev host listening on http(s)://127.0.0.1:PORT" once it serves (https with --tls-cert); stops cleanly on SIGINT or
  * SIGTERM. For crash tests, DEVHOST_CRASH_AT="<fault point>:<n>" kills the process with SIGKILL
  * the n-th time the engine reaches that point (see FaultPoint in ./durable/engine).
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { FaultPoint, startDevHost } from "./index";
 
@@ -37,11 +38,19 @@ async function main(): Promise<void> {
       port: { type: "string" },
       "task-hub": { type: "string" },
       "azurite-location": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
       quiet: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
     },
   });
+  const certFile = values["tls-cert"];
+  const keyFile = values["tls-key"];
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new Error("--tls-cert and --tls-key go together");
   const host = await startDevHost({
+    ...(certFile &&
+      keyFile && { tls: { cert: readFileSync(certFile, "utf8"), key: readFileSync(keyFile, "utf8") } }),
     appRoot: values.app as string,
     port: values.port === undefined ? undefined : Number(values.port),
     taskHub: values["task-hub"],

@@ -24,6 +24,7 @@ export interface SpawnDevHostOptions {
 }
 
 export interface DevHostProcess {
+  /** As the host printed it: https://127.0.0.1:PORT when it serves TLS (--tls-cert), else http://. */
   url: string;
   port: number;
   pid: number;
@@ -38,7 +39,7 @@ export interface DevHostProcess {
 }
 
 const OUTPUT_LIMIT = 512 * 1024;
-const READY = /Dev host listening on (http:\/\/127\.0\.0\.1:(\d+))/;
+const READY = /Dev host listening on (https?:\/\/127\.0\.0\.1:(\d+))/;
 
 /** The compiled CLI, whether this module runs compiled (dist/dev/host) or from source (dev/host). */
 function compiledMain(): string {

@@ -6,6 +6,7 @@
  */
 import { isAdmin, type ProjectConfig } from "../core/devcenter-config";
 import { isUuid } from "../core/names";
+import { isTerminalOperationState } from "../core/states";
 import type { EnvironmentRecord, OperationRecord } from "../storage/records";
 import {
   cancelOperation as cancel,
@@ -26,6 +27,7 @@ import { changeExpiration } from "../operations/expiration";
 import type { Caller } from "./auth";
 import { hasAdminRole } from "./auth";
 import { requireName, requireProject, resolveUserId } from "./authz";
+import { retryAfter } from "./headers";
 import { ApiError, jsonResponse, notFound, type ApiRequest, type ApiResponse } from "./http";
 import { page } from "./paging";
 import type { CallContext, Handler } from "./pipeline";
@@ -112,14 +114,11 @@ function operationView(baseUrl: string, record: OperationRecord): Record<string,
   };
 }
 
-/** Location headers of an accepted operation. */
-function operationLocation(baseUrl: string, operation: OperationRecord): Record<string, string> {
-  const url = `${baseUrl}${operationStatusId(operation.project, operation.id)}?api-version=${LOCATION_API_VERSION}`;
-  return { "operation-location": url, location: url };
+/** Headers of an accepted operation: where to poll (with the request's api-version) and how often. */
+function operationLocation(call: Call, operation: OperationRecord): Record<string, string> {
+  const url = `${call.baseUrl}${operationStatusId(operation.project, operation.id)}?api-version=${encodeURIComponent(call.apiVersion)}`;
+  return { "operation-location": url, location: url, ...retryAfter(call.retryAfterSeconds) };
 }
-
-// Clients poll with the version they were given; this is the contract's version.
-const LOCATION_API_VERSION = "2026-01-01-preview";
 
 /** The body of a PUT: an Environment with the three names it is made from. */
 function readDeployBody(body: unknown): Record<string, unknown> & {
@@ -158,7 +157,7 @@ export const putEnvironment: H = async (request, call) => {
   return jsonResponse(
     environmentView(call.baseUrl, accepted.environment),
     201,
-    operationLocation(call.baseUrl, accepted.operation),
+    operationLocation(call, accepted.operation),
   );
 };
 
@@ -284,7 +283,7 @@ export const deleteEnvironment: H = async (request, call) => {
   return jsonResponse(
     operationStatusView(accepted.operation),
     202,
-    operationLocation(call.baseUrl, accepted.operation),
+    operationLocation(call, accepted.operation),
   );
 };
 
@@ -358,7 +357,7 @@ export const cancelOperation: H = async (request, call) => {
     operationId: requireOperationId(action.slice(0, -":cancel".length)),
     by: call.caller.objectId.toLowerCase(),
   });
-  return jsonResponse(operationStatusView(operation), 202, operationLocation(call.baseUrl, operation));
+  return jsonResponse(operationStatusView(operation), 202, operationLocation(call, operation));
 };
 
 export const getOperation: H = async (request, call) => {
@@ -383,11 +382,12 @@ export const getOperationLogs: H = async (request, call): Promise<ApiResponse> =
 };
 
 /** Everyone sees the statuses of their own operations; admins those of the project. */
-export const getOperationStatus: H = async (request, { deps, caller }) => {
+export const getOperationStatus: H = async (request, { deps, caller, retryAfterSeconds }) => {
   const project = requireProject(deps.devCenter, request.params.projectName, caller);
   const id = requireOperationId(request.params.operationId);
   const operation = await findOperation(deps, project.name, id, {
     ...(!canAdminister(project, caller) && { user: caller.objectId.toLowerCase() }),
   });
-  return jsonResponse(operationStatusView(operation));
+  const running = !isTerminalOperationState(operation.status);
+  return jsonResponse(operationStatusView(operation), 200, running ? retryAfter(retryAfterSeconds) : {});
 };

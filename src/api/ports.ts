@@ -4,14 +4,19 @@ import type { CatalogState } from "../catalog/reader";
 import type { SyncRequestPublisher } from "../catalog/events";
 import type { DevCenterConfig } from "../core/devcenter-config";
 import type { TokenVerifier } from "./auth";
+import type { OriginSettings } from "./origin";
 
 export interface ApiLogger {
   error(message: string): void;
 }
 
-/** Every handler's dependencies: who is calling, and where unexpected errors are logged. */
+/** Every handler's dependencies: who is calling, where clients reach us, where unexpected errors are logged. */
 export interface ApiBaseDeps {
   verifier: TokenVerifier;
+  /** PUBLIC_BASE_URL and TRUSTED_FRONTS; unset: URLs start with the request's own origin. */
+  origin?: OriginSettings;
+  /** RETRY_AFTER_SECONDS. */
+  retryAfterSeconds?: number;
   log?: ApiLogger;
 }
 

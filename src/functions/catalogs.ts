@@ -9,6 +9,7 @@ import { functionsHandler } from "../api/host";
 import { getAppContext } from "../app-context";
 import { describeCatalog } from "../catalog/model";
 import { handleSyncEvent, syncAllCatalogs } from "../catalog/requests";
+import { httpRoute } from "./routes";
 
 const context = getAppContext();
 
@@ -34,14 +35,14 @@ app.timer("catalogSyncTimer", {
   },
 });
 
-app.http("requestCatalogSync", {
+httpRoute("requestCatalogSync", {
   route: "management/catalogs/{catalogAction}",
   methods: ["POST"],
   authLevel: "anonymous",
   handler: functionsHandler(context.api, requestDevCenterCatalogSync),
 });
 
-app.http("requestProjectCatalogSync", {
+httpRoute("requestProjectCatalogSync", {
   route: "management/projects/{projectName}/catalogs/{catalogAction}",
   methods: ["POST"],
   authLevel: "anonymous",

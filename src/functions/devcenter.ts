@@ -1,5 +1,4 @@
 /** Data-plane routes: projects, catalogs, environment definitions, environment types (GET). */
-import { app } from "@azure/functions";
 import {
   getCatalog,
   getDefinition,
@@ -15,6 +14,7 @@ import { functionsHandler } from "../api/host";
 import { DevCenterApiDeps } from "../api/ports";
 import { Handler } from "../api/pipeline";
 import { getAppContext } from "../app-context";
+import { httpRoute } from "./routes";
 
 // Made when the app loads: a bad dev center config stops the start with the file and every issue.
 const context = getAppContext();
@@ -44,7 +44,7 @@ const routes: [name: string, route: string, handler: Handler<DevCenterApiDeps>][
 ];
 
 for (const [name, route, handler] of routes) {
-  app.http(name, {
+  httpRoute(name, {
     route,
     methods: ["GET"],
     authLevel: "anonymous",

@@ -1,6 +1,6 @@
 /** Data-plane routes of environments, their operations, outputs and logs, and operation statuses. */
-import { app, type HttpRequest, type InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import type { HttpRequest, InvocationContext } from "@azure/functions";
+import type * as df from "durable-functions";
 import {
   deleteEnvironment,
   getAction,
@@ -23,6 +23,7 @@ import { functionsHandler } from "../api/host";
 import type { Handler } from "../api/pipeline";
 import { getAppContext } from "../app-context";
 import { operationScheduler } from "../azure/operation-scheduler";
+import { durableHttpRoute, httpRoute } from "./routes";
 
 const context = getAppContext();
 const ENVIRONMENT = "projects/{projectName}/users/{userId}/environments/{environmentName}";
@@ -38,7 +39,7 @@ const reads: [name: string, route: string, handler: Handler<EnvironmentApiDeps>]
 ];
 
 for (const [name, route, handler] of reads) {
-  app.http(name, {
+  httpRoute(name, {
     route,
     methods: ["GET"],
     authLevel: "anonymous",
@@ -52,7 +53,7 @@ function orchestratingRoute(
   route: string,
   byMethod: Record<string, Handler<EnvironmentApiDeps>>,
 ) {
-  df.app.client.http(name, {
+  durableHttpRoute(name, {
     route,
     methods: Object.keys(byMethod) as ("GET" | "PUT" | "PATCH" | "DELETE" | "POST")[],
     authLevel: "anonymous",
@@ -75,7 +76,7 @@ orchestratingRoute("getOrCancelEnvironmentOperation", `${ENVIRONMENT}/operations
   POST: cancelOperation,
 });
 
-app.http("environmentAction", {
+httpRoute("environmentAction", {
   route: `${ENVIRONMENT}/actions/{actionName}`,
   methods: ["GET", "POST"],
   authLevel: "anonymous",

@@ -1,6 +1,6 @@
-import { app } from "@azure/functions";
+import { httpRoute } from "./routes";
 
-app.http("health", {
+httpRoute("health", {
   route: "health",
   methods: ["GET"],
   authLevel: "anonymous",

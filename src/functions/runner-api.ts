@@ -1,10 +1,10 @@
 /** HTTP triggers of the runner API (src/runner-api): routes, request/response mapping, wiring. */
-import { app, type HttpRequest, type HttpResponseInit } from "@azure/functions";
-import * as df from "durable-functions";
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { getAppContext } from "../app-context";
 import { operationScheduler } from "../azure/operation-scheduler";
 import { type RunnerApi, type RunnerRequest, type RunnerResponse } from "../runner-api/handlers";
 import type { RunnerReportedEvent } from "../operations/events";
+import { durableHttpRoute, httpRoute } from "./routes";
 
 const OPERATION_ROUTE = "runner/projects/{project}/operations/{operationId}";
 
@@ -34,7 +34,7 @@ function route(
   methods: ("GET" | "PUT" | "POST")[],
   pick: (api: RunnerApi, request: HttpRequest) => (request: RunnerRequest) => Promise<RunnerResponse>,
 ): void {
-  app.http(name, {
+  httpRoute(name, {
     route: `${OPERATION_ROUTE}${path}`,
     methods,
     authLevel: "anonymous",
@@ -59,7 +59,7 @@ function reportingRoute(
   what: RunnerReportedEvent["what"],
   pick: (api: RunnerApi, request: HttpRequest) => (request: RunnerRequest) => Promise<RunnerResponse>,
 ): void {
-  df.app.client.http(name, {
+  durableHttpRoute(name, {
     route: `${OPERATION_ROUTE}${path}`,
     methods,
     authLevel: "anonymous",
@@ -85,7 +85,7 @@ reportingRoute("runnerFile", "/files/{fileName}", ["GET", "PUT"], "files", (api,
 reportingRoute("runnerOutputs", "/outputs", ["PUT"], "outputs", (api) => api.putOutputs);
 reportingRoute("runnerResult", "/result", ["PUT"], "result", (api) => api.putResult);
 
-df.app.client.http("runnerFinished", {
+durableHttpRoute("runnerFinished", {
   route: `${OPERATION_ROUTE}/finished`,
   methods: ["POST"],
   authLevel: "anonymous",

@@ -39,6 +39,11 @@ export interface Reply {
   text: string;
 }
 
+function hostArgs(services: LocalServices): string[] {
+  const { certFile, keyFile } = services.tls.host;
+  return ["--quiet", "--tls-cert", certFile, "--tls-key", keyFile];
+}
+
 export class Stack {
   private constructor(
     readonly dir: string,
@@ -86,7 +91,7 @@ export class Stack {
         ...options.settings,
       };
       try {
-        const host = await spawnDevHost({ appRoot: REPO_ROOT, port, args: ["--quiet"], env });
+        const host = await spawnDevHost({ appRoot: REPO_ROOT, port, args: hostArgs(services), env });
         return new Stack(dir, services, port, env, host);
       } catch (error) {
         if (attempt < 3 && String(error).includes("EADDRINUSE")) continue;
@@ -96,8 +101,18 @@ export class Stack {
     }
   }
 
+  /** Plain http on the host's port, as the host's own loopback callers use it. */
   get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** https on the same port, with a certificate from the stack's local CA (caCertFile). */
+  get secureUrl(): string {
     return this.host.url;
+  }
+
+  get caCertFile(): string {
+    return this.services.tls.caCertFile;
   }
 
   async stop(): Promise<void> {
@@ -109,7 +124,12 @@ export class Stack {
   /** SIGKILL the dev host, then start it again on the same port and storage. */
   async crashAndRestart(): Promise<void> {
     await this.host.kill();
-    this.host = await spawnDevHost({ appRoot: REPO_ROOT, port: this.port, args: ["--quiet"], env: this.env });
+    this.host = await spawnDevHost({
+      appRoot: REPO_ROOT,
+      port: this.port,
+      args: hostArgs(this.services),
+      env: this.env,
+    });
   }
 
   token(user: string): Promise<string> {

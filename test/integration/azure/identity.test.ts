@@ -10,7 +10,7 @@ import { createServer, request, type Server } from "node:https";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { ensureCertificate } from "../../../dev/arm/tls";
+import { ensureLocalTls } from "../../../dev/tls";
 import { RunningAzurite, startAzurite } from "../../../dev/azurite";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
@@ -26,6 +26,7 @@ function probeBuilt(): string {
 
 describe("identity-based storage and Event Grid connections", () => {
   let dir: string;
+  /** The local CA's PEM: what the probe and the test trust. */
   let certFile: string;
   let azurite: RunningAzurite;
   let topic: Server;
@@ -34,11 +35,11 @@ describe("identity-based storage and Event Grid connections", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "identity-"));
-    const cert = await ensureCertificate(dir);
-    certFile = cert.certFile;
-    const keyFile = path.join(dir, "arm-emulator-key.pem");
-    azurite = await startAzurite({ oauth: { certFile, keyFile } });
-    topic = createServer({ cert: cert.cert, key: readFileSync(keyFile) }, (req, res) => {
+    const tls = await ensureLocalTls(dir);
+    const cert = await tls.serverCertificate("loopback");
+    certFile = tls.caCertFile;
+    azurite = await startAzurite({ oauth: { certFile: cert.certFile, keyFile: cert.keyFile } });
+    topic = createServer({ cert: cert.cert, key: cert.key }, (req, res) => {
       let body = "";
       req.on("data", (chunk: Buffer) => (body += chunk.toString()));
       req.on("end", () => {

@@ -28,6 +28,7 @@ const MEMBER = "0f8fad5b-d9cb-469f-a165-70867728950e";
 const STRANGER = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 const BASE = "https://devcenter.example.test";
 const VERSION = "2026-01-01-preview";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const CONFIG = `
 devCenter: { name: dc1, location: westeurope }
@@ -202,7 +203,7 @@ describe("projects", () => {
   it("gets a project (names without case), 403 for a non-member, 404 for none, 400 for a bad name", async () => {
     expect(await call(getProject, "/projects/DEMO", { projectName: "DEMO" })).toEqual({
       status: 200,
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", "x-ms-request-id": expect.stringMatching(UUID) },
       body: {
         uri: `${BASE}/projects/demo`,
         name: "demo",
@@ -255,9 +256,11 @@ describe("pipeline", () => {
       status: 400,
       body: { error: { code: "UnsupportedApiVersion", target: "api-version" } },
     });
+    // Older than the oldest version we serve: the answer names that one.
     const message = (unsupported.body as { error: { message: string } }).error.message;
-    expect(message).toContain("2023-04-01");
-    expect(message).toContain("2026-01-01-preview");
+    expect(message).toContain("the oldest supported version is 2023-04-01");
+    const unknown = await call(listProjects, "/projects", {}, { query: "?api-version=2099-01-01" });
+    expect((unknown.body as { error: { message: string } }).error.message).toContain("2026-01-01-preview");
     expect((await call(listProjects, "/projects", {}, { query: "?api-version=2023-04-01" })).status).toBe(
       200,
     );
@@ -530,7 +533,7 @@ describe("catalog sync requests", () => {
     );
     expect(devCenterSync).toEqual({
       status: 202,
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", "x-ms-request-id": expect.stringMatching(UUID) },
       body: {
         eventId: "event-1",
         eventType: "DevCenter.Catalog.SyncRequested",

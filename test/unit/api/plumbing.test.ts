@@ -50,6 +50,11 @@ describe("api-version", () => {
       status: 400,
       code: "MissingApiVersionParameter",
     });
+    for (const old of ["2022-03-01-preview", "2022-11-11-preview", "2023-01-01-preview"]) {
+      const refused = thrown(() => requireApiVersion(request(`https://h/projects?api-version=${old}`)));
+      expect(refused).toMatchObject({ status: 400, code: "UnsupportedApiVersion" });
+      expect(refused.message).toContain("the oldest supported version is 2023-04-01");
+    }
     const unknown = thrown(() => requireApiVersion(request("https://h/projects?api-version=2099-01-01")));
     expect(unknown).toMatchObject({ status: 400, code: "UnsupportedApiVersion" });
     expect(unknown.message).toBe(
@@ -98,6 +103,20 @@ describe("paging", () => {
       expect(thrown(() => page(items, request(`https://h/x?$skipToken=${token}`)))).toMatchObject({
         status: 400,
         code: "InvalidSkipToken",
+      });
+    }
+  });
+  it("takes maxpagesize for smaller pages and keeps it in nextLink", () => {
+    const first = page(items, request("https://h/x?api-version=v&maxpagesize=3"));
+    expect(first).toEqual({
+      value: [0, 1, 2],
+      nextLink: "https://h/x?api-version=v&maxpagesize=3&%24skipToken=3",
+    });
+    expect(page(items, request(first.nextLink!))).toEqual({ value: [3, 4] });
+    for (const size of ["0", "101", "x"]) {
+      expect(thrown(() => page(items, request(`https://h/x?maxpagesize=${size}`)))).toMatchObject({
+        status: 400,
+        code: "InvalidQueryParameter",
       });
     }
   });
