@@ -7,14 +7,14 @@
  * API of local runners, the Event Grid publisher, the durable client) keep plain http.
  */
 import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from "node:http";
-import { createServer as createTlsServer, Server as TlsServer } from "node:https";
 import {
   createServer as createNetServer,
   type AddressInfo,
   type Server as NetServer,
   Socket,
 } from "node:net";
-import type { Duplex } from "node:stream";
+import { Duplex } from "node:stream";
+import { createSecureContext, TLSSocket, type SecureContext } from "node:tls";
 import type { HostLogger } from "./logger";
 
 export interface TlsCertificate {
@@ -68,14 +68,19 @@ export function headerValue(headers: IncomingHttpHeaders, name: string): string 
 
 export class HttpServer {
   private listener: NetServer | undefined;
-  private servers: (Server | TlsServer)[] = [];
+  private server: Server | undefined;
   private readonly handlers: HttpHandler[] = [];
   private portNumber = 0;
+  private readonly secureContext: SecureContext | undefined;
+  /** The TCP connection under each TLS connection: where it came from. */
+  private readonly underlying = new WeakMap<object, Socket>();
 
   constructor(
     private readonly logger: HostLogger,
-    private readonly tls?: TlsCertificate,
-  ) {}
+    tls?: TlsCertificate,
+  ) {
+    this.secureContext = tls && createSecureContext(tls);
+  }
 
   use(handler: HttpHandler): void {
     this.handlers.push(handler);
@@ -87,75 +92,77 @@ export class HttpServer {
 
   /** Whether clients reach the host over https. */
   get secure(): boolean {
-    return this.tls !== undefined;
+    return this.secureContext !== undefined;
   }
 
   /** Listens on 127.0.0.1:port (0: any free port) and resolves with the port. */
   async listen(port: number): Promise<number> {
-    const options = { maxHeaderSize: MAX_HEADER_BYTES };
-    const plain = createServer(options, (req, res) => void this.serve(req, res, "http"));
-    plain.on("clientError", (error, socket) => answerClientError(error, socket));
-    this.servers = [plain];
-    let listener: NetServer | Server = plain;
-    if (this.tls) {
-      const secure = createTlsServer(
-        { ...options, ...this.tls },
-        (req, res) => void this.serve(req, res, "https"),
-      );
-      secure.on("clientError", (error, socket) => answerClientError(error, socket));
-      this.servers.push(secure);
-      // The two servers never listen themselves: 'listening' starts the connection tracking that
+    const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void this.serve(req, res));
+    server.on("clientError", (error, socket) => answerClientError(error, socket));
+    this.server = server;
+    let listener: NetServer = server;
+    const context = this.secureContext;
+    if (context) {
+      // The HTTP server never listens itself: 'listening' starts the connection tracking that
       // close() uses to end idle connections and, after the grace period, all of them.
-      plain.emit("listening");
-      secure.emit("listening");
-      listener = createNetServer((socket: Socket) => {
+      server.emit("listening");
+      listener = createNetServer((socket) => {
         socket.once("data", (first: Buffer) => {
           socket.pause();
           socket.unshift(first);
-          (first[0] === TLS_HANDSHAKE ? secure : plain).emit("connection", socket);
+          if (first[0] === TLS_HANDSHAKE) {
+            // Over a stream wrapper, not the socket's handle, so the bytes read above are not lost.
+            const secure = new TLSSocket(Duplex.from({ readable: socket, writable: socket }), {
+              isServer: true,
+              secureContext: context,
+            });
+            this.underlying.set(secure, socket);
+            secure.on("error", () => socket.destroy());
+            socket.on("close", () => secure.destroy());
+            server.emit("connection", secure);
+          } else server.emit("connection", socket);
           socket.resume();
         });
       });
       this.listener = listener;
     }
-    const server = listener;
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => {
-        server.off("error", reject);
+      listener.once("error", reject);
+      listener.listen(port, "127.0.0.1", () => {
+        listener.off("error", reject);
         resolve();
       });
     });
-    this.portNumber = (server.address() as AddressInfo).port;
+    this.portNumber = (listener.address() as AddressInfo).port;
     return this.portNumber;
   }
 
   async close(): Promise<void> {
-    const servers = this.servers;
+    const server = this.server;
     const listener = this.listener;
-    if (servers.length === 0) return;
-    this.servers = [];
+    if (!server) return;
+    this.server = undefined;
     this.listener = undefined;
     const closed = Promise.all([
+      new Promise<void>((resolve) => server.close(() => resolve())),
       ...(listener ? [new Promise<void>((resolve) => listener.close(() => resolve()))] : []),
-      ...servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
     ]);
-    for (const server of servers) server.closeIdleConnections();
+    server.closeIdleConnections();
     // Requests still running get a moment to finish; then their sockets are cut.
-    const timer = setTimeout(() => servers.forEach((server) => server.closeAllConnections()), 2000);
+    const timer = setTimeout(() => server.closeAllConnections(), 2000);
     await closed;
     clearTimeout(timer);
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse, scheme: "http" | "https"): Promise<void> {
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let reply: HttpReply;
     try {
       const body = await readBody(req);
       const host = req.headers.host ?? `127.0.0.1:${this.portNumber}`;
       const request: HttpRequestIn = {
         method: (req.method ?? "GET").toUpperCase(),
-        url: new URL(req.url ?? "/", `${scheme}://${host}`),
-        headers: withConnectingAddress(req),
+        url: new URL(req.url ?? "/", `${req.socket instanceof TLSSocket ? "https" : "http"}://${host}`),
+        headers: withConnectingAddress(req, this.underlying.get(req.socket) ?? req.socket),
         body,
       };
       reply = (await this.dispatch(request)) ?? textReply(404, "Not Found");
@@ -186,12 +193,12 @@ class BodyTooLargeError extends Error {}
  * front ends do: the app believes a front's forwarding headers only when that address is a trusted
  * front's (TRUSTED_FRONTS), and a client cannot write the last entry itself.
  */
-function withConnectingAddress(req: IncomingMessage): IncomingHttpHeaders {
-  const address = (req.socket.remoteAddress ?? "").replace(/^::ffff:(?=\d+\.)/, "");
+function withConnectingAddress(req: IncomingMessage, connection: Socket): IncomingHttpHeaders {
+  const address = (connection.remoteAddress ?? "").replace(/^::ffff:(?=\d+\.)/, "");
   if (!address) return req.headers;
   const entry = address.includes(":")
-    ? `[${address}]:${req.socket.remotePort}`
-    : `${address}:${req.socket.remotePort}`;
+    ? `[${address}]:${connection.remotePort}`
+    : `${address}:${connection.remotePort}`;
   const existing = headerValue(req.headers, "x-forwarded-for");
   return { ...req.headers, "x-forwarded-for": existing ? `${existing}, ${entry}` : entry };
 }
