@@ -4,6 +4,8 @@
  * the ARM emulator and the dev host, and the settings that point the app at them. `npm start` and the
  * end-to-end tests compose the same stack, so what the tests run is what a developer runs.
  */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startAzurite, type RunningAzurite } from "./azurite";
 import { startArmEmulator, type FaultSettings, type RunningArmEmulator } from "./arm";
@@ -73,6 +75,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     jwksFile: path.join(options.dataDir, "auth", "jwks.json"),
   };
   const signingKey = await ensureLocalSigningKey(keyFiles);
+  const secureParametersKey = ensureSecureParametersKey(path.join(options.dataDir, "secrets"));
   const appSettings = (hostPort: number): Record<string, string> => ({
     AzureWebJobsStorage: azurite.connectionString,
     DEVCENTER_STORAGE: azurite.connectionString,
@@ -87,6 +90,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     RUNNER_API_ENDPOINT: `http://127.0.0.1:${hostPort}`,
     EVENTGRID_ENDPOINT: `http://127.0.0.1:${hostPort}/runtime/webhooks/EventGrid?functionName=catalogSync`,
     EVENTGRID_KEY: "local-development-key",
+    SECURE_PARAMETERS_KEY: secureParametersKey,
     CATALOG_SYNC_ON_STARTUP: "true",
     // Locally the runner's "finished" event comes at once; polling is only the crash fallback.
     RUNNER_POLL_INITIAL_SECONDS: "2",
@@ -107,4 +111,14 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
       await azurite.stop();
     },
   };
+}
+
+/** The key that seals secure parameter values (SECURE_PARAMETERS_KEY), made once, readable by its owner only. */
+function ensureSecureParametersKey(dir: string): string {
+  const file = path.join(dir, "secure-parameters.key");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dir, { recursive: true });
+  const key = randomBytes(32).toString("base64");
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
 }

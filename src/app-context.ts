@@ -31,6 +31,7 @@ import type { OperationScheduler } from "./operations/requests";
 import { createRunnerApi, type RunnerApi } from "./runner-api/handlers";
 import { newRunnerToken } from "./runner-protocol/token";
 import { runnerContainerVariables } from "./runner-protocol/variables";
+import { createSecureParameterSealer } from "./storage/secure-parameters";
 
 /** Reads and validates the dev center config; the error names the file and every issue. */
 export function loadDevCenterConfig(file: string): DevCenterConfig {
@@ -100,6 +101,8 @@ export function createAppContext(config: Config): AppContext {
     origin: { trustedFronts: config.api.trustedFronts, publicBaseUrl: config.api.publicBaseUrl },
     retryAfterSeconds: config.api.retryAfterSeconds,
   };
+  const secureParameters =
+    config.secureParametersKey && createSecureParameterSealer(config.secureParametersKey);
   const open: OpenTable = (table) => storage.records(table);
   const environments = environmentRecords(open);
   const operations = operationRecords(open);
@@ -143,6 +146,7 @@ export function createAppContext(config: Config): AppContext {
       resourceGroupClaims,
       blobs: storage.blobs,
       scheduler: scheduler ?? NO_SCHEDULER,
+      ...(secureParameters && { secureParameters }),
       now: () => new Date(),
       ...(log && { log: { error: (message: string) => log.error(message) } }),
     }),
@@ -193,6 +197,7 @@ export function createAppContext(config: Config): AppContext {
         blobs: storage.blobs,
         devCenter,
         settings: { environmentStorageCapBytes: config.runnerApi.environmentStorageCapBytes },
+        ...(secureParameters && { secureParameters }),
       });
       return runnerApi;
     },

@@ -35,6 +35,12 @@ export interface Config {
   portal: PortalConfig;
   /** How the data-plane API builds absolute URLs and paces pollers. */
   api: ApiConfig;
+  /**
+   * SECURE_PARAMETERS_KEY: 32 bytes, base64 (`openssl rand -base64 32`; in Azure a Key Vault
+   * reference): seals the values of securestring / secureobject parameters in the records. Unset:
+   * definitions with secure parameters cannot be deployed. Changing it makes sealed values unreadable.
+   */
+  secureParametersKey?: Buffer;
 }
 
 /**
@@ -474,6 +480,18 @@ function loadApiConfig(env: Env): ApiConfig {
   };
 }
 
+function loadSecureParametersKey(env: Env): Buffer | undefined {
+  const text = env.SECURE_PARAMETERS_KEY?.trim();
+  if (!text) return undefined;
+  const key = Buffer.from(text, "base64");
+  if (key.length !== 32 || key.toString("base64") !== text) {
+    throw new ConfigError(
+      "Setting SECURE_PARAMETERS_KEY must be 32 bytes in base64 (openssl rand -base64 32).",
+    );
+  }
+  return key;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const webJobsStorage = loadStorageConnection(env, "AzureWebJobsStorage");
   if (!webJobsStorage) {
@@ -502,6 +520,7 @@ export function loadConfig(env: Env = process.env): Config {
     expirySweepSchedule: optional(env, "EXPIRY_SWEEP_SCHEDULE", DEFAULT_EXPIRY_SWEEP_SCHEDULE),
     portal: loadPortalConfig(env, auth),
     api: loadApiConfig(env),
+    secureParametersKey: loadSecureParametersKey(env),
   };
 }
 

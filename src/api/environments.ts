@@ -8,6 +8,7 @@ import { isAdmin, type ProjectConfig } from "../core/devcenter-config";
 import { isUuid } from "../core/names";
 import { isTerminalOperationState } from "../core/states";
 import type { EnvironmentRecord, OperationRecord } from "../storage/records";
+import { openSealedParameters } from "../storage/secure-parameters";
 import {
   cancelOperation as cancel,
   deleteEnvironment as requestDelete,
@@ -72,14 +73,22 @@ function operationStatusId(project: string, operationId: string): string {
   return `/projects/${project}/operationstatuses/${operationId}`;
 }
 
-function environmentView(baseUrl: string, record: EnvironmentRecord): Record<string, unknown> {
+/**
+ * Views show secure parameter values only where `secure` passes them: the GET of one environment
+ * or operation, which only its owner and project admins reach; lists never.
+ */
+function environmentView(
+  baseUrl: string,
+  record: EnvironmentRecord,
+  secure: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     uri: environmentUri(baseUrl, record),
     name: record.name,
     environmentType: record.environmentType,
     catalogName: record.catalogName,
     environmentDefinitionName: record.environmentDefinitionName,
-    parameters: record.parameters,
+    parameters: { ...record.parameters, ...secure },
     user: record.user,
     provisioningState: record.provisioningState,
     ...(record.resourceGroupId !== undefined && { resourceGroupId: record.resourceGroupId }),
@@ -100,7 +109,11 @@ function operationStatusView(record: OperationRecord): Record<string, unknown> {
   };
 }
 
-function operationView(baseUrl: string, record: OperationRecord): Record<string, unknown> {
+function operationView(
+  baseUrl: string,
+  record: OperationRecord,
+  secure: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     uri: `${baseUrl}/projects/${record.project}/users/${record.user}/environments/${record.environmentName}/operations/${record.id}`,
     operationId: record.id,
@@ -109,7 +122,7 @@ function operationView(baseUrl: string, record: OperationRecord): Record<string,
     createdByObjectId: record.createdBy,
     startTime: record.startTime,
     ...(record.endTime !== undefined && { endTime: record.endTime }),
-    environmentParameters: record.environmentParameters,
+    environmentParameters: { ...record.environmentParameters, ...secure },
     ...(record.error !== undefined && { error: record.error }),
   };
 }
@@ -266,7 +279,9 @@ export const runAction: H = async (request, call) => {
 
 export const getEnvironment: H = async (request, call) => {
   const t = target(request, call, true);
-  return jsonResponse(environmentView(call.baseUrl, await readEnvironment(call.deps, t)));
+  const record = await readEnvironment(call.deps, t);
+  const secure = openSealedParameters(call.deps.secureParameters, record.sealedParameters);
+  return jsonResponse(environmentView(call.baseUrl, record, secure));
 };
 
 export const deleteEnvironment: H = async (request, call) => {
@@ -367,7 +382,8 @@ export const getOperation: H = async (request, call) => {
     user: t.user,
     environmentName: t.name,
   });
-  return jsonResponse(operationView(call.baseUrl, operation));
+  const secure = openSealedParameters(call.deps.secureParameters, operation.sealedParameters);
+  return jsonResponse(operationView(call.baseUrl, operation, secure));
 };
 
 /** The operation's log as text; readable while the operation runs. */

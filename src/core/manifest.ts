@@ -10,6 +10,7 @@ import { normalizeTemplatePath } from "./paths";
 import { fail, jsonPointer, ok, type Result, type ValidationIssue } from "./result";
 import { compileSchema, parseYaml } from "./validation";
 import {
+  baseParameterType,
   describeKind,
   describeType,
   isPlainObject,
@@ -17,6 +18,7 @@ import {
   matchesParameterType,
   PARAMETER_TYPES,
   type ParameterType,
+  SECURE_PARAMETER_TYPES,
   showValue,
 } from "./values";
 
@@ -24,8 +26,10 @@ export interface ManifestParameter {
   id: string;
   name?: string;
   description?: string;
-  /** Filled in: "string" when the manifest leaves it out. */
+  /** Filled in: "string" when the manifest leaves it out; a secure type's value type. */
   type: ParameterType;
+  /** securestring / secureobject: the value is stored sealed, returned only to the owner and admins, never listed. */
+  secure?: boolean;
   default?: unknown;
   allowed?: unknown[];
   required?: boolean;
@@ -136,7 +140,7 @@ interface RawManifest {
   description?: string;
   runner?: string;
   templatePath: string;
-  parameters?: Array<Omit<ManifestParameter, "type"> & { type?: ParameterType }>;
+  parameters?: Array<Omit<ManifestParameter, "type" | "secure"> & { type?: string }>;
 }
 
 function toManifest(raw: RawManifest): EnvironmentManifest {
@@ -148,7 +152,10 @@ function toManifest(raw: RawManifest): EnvironmentManifest {
         ? (impliedRunner(raw.templatePath) as string)
         : (runnerAlias(raw.runner) ?? raw.runner),
     templatePath: templatePath.ok ? templatePath.value : raw.templatePath,
-    parameters: (raw.parameters ?? []).map((p) => ({ ...p, type: p.type ?? "string" })),
+    parameters: (raw.parameters ?? []).map(({ type = "string", ...p }) => {
+      const secureType = SECURE_PARAMETER_TYPES[type.toLowerCase()];
+      return secureType ? { ...p, type: secureType, secure: true } : { ...p, type: type as ParameterType };
+    }),
   };
 }
 
@@ -210,8 +217,9 @@ function checkParameterValues(
   issue: (pointer: string, message: string) => void,
 ): void {
   const type = parameter.type ?? "string";
-  if (typeof type !== "string" || !(PARAMETER_TYPES as readonly string[]).includes(type)) return;
-  const parameterType = type as ParameterType;
+  if (typeof type !== "string" || !(PARAMETER_TYPES as readonly string[]).includes(baseParameterType(type)))
+    return;
+  const parameterType = baseParameterType(type) as ParameterType;
   const mismatch = (value: unknown) =>
     `must be ${describeType(parameterType)} to match the parameter type "${parameterType}"; found ${describeKind(value)}`;
 

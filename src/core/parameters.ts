@@ -44,6 +44,8 @@ export function buildParametersSchema(manifest: EnvironmentManifest): Record<str
       property.readOnly = true;
       property.const = p.default;
     }
+    // JSON Schema's mark for a value that is sent but not read back (in lists).
+    if (p.secure) property.writeOnly = true;
     properties[p.id] = property;
   }
   return {
@@ -70,6 +72,18 @@ export function toContractParameters(manifest: EnvironmentManifest): ContractPar
     if (p.allowed !== undefined) parameter.allowed = p.allowed.map(contractString);
     return parameter;
   });
+}
+
+/** Resolved values split into the clear ones and those of secure parameters (to be sealed). */
+export function splitSecureParameters(
+  manifest: EnvironmentManifest,
+  values: Record<string, unknown>,
+): { plain: Record<string, unknown>; secure: Record<string, unknown> } {
+  const secureIds = new Set(manifest.parameters.filter((p) => p.secure).map((p) => p.id));
+  const plain: Record<string, unknown> = {};
+  const secure: Record<string, unknown> = {};
+  for (const [id, value] of Object.entries(values)) (secureIds.has(id) ? secure : plain)[id] = value;
+  return { plain, secure };
 }
 
 /**

@@ -11,6 +11,20 @@ export const PARAMETER_TYPES: readonly ParameterType[] = [
   "string",
 ];
 
+/**
+ * ARM's secure types, as a manifest may name them (securestring, secureString, …): the type of the
+ * value, which is kept sealed and never listed.
+ */
+export const SECURE_PARAMETER_TYPES: Readonly<Record<string, ParameterType>> = Object.freeze({
+  securestring: "string",
+  secureobject: "object",
+});
+
+/** The value type of a manifest's type name: itself, or the base type of a secure type. */
+export function baseParameterType(type: string): string {
+  return SECURE_PARAMETER_TYPES[type.toLowerCase()] ?? type;
+}
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -12,7 +12,7 @@ import { registeredRoutes } from "./routes";
 
 const context = getAppContext();
 
-const EVERY_METHOD: HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"];
+const EVERY_METHOD: HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 // Registered with app.http, not httpRoute: it is not one of the routes it compares with.
 app.http("unmatchedRoute", {

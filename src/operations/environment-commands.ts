@@ -9,10 +9,11 @@ import {
   type DevCenterConfig,
   type ProjectConfig,
 } from "../core/devcenter-config";
-import { resolveParameters } from "../core/parameters";
+import { resolveParameters, splitSecureParameters } from "../core/parameters";
 import { formatIssues } from "../core/result";
 import { isTerminalOperationState } from "../core/states";
 import type { OperationRecord } from "../storage/records";
+import type { SecureParameterSealer } from "../storage/secure-parameters";
 import { definitionOfEnvironment, pinDefinition, type DefinitionFinder } from "./definitions";
 import { endAbandonedOperation, isAbandoned } from "./abandoned";
 import { findOperation } from "./environment-queries";
@@ -35,6 +36,8 @@ export const MAX_PARAMETERS_BYTES = 64 * 1024;
 export interface EnvironmentDeps extends RequestDeps {
   devCenter: DevCenterConfig;
   catalogs: DefinitionFinder;
+  /** Unset without SECURE_PARAMETERS_KEY: then definitions with secure parameters cannot be deployed. */
+  secureParameters?: SecureParameterSealer;
 }
 
 export interface DeployCommand {
@@ -120,6 +123,8 @@ export async function deployEnvironment(
       { target: "parameters" },
     );
   }
+  const { plain, secure } = splitSecureParameters(found.manifest, parameters.value);
+  const sealedParameters = Object.keys(secure).length > 0 ? seal(deps, secure) : undefined;
   return requestDeploy(deps, {
     project: project.name,
     environmentName: command.environmentName,
@@ -128,7 +133,8 @@ export async function deployEnvironment(
     environmentType: type.environmentType,
     catalogName: catalog.name,
     environmentDefinitionName: found.definition.name,
-    parameters: parameters.value,
+    parameters: plain,
+    ...(sealedParameters !== undefined && { sealedParameters }),
     ...(expirationDate !== undefined && { expirationDate }),
     definition: found.definition,
   });
@@ -196,4 +202,16 @@ export async function cancelOperation(
     },
   });
   return ended ?? (await findOperation(deps, command.project, command.operationId, command));
+}
+
+/** Secure parameter values go into records only sealed (src/storage/secure-parameters.ts). */
+function seal(deps: EnvironmentDeps, secure: Record<string, unknown>): string {
+  if (!deps.secureParameters) {
+    throw new RequestRejected(
+      503,
+      "SecureParametersNotConfigured",
+      "This definition has secure parameters, and the service has no SECURE_PARAMETERS_KEY to keep them with.",
+    );
+  }
+  return deps.secureParameters.seal(secure);
 }

@@ -59,7 +59,7 @@ export class RequestRejected extends Error {
   readonly details?: RejectionDetail[];
 
   constructor(
-    readonly status: 400 | 404 | 409 | 413,
+    readonly status: 400 | 404 | 409 | 413 | 503,
     readonly code: string,
     message: string,
     about: { target?: string; details?: RejectionDetail[] } = {},
@@ -81,8 +81,9 @@ export interface DeployRequest {
   environmentType: string;
   catalogName: string;
   environmentDefinitionName: string;
-  /** Already validated against the definition, defaults applied. */
+  /** Already validated against the definition, defaults applied; secure ones only sealed, below. */
   parameters: Record<string, unknown>;
+  sealedParameters?: string;
   expirationDate?: string;
   definition: OperationDefinition;
 }
@@ -107,7 +108,7 @@ export async function requestDeploy(deps: RequestDeps, request: DeployRequest): 
   if (stored) assertSameEnvironment(stored.value, request);
   await claim(deps, stored ? claimTargetOf(stored.value) : request);
   const now = deps.now().toISOString();
-  const operation = newOperation(deps, "deploy", request, request.parameters, request.definition, now);
+  const operation = newOperation(deps, "deploy", request, request, request.definition, now);
   const environment: EnvironmentRecord = {
     ...stored?.value,
     project: request.project,
@@ -117,6 +118,7 @@ export async function requestDeploy(deps: RequestDeps, request: DeployRequest): 
     catalogName: request.catalogName,
     environmentDefinitionName: request.environmentDefinitionName,
     parameters: request.parameters,
+    sealedParameters: request.sealedParameters,
     ...expirationAfter(stored?.value, request.expirationDate, request.createdBy, now),
     provisioningState: stored ? "Updating" : "Creating",
     currentOperationId: operation.id,
@@ -146,7 +148,7 @@ export async function requestDelete(deps: RequestDeps, request: DeleteRequest): 
   }
   const now = deps.now().toISOString();
   const operation = {
-    ...newOperation(deps, "delete", request, stored.value.parameters, request.definition, now),
+    ...newOperation(deps, "delete", request, stored.value, request.definition, now),
     force: request.force,
   };
   const environment: EnvironmentRecord = {
@@ -163,7 +165,7 @@ function newOperation(
   deps: RequestDeps,
   kind: OperationKind,
   request: { project: string; environmentName: string; user: string; createdBy: string },
-  parameters: Record<string, unknown>,
+  values: { parameters: Record<string, unknown>; sealedParameters?: string },
   definition: OperationDefinition | undefined,
   now: string,
 ): OperationRecord {
@@ -177,7 +179,8 @@ function newOperation(
     status: "Running",
     createdBy: request.createdBy,
     startTime: now,
-    environmentParameters: parameters,
+    environmentParameters: values.parameters,
+    ...(values.sealedParameters !== undefined && { sealedParameters: values.sealedParameters }),
     definition,
   };
 }

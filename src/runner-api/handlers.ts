@@ -19,6 +19,7 @@ import {
 import type { OperationScheduler } from "../operations/requests";
 import { PortError } from "../core/ports";
 import { type BlobStore, type RecordStore } from "../storage/ports";
+import { openSealedParameters, type SecureParameterSealer } from "../storage/secure-parameters";
 import { updateRecord } from "../storage/update-record";
 import { DefinitionLoader, DefinitionUnavailableError, definitionInfo, definitionZip } from "./definition";
 import { validateEnvironmentOutputs } from "../runner-protocol/outputs";
@@ -60,6 +61,8 @@ export interface RunnerApiDeps {
   blobs: BlobStore;
   devCenter: DevCenterConfig;
   settings: RunnerApiSettings;
+  /** Opens the operation's sealed secure parameters for its runner. */
+  secureParameters?: SecureParameterSealer;
 }
 
 /** Tells the operation's orchestration its runner finished; false when it has no orchestration. */
@@ -219,7 +222,10 @@ export function createRunnerApi(deps: RunnerApiDeps) {
         ...(environment.resourceGroupId !== undefined && { resourceGroupId: environment.resourceGroupId }),
         catalogName: environment.catalogName,
         environmentDefinitionName: environment.environmentDefinitionName,
-        parameters: auth.operation.environmentParameters,
+        parameters: {
+          ...auth.operation.environmentParameters,
+          ...openSealedParameters(deps.secureParameters, auth.operation.sealedParameters),
+        },
         location:
           findProjectEnvironmentType(deps.devCenter, auth.project, environment.environmentType)?.location ??
           deps.devCenter.devCenter.location,

@@ -21,7 +21,10 @@ export interface EnvironmentRecord {
   environmentType: string;
   catalogName: string;
   environmentDefinitionName: string;
+  /** Values of the definition's parameters, but for secure ones. */
   parameters: Record<string, unknown>;
+  /** Values of secure parameters, sealed (src/storage/secure-parameters.ts): never in clear in a record. */
+  sealedParameters?: string;
   expirationDate?: string;
   /** Who last set or changed expirationDate, and when (the `expire` action's lastModifiedBy/At). */
   expirationModified?: { by: string; at: string };
@@ -62,6 +65,8 @@ export interface OperationRecord {
   startTime: string;
   endTime?: string;
   environmentParameters: Record<string, unknown>;
+  /** As the environment's sealedParameters when the operation was accepted. */
+  sealedParameters?: string;
   definition?: OperationDefinition;
   /** Reported by the runner through `ade operation-result`. */
   result?: ErrorDetail;
