@@ -208,17 +208,25 @@ function withConnectingAddress(req: IncomingMessage, connection: Socket): Incomi
  * the Azure.Core error shape, as the app answers everything else, and the connection closed.
  */
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable) {
+  // As node's own handler: a connection the client broke gets no answer.
+  if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy();
     return;
   }
-  const [status, code, message] =
+  const [status, reason, code, message] =
     error.code === "HPE_HEADER_OVERFLOW"
-      ? [431, "RequestHeaderFieldsTooLarge", `The request headers are larger than ${MAX_HEADER_BYTES} bytes.`]
-      : [400, "BadRequest", "The request is not valid HTTP."];
+      ? [
+          431,
+          "Request Header Fields Too Large",
+          "RequestHeaderFieldsTooLarge",
+          `The request headers are larger than ${MAX_HEADER_BYTES} bytes.`,
+        ]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout", "RequestTimeout", "The request did not arrive in time."]
+        : [400, "Bad Request", "BadRequest", "The request is not valid HTTP."];
   const body = JSON.stringify({ error: { code, message } });
   socket.end(
-    `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\n` +
+    `HTTP/1.1 ${status} ${reason}\r\n` +
       `content-type: application/json; charset=utf-8\r\nx-ms-error-code: ${code}\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );

@@ -89,7 +89,7 @@ describe("ARM_CA_CERT_FILE", () => {
     await expect(untrusting.resourceGroups.exists("sub", "rg")).rejects.toMatchObject({
       name: "ArmError",
       // The emulator's certificate is signed by the local CA, which only ARM_CA_CERT_FILE trusts.
-      message: expect.stringMatching(/unable to get local issuer certificate/i),
+      message: expect.stringMatching(/unable to verify the first certificate/i),
     });
     const trusting = createArmAdapters({ arm: env.armConfig, runnerContainer: runner });
     await expect(trusting.resourceGroups.exists("sub", "rg")).resolves.toBe(false);
