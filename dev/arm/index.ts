@@ -95,7 +95,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Run
     // fixed token (src/azure/credentials.ts), as the control plane does locally.
     containerEnvironment: () => ({
       ARM_ENDPOINT: endpoint,
-      ARM_CA_CERT_FILE: certificate.certFile,
+      ARM_CA_CERT_FILE: tls.caCertFile,
       AZURE_CREDENTIAL: "emulator",
     }),
     resourceFault: (method, path) => faults.decideNamed(method, path),
