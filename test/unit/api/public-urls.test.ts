@@ -17,7 +17,9 @@ import { functionsHandler } from "../../../src/api/host";
 import type { OriginSettings } from "../../../src/api/origin";
 import type { Handler } from "../../../src/api/pipeline";
 import { parseDevCenterConfig } from "../../../src/core/devcenter-config";
-import type { EnvironmentRecord, OperationRecord, ResourceGroupClaim } from "../../../src/storage/records";
+import type { EnvironmentRecord, ResourceGroupClaim } from "../../../src/storage/records";
+import { environmentRecords, operationRecords, type OpenTable } from "../../../src/storage/indexed-records";
+import type { RecordStore } from "../../../src/storage/ports";
 import { MemoryRecords } from "../../support/memory-records";
 
 const OWNER = "0f8fad5b-d9cb-469f-a165-70867728950e";
@@ -60,7 +62,12 @@ function environment(name: string): EnvironmentRecord {
 }
 
 async function depsWith(origin?: OriginSettings): Promise<EnvironmentApiDeps> {
-  const environments = new MemoryRecords<EnvironmentRecord>();
+  const tables = new Map<string, MemoryRecords<object>>();
+  const open: OpenTable = <T extends object>(table: string) => {
+    if (!tables.has(table)) tables.set(table, new MemoryRecords<object>(table));
+    return tables.get(table) as unknown as RecordStore<T>;
+  };
+  const environments = environmentRecords(open);
   for (let i = 0; i < 101; i++) {
     const name = `env-${String(i).padStart(3, "0")}`;
     await environments.create("demo", name, environment(name));
@@ -72,7 +79,7 @@ async function depsWith(origin?: OriginSettings): Promise<EnvironmentApiDeps> {
     retryAfterSeconds: 7,
     catalogs: { findDefinition: async () => undefined },
     environments,
-    operations: new MemoryRecords<OperationRecord>(),
+    operations: operationRecords(open),
     resourceGroupClaims: new MemoryRecords<ResourceGroupClaim>(),
     blobs: { get: async () => undefined, readLog: async () => undefined },
     scheduler: {
