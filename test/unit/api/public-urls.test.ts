@@ -88,6 +88,7 @@ async function depsWith(origin?: OriginSettings): Promise<EnvironmentApiDeps> {
       orchestrationState: async () => "running" as const,
       cleanUp: async () => undefined,
       runnerFinished: async () => false,
+      runnerReported: async () => undefined,
     },
     now: () => new Date("2026-06-01T12:00:00Z"),
   };
