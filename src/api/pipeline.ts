@@ -5,7 +5,7 @@
  * tested without a Functions host. A RequestRejected from
  * src/operations answers as the API error it describes (status, code, message, target, details).
  */
-import { RequestRejected } from "../operations/requests";
+import { RequestRejected } from "../operations/rejections";
 import { Caller } from "./auth";
 import { correlationHeaders, DEFAULT_RETRY_AFTER_SECONDS, newRequestId } from "./headers";
 import { ApiError, ApiRequest, ApiResponse, errorResponse } from "./http";

@@ -18,13 +18,8 @@ import { definitionOfEnvironment, pinDefinition, type DefinitionFinder } from ".
 import { endAbandonedOperation, isAbandoned } from "./abandoned";
 import { findOperation } from "./environment-queries";
 import { parseExpirationDate } from "./expiration";
-import {
-  RequestRejected,
-  requestDelete,
-  requestDeploy,
-  type AcceptedOperation,
-  type RequestDeps,
-} from "./requests";
+import { RequestRejected } from "./rejections";
+import { requestDelete, requestDeploy, type AcceptedOperation, type RequestDeps } from "./requests";
 
 /**
  * Most bytes an environment's parameters may take as JSON. The runner gets them as one variable

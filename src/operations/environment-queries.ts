@@ -13,7 +13,7 @@ import {
 } from "../storage/records";
 import type { IndexedRecordStore } from "../storage/indexed-records";
 import type { BlobStore, RecordStore } from "../storage/ports";
-import { RequestRejected } from "./requests";
+import { RequestRejected } from "./rejections";
 
 /** Operations are listed for this long after they started, as ADE does. */
 export const OPERATION_RETENTION_DAYS = 90;

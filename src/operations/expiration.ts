@@ -5,7 +5,8 @@
  */
 import type { EnvironmentRecord } from "../storage/records";
 import { updateRecord } from "../storage/update-record";
-import { RequestRejected, type RequestDeps } from "./requests";
+import type { RecordStore } from "../storage/ports";
+import { RequestRejected } from "./rejections";
 
 /** An expirationDate of a request: an RFC 3339 date-time in the future, as ISO text. */
 export function parseExpirationDate(value: unknown, now: Date): string {
@@ -64,7 +65,7 @@ export interface ExpirationChange {
 
 /** Sets, changes or removes an environment's expirationDate (PATCH, `expire:delay`, `expire:skip`). */
 export async function changeExpiration(
-  deps: Pick<RequestDeps, "environments" | "now">,
+  deps: { environments: RecordStore<EnvironmentRecord>; now(): Date },
   change: ExpirationChange,
 ): Promise<EnvironmentRecord> {
   const now = deps.now();

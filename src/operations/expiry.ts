@@ -5,7 +5,8 @@
 import type { DevCenterConfig } from "../core/devcenter-config";
 import { definitionOfEnvironment, type DefinitionFinder } from "./definitions";
 import { isExpired } from "./expiration";
-import { RequestRejected, requestDelete, type RequestDeps } from "./requests";
+import { RequestRejected } from "./rejections";
+import { requestDelete, type RequestDeps } from "./requests";
 
 /** The object id recorded as `createdBy` of the delete operations the dev center itself starts. */
 export const DEV_CENTER_PRINCIPAL = "00000000-0000-0000-0000-000000000000";

@@ -19,6 +19,7 @@ import { updateRecord } from "../storage/update-record";
 import { ABANDONED, endAbandonedOperation, isAbandoned, type OrchestrationLookup } from "./abandoned";
 import { claimResourceGroup, ClaimRefused, claimTargetOf, type ClaimTarget } from "./resource-group-claims";
 import { expirationAfter } from "./expiration";
+import { RequestRejected } from "./rejections";
 
 /**
  * Starts, cancels and tells the orchestrations of operations (instance id = operation id): every
@@ -40,35 +41,6 @@ export interface RequestDeps {
   scheduler: OperationScheduler;
   now(): Date;
   newId?(): string;
-}
-
-/** One item of a rejection's `details`, as the contract's error shape has it. */
-export interface RejectionDetail {
-  code: string;
-  message: string;
-  target?: string;
-  details?: RejectionDetail[];
-}
-
-/**
- * A request the current state does not allow; `code` is the API error code, `target` the request
- * part it is about (a body property, a path parameter), `details` the individual problems.
- */
-export class RequestRejected extends Error {
-  readonly target?: string;
-  readonly details?: RejectionDetail[];
-
-  constructor(
-    readonly status: 400 | 404 | 409 | 413 | 503,
-    readonly code: string,
-    message: string,
-    about: { target?: string; details?: RejectionDetail[] } = {},
-  ) {
-    super(message);
-    this.name = "RequestRejected";
-    if (about.target !== undefined) this.target = about.target;
-    if (about.details !== undefined) this.details = about.details;
-  }
 }
 
 export interface DeployRequest {

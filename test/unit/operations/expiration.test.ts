@@ -10,7 +10,7 @@ import {
   isExpired,
   parseExpirationDate,
 } from "../../../src/operations/expiration";
-import { RequestRejected } from "../../../src/operations/requests";
+import { RequestRejected } from "../../../src/operations/rejections";
 import { MemoryRecords } from "../../support/memory-records";
 
 const NOW = new Date("2026-11-29T10:00:00Z");

@@ -12,11 +12,11 @@ import type { OperationInput } from "../../../src/operations/plan";
 import {
   type DeployRequest,
   type OperationScheduler,
-  RequestRejected,
   type RequestDeps,
   requestDelete,
   requestDeploy,
 } from "../../../src/operations/requests";
+import { RequestRejected } from "../../../src/operations/rejections";
 import { resourceGroupName } from "../../../src/core/names";
 import { CLAIM_SETTLE_MS } from "../../../src/operations/resource-group-claims";
 import { RESOURCE_GROUP_CLAIMS_PARTITION } from "../../../src/storage/records";
