@@ -177,14 +177,8 @@ var images = empty(runnerImages) && createContainerRegistry
     }
   : runnerImages
 
-// Read by the Functions host, not by src/config.ts.
-var hostSettings = {
-  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' // the system-assigned identity
-}
-
-// The Durable Task Scheduler backend, switched on through host.json overrides so host.json keeps
-// the Azure Storage default for local runs.
+// Read by the Functions host, not by src/config.ts: the Durable Task Scheduler backend, switched on
+// through host.json overrides so host.json keeps the Azure Storage default for local runs.
 var schedulerSettings = useScheduler
   ? {
       DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${scheduler.outputs.endpoint};Authentication=ManagedIdentity'
@@ -214,6 +208,10 @@ var controlPlaneSettings = {
   RUNNER_SUBSCRIPTION_ID: runnerSubscriptionId
   RUNNER_RESOURCE_GROUP: runnerResourceGroup
   EVENTGRID_ENDPOINT: topic.outputs.endpoint
+  // The Functions host and the app's OpenTelemetry (src/telemetry) both send to this component,
+  // with the system-assigned identity.
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
 }
 
 // Optional settings: src/config.ts reads them and this template leaves them to their defaults
@@ -221,7 +219,7 @@ var controlPlaneSettings = {
 // by the platform.
 // optional: AzureWebJobsStorage, AzureWebJobsStorage__blobServiceUri, AzureWebJobsStorage__tableServiceUri, AzureWebJobsStorage__clientId
 // optional: DEVCENTER_STORAGE, DEVCENTER_STORAGE__accountName, DEVCENTER_STORAGE__blobServiceUri, DEVCENTER_STORAGE__tableServiceUri, DEVCENTER_STORAGE__credential, DEVCENTER_STORAGE__clientId
-// optional: AUTH_JWKS_FILE, EVENTGRID_KEY, CATALOG_SYNC_SCHEDULE, CATALOG_SYNC_ON_STARTUP, EXPIRY_SWEEP_SCHEDULE
+// optional: AUTH_JWKS_FILE, EVENTGRID_KEY, TELEMETRY_EXPORTER, CATALOG_SYNC_SCHEDULE, CATALOG_SYNC_ON_STARTUP, EXPIRY_SWEEP_SCHEDULE
 // optional: ARM_ENDPOINT, ARM_CA_CERT_FILE, AZURE_CLIENT_ID, ARM_POLL_INTERVAL_MS
 // optional: RUNNER_CPU, RUNNER_MEMORY_GB, RUNNER_API_ENDPOINT, WEBSITE_HOSTNAME, RUNNER_LOCATION
 // optional: RUNNER_ENVIRONMENT_STORAGE_CAP_BYTES, RUNNER_LOG_BATCH_BYTES, RUNNER_LOG_INTERVAL_MS, RUNNER_LOG_RETRY_MS, RUNNER_ENABLE_CUSTOM_DEPLOY
@@ -242,7 +240,7 @@ module app 'modules/function-app.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     nodeVersion: nodeVersion
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
-    appSettings: union(hostSettings, schedulerSettings, controlPlaneSettings, additionalAppSettings)
+    appSettings: union(schedulerSettings, controlPlaneSettings, additionalAppSettings)
   }
 }
 

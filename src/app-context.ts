@@ -3,6 +3,8 @@
  * storage adapters and what the function registrations hand to the handlers. Small on purpose;
  * each feature adds its wiring here.
  */
+// First: telemetry must be in place before any Azure SDK module loads.
+import "./telemetry/start";
 import { environmentRecords, operationRecords, type OpenTable } from "./storage/indexed-records";
 import { readFileSync } from "node:fs";
 import type { InvocationContext } from "@azure/functions";

@@ -183,6 +183,48 @@ export interface EventGridConfig {
   key?: string;
 }
 
+/**
+ * Traces and metrics (src/telemetry). APPLICATIONINSIGHTS_CONNECTION_STRING set: Azure Monitor (with
+ * Entra ID when APPLICATIONINSIGHTS_AUTHENTICATION_STRING is `Authorization=AAD`, optionally
+ * `;ClientId=<user-assigned identity>`). Otherwise TELEMETRY_EXPORTER: `none` (default, also in
+ * tests), `console` (one JSON line per span and per metric on stdout) or `otlp` (traces over
+ * OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT, read by the exporter itself).
+ */
+export type TelemetryConfig =
+  | { kind: "none" }
+  | { kind: "console" }
+  | { kind: "otlp" }
+  | { kind: "azureMonitor"; connectionString: string; entraId: boolean; clientId?: string };
+
+export function loadTelemetryConfig(env: Env = process.env): TelemetryConfig {
+  const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim();
+  if (connectionString) {
+    const auth = env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING?.trim() ?? "";
+    const parts = Object.fromEntries(
+      auth
+        .split(";")
+        .filter(Boolean)
+        .map((part) => part.split("=").map((item) => item.trim()) as [string, string]),
+    );
+    if (auth && parts.Authorization !== "AAD") {
+      throw new ConfigError(
+        "Setting APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be Authorization=AAD[;ClientId=<id>].",
+      );
+    }
+    return {
+      kind: "azureMonitor",
+      connectionString,
+      entraId: parts.Authorization === "AAD",
+      ...(parts.ClientId && { clientId: parts.ClientId }),
+    };
+  }
+  const kind = optional(env, "TELEMETRY_EXPORTER", "none");
+  if (kind !== "none" && kind !== "console" && kind !== "otlp") {
+    throw new ConfigError("Setting TELEMETRY_EXPORTER must be none, console or otlp.");
+  }
+  return { kind };
+}
+
 /** Defaults of the local identity; `npm run token` signs with the same issuer and audience. */
 export const LOCAL_AUTH = {
   issuer: "https://devcenter.local/auth",

@@ -3,6 +3,7 @@ import * as df from "durable-functions";
 import { getAppContext } from "../app-context";
 import { ACTIVITY_NAMES, runActivity, type ActivityInput } from "../operations/activity-table";
 import { abandonedOperationCleanup, CLEANUP_ORCHESTRATION } from "../operations/cleanup";
+import { activityLog } from "../telemetry/invocations";
 import { environmentOperation, OPERATION_ORCHESTRATION } from "../operations/orchestration";
 
 df.app.orchestration(OPERATION_ORCHESTRATION, environmentOperation);
@@ -13,6 +14,6 @@ const activities = getAppContext().operationActivities();
 for (const name of ACTIVITY_NAMES) {
   df.app.activity(name, {
     handler: (input: ActivityInput<typeof name>, invocation) =>
-      runActivity(activities, name, input, (message) => invocation.log(message)),
+      runActivity(activities, name, input, activityLog(invocation, input)),
   });
 }

@@ -26,6 +26,8 @@ export interface StackOptions {
   beforeHost?(services: LocalServices): Promise<void>;
   /** More runner images for the ARM emulator: image reference (or prefix) → local folder. */
   images?: Record<string, string>;
+  /** False: the dev host prints the functions' own logs too (default true: --quiet). */
+  quiet?: boolean;
 }
 
 export interface Json {
@@ -39,9 +41,9 @@ export interface Reply {
   text: string;
 }
 
-function hostArgs(services: LocalServices): string[] {
+function hostArgs(services: LocalServices, quiet: boolean): string[] {
   const { certFile, keyFile } = services.tls.host;
-  return ["--quiet", "--tls-cert", certFile, "--tls-key", keyFile];
+  return [...(quiet ? ["--quiet"] : []), "--tls-cert", certFile, "--tls-key", keyFile];
 }
 
 export class Stack {
@@ -51,6 +53,7 @@ export class Stack {
     private readonly port: number,
     private readonly env: Record<string, string>,
     public host: DevHostProcess,
+    private readonly quiet: boolean,
   ) {}
 
   static async start(options: StackOptions = {}): Promise<Stack> {
@@ -91,8 +94,9 @@ export class Stack {
         ...options.settings,
       };
       try {
-        const host = await spawnDevHost({ appRoot: REPO_ROOT, port, args: hostArgs(services), env });
-        return new Stack(dir, services, port, env, host);
+        const quiet = options.quiet ?? true;
+        const host = await spawnDevHost({ appRoot: REPO_ROOT, port, args: hostArgs(services, quiet), env });
+        return new Stack(dir, services, port, env, host, quiet);
       } catch (error) {
         if (attempt < 3 && String(error).includes("EADDRINUSE")) continue;
         await services.stop();
@@ -127,7 +131,7 @@ export class Stack {
     this.host = await spawnDevHost({
       appRoot: REPO_ROOT,
       port: this.port,
-      args: hostArgs(this.services),
+      args: hostArgs(this.services, this.quiet),
       env: this.env,
     });
   }

@@ -451,7 +451,7 @@ export class DurableEngine {
     const run = async () => {
       try {
         const outcome = await this.activitySlots.run(() =>
-          this.options.functions.runActivity(task.Name, task.Input),
+          this.options.functions.runActivity(task.Name, task.Input, instanceId),
         );
         this.fault("activity-before-persist");
         const message: InboxMessage = outcome.ok

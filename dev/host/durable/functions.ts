@@ -43,8 +43,11 @@ export class DurableFunctions {
     }
   }
 
-  /** Runs an activity with its input (JSON text); a throw becomes a failure outcome. */
-  async runActivity(name: string, inputJson: string | null): Promise<ActivityOutcome> {
+  /**
+   * Runs an activity with its input (JSON text) and, as the Durable extension does, its
+   * orchestration's instance id in the trigger metadata; a throw becomes a failure outcome.
+   */
+  async runActivity(name: string, inputJson: string | null, instanceId: string): Promise<ActivityOutcome> {
     const fn = this.worker.get(name);
     if (!fn || fn.triggerType !== "activitytrigger") {
       return {
@@ -54,7 +57,9 @@ export class DurableFunctions {
       };
     }
     try {
-      const invocation = await this.worker.invoke(fn, inputJson === null ? undefined : { json: inputJson });
+      const invocation = await this.worker.invoke(fn, inputJson === null ? undefined : { json: inputJson }, {
+        instanceId: { string: instanceId },
+      });
       const response = await invocation.response();
       return { ok: true, resultJson: resultJson(response.returnValue) };
     } catch (error) {

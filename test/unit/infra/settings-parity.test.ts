@@ -13,8 +13,6 @@ const read = (file: string) => readFileSync(path.join(REPO, file), "utf8");
 /** Read by the Functions host or set by the platform, never by src/config.ts. */
 const HOST_SETTINGS = new Set([
   "FUNCTIONS_WORKER_RUNTIME",
-  "APPLICATIONINSIGHTS_CONNECTION_STRING",
-  "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
   "DURABLE_TASK_SCHEDULER_CONNECTION_STRING",
   "AzureFunctionsJobHost__extensions__durableTask__storageProvider__type",
   "AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName",
@@ -56,7 +54,7 @@ const config = settingsReadBy(read("src/config.ts"));
 const sample = Object.keys((JSON.parse(read("local.settings.sample.json")) as { Values: object }).Values);
 const bicep = read("infra/main.bicep");
 const bicepSet = bicepObjectKeys(bicep, "controlPlaneSettings");
-const bicepHost = [...bicepObjectKeys(bicep, "hostSettings"), ...bicepObjectKeys(bicep, "schedulerSettings")];
+const bicepHost = bicepObjectKeys(bicep, "schedulerSettings");
 const bicepOptional = [...bicep.matchAll(/^\/\/ optional: (.+)$/gm)].flatMap(([, list]) =>
   list.split(",").map((name) => name.trim()),
 );
@@ -107,7 +105,11 @@ describe("settings parity between src/config.ts, local.settings.sample.json and 
       expect.arrayContaining(["AzureWebJobsStorage__accountName", "EVENTGRID_ENDPOINT"]),
     );
     expect(bicepSet).not.toEqual(expect.arrayContaining(["AzureWebJobsStorage"]));
-    expect(bicepSet.filter((name) => /KEY|CONNECTION_STRING|SECRET/.test(name))).toEqual([]);
+    // The one connection string names the Application Insights component; ingestion needs Entra ID.
+    expect(bicepSet.filter((name) => /KEY|CONNECTION_STRING|SECRET/.test(name))).toEqual([
+      "APPLICATIONINSIGHTS_CONNECTION_STRING",
+    ]);
+    expect(bicep).toMatch(/APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'/);
     expect(bicep).not.toMatch(/listKeys\(/);
   });
 });
