@@ -1,9 +1,10 @@
 /**
- * The operation an activity works for, from what the activity knows: the Durable instance id (the
- * operation id; the host passes it as the activity trigger's `instanceId`) and its input (an
- * OperationInput, an OperationPlan, or one wrapped in `plan` / `input`). Inputs that name no
- * operation (a role grant, a runner container) get project and environment from an earlier
- * activity of the same operation in this process, when there was one.
+ * The operation an activity works for, from what the activity knows: its input (an
+ * OperationInput, an OperationPlan, or one wrapped in `plan` / `input`) or else the Durable
+ * instance id the host passes as the activity trigger's `instanceId` (the operation id, or the
+ * operation's cleanup orchestration). Inputs that name no operation (a role grant, a runner
+ * container) get project and environment from an earlier activity of the same operation in this
+ * process, when there was one.
  */
 export interface OperationFields {
   operationId?: string;
@@ -30,9 +31,12 @@ function fromInput(input: unknown): OperationFields {
 const MAX_REMEMBERED = 1000;
 const remembered = new Map<string, OperationFields>();
 
+/** The cleanup orchestration of an abandoned operation runs as `<operationId>-cleanup` (src/operations/cleanup.ts). */
+const CLEANUP_INSTANCE = /-cleanup$/;
+
 export function operationFields(instanceId: string | undefined, input: unknown): OperationFields {
   const given = fromInput(input);
-  const operationId = instanceId ?? given.operationId;
+  const operationId = given.operationId ?? instanceId?.replace(CLEANUP_INSTANCE, "");
   if (!operationId) return {};
   const fields = { ...remembered.get(operationId), ...given, operationId };
   if (fields.project && fields.environment) {
