@@ -16,8 +16,8 @@ param location string
 @description('AUTH_AUDIENCE of main.bicep.')
 param authAudience string
 
-@description('One runner image for every alias (ARM, Bicep, Terraform); empty: <registry>/runner-core:latest of the registry created here.')
-param runnerImage string = ''
+@description('RUNNER_IMAGES as JSON (alias to image, as main.bicep\'s runnerImages); empty: the runner images of the registry created here.')
+param runnerImages string = ''
 
 @description('hostingPlan of main.bicep.')
 @allowed([
@@ -55,14 +55,8 @@ module controlPlane 'main.bicep' = {
   params: {
     location: location
     authAudience: authAudience
-    runnerImages: empty(runnerImage)
-      ? {}
-      : {
-          ARM: runnerImage
-          Bicep: runnerImage
-          Terraform: runnerImage
-        }
-    createContainerRegistry: empty(runnerImage)
+    runnerImages: empty(runnerImages) ? {} : json(runnerImages)
+    createContainerRegistry: empty(runnerImages)
     hostingPlan: hostingPlan
     durableBackend: durableBackend
     enableCatalogSyncSubscription: enableCatalogSyncSubscription

@@ -20,7 +20,7 @@ param tenantId string = subscription().tenantId
 @description('AUTH_AUDIENCE: the audiences accepted in data-plane tokens, comma-separated. Use the API app registration\'s client id (v2 tokens) and its Application ID URI (v1 tokens).')
 param authAudience string
 
-@description('RUNNER_IMAGES: runner alias to image, e.g. {"ARM":"myacr.azurecr.io/runner-core:1","Bicep":"myacr.azurecr.io/runner-core:1","Terraform":"myacr.azurecr.io/runner-core:1"}. Empty with createContainerRegistry: every alias maps to <registry>/runner-core:latest.')
+@description('RUNNER_IMAGES: runner alias to image, e.g. {"ARM":"myacr.azurecr.io/runner-arm-bicep:1","Bicep":"myacr.azurecr.io/runner-arm-bicep:1","Terraform":"myacr.azurecr.io/runner-terraform:1"}. Empty with createContainerRegistry: ARM and Bicep map to <registry>/runner-arm-bicep:latest, Terraform to <registry>/runner-terraform:latest.')
 param runnerImages object = {}
 
 @description('DEVCENTER_CONFIG: path of the dev center YAML inside the deployed app. The default expects devcenter.yaml at the root of the published package.')
@@ -168,12 +168,12 @@ module scheduler 'modules/durable-task-scheduler.bicep' = if (useScheduler) {
 }
 
 var registryName = 'cr${take(toLower(replace(baseName, '-', '')), 20)}${suffix}'
-var registryImage = '${registryName}${environment().suffixes.acrLoginServer}/runner-core:latest'
+var registryServer = '${registryName}${environment().suffixes.acrLoginServer}'
 var images = empty(runnerImages) && createContainerRegistry
   ? {
-      ARM: registryImage
-      Bicep: registryImage
-      Terraform: registryImage
+      ARM: '${registryServer}/runner-arm-bicep:latest'
+      Bicep: '${registryServer}/runner-arm-bicep:latest'
+      Terraform: '${registryServer}/runner-terraform:latest'
     }
   : runnerImages
 
