@@ -74,40 +74,40 @@ export interface LocalFolderSourceOptions {
   path?: string;
 }
 
-/** Reads every regular file below the folder; `.git` folders and symbolic links (which could point outside) are skipped. */
-async function readFolder(folder: string): Promise<CatalogFiles> {
-  const files: CatalogFiles = new Map();
+/**
+ * Calls `onFile` with the name (relative, "/"-separated) and full path of every regular file below the
+ * folder; `.git` folders and symbolic links (which could point outside) are skipped.
+ */
+async function eachFile(
+  folder: string,
+  onFile: (name: string, file: string) => Promise<void>,
+): Promise<void> {
   const visit = async (dir: string, prefix: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
     await Promise.all(
       entries.map(async (entry) => {
         const name = prefix + entry.name;
         if (entry.isDirectory() && entry.name !== ".git") await visit(path.join(dir, entry.name), `${name}/`);
-        else if (entry.isFile()) files.set(name, await readFile(path.join(dir, entry.name)));
+        else if (entry.isFile()) await onFile(name, path.join(dir, entry.name));
       }),
     );
   };
   await visit(folder, "");
+}
+
+async function readFolder(folder: string): Promise<CatalogFiles> {
+  const files: CatalogFiles = new Map();
+  await eachFile(folder, async (name, file) => void files.set(name, await readFile(file)));
   return files;
 }
 
 /** A hash of every file's path, size, modification time and inode below the folder (nothing is read). */
 async function statFingerprint(folder: string): Promise<string> {
   const lines: string[] = [];
-  const visit = async (dir: string, prefix: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true });
-    await Promise.all(
-      entries.map(async (entry) => {
-        const name = prefix + entry.name;
-        if (entry.isDirectory() && entry.name !== ".git") await visit(path.join(dir, entry.name), `${name}/`);
-        else if (entry.isFile()) {
-          const info = await stat(path.join(dir, entry.name), { bigint: true });
-          lines.push(`${name}\0${info.size}\0${info.mtimeNs}\0${info.ino}`);
-        }
-      }),
-    );
-  };
-  await visit(folder, "");
+  await eachFile(folder, async (name, file) => {
+    const info = await stat(file, { bigint: true });
+    lines.push(`${name}\0${info.size}\0${info.mtimeNs}\0${info.ino}`);
+  });
   return createHash("sha256").update(lines.sort().join("\n")).digest("hex");
 }
 
