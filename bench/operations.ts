@@ -38,20 +38,8 @@ async function deploySeconds(
   token: string,
   name: string,
 ): Promise<{ seconds: number; status: string }> {
-  const started = process.hrtime.bigint();
-  const created = await stack.request("PUT", `/projects/demo/users/me/environments/${name}`, token, {
-    environmentType: "Dev",
-    catalogName: "samples",
-    environmentDefinitionName: "sleeper",
-  });
-  if (created.status !== 201) throw new Error(`PUT ${name}: ${created.status} ${created.text}`);
-  const status = await stack.finished(
-    created.headers.get("operation-location") as string,
-    token,
-    600_000,
-    20,
-  );
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, status: status.status as string };
+  const { seconds, status } = await stack.deployAndWait(token, name, "sleeper");
+  return { seconds, status: status.status as string };
 }
 
 async function main(): Promise<void> {

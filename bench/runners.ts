@@ -40,20 +40,7 @@ function lineTime(log: string, text: string, last = false): number {
 }
 
 async function deployOnce(stack: Stack, token: string, name: string): Promise<Run> {
-  const started = process.hrtime.bigint();
-  const created = await stack.request("PUT", `/projects/demo/users/me/environments/${name}`, token, {
-    environmentType: "Dev",
-    catalogName: "samples",
-    environmentDefinitionName: "arm-storage",
-  });
-  if (created.status !== 201) throw new Error(`PUT ${name}: ${created.status} ${created.text}`);
-  const status = await stack.finished(
-    created.headers.get("operation-location") as string,
-    token,
-    600_000,
-    20,
-  );
-  const total = Number(process.hrtime.bigint() - started) / 1e9;
+  const { seconds: total, status } = await stack.deployAndWait(token, name, "arm-storage");
   if (status.status !== "Succeeded") throw new Error(`${name}: ${JSON.stringify(status)}`);
   const log = (
     await stack.request(

@@ -179,6 +179,28 @@ export class Stack {
     }
   }
 
+  /** PUTs `me`'s environment of a samples definition and waits for its operation; how long that took, and the OperationStatus. */
+  async deployAndWait(
+    token: string,
+    name: string,
+    definition: string,
+  ): Promise<{ seconds: number; status: Json }> {
+    const started = process.hrtime.bigint();
+    const created = await this.request("PUT", `/projects/demo/users/me/environments/${name}`, token, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: definition,
+    });
+    if (created.status !== 201) throw new Error(`PUT ${name}: ${created.status} ${created.text}`);
+    const status = await this.finished(
+      created.headers.get("operation-location") as string,
+      token,
+      600_000,
+      20,
+    );
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, status };
+  }
+
   /** Polls an Operation-Location until the operation has ended; returns the OperationStatus. */
   async finished(operationLocation: string, token: string, timeoutMs = 60_000, pollMs = 100): Promise<Json> {
     const url = new URL(operationLocation);
