@@ -12,6 +12,8 @@ export interface Field {
   type: ParameterType;
   required: boolean;
   readOnly: boolean;
+  /** A secure parameter (securestring/secureobject; `writeOnly` in the schema): typed masked, shown masked. */
+  secret: boolean;
   /** `allowed` values, offered as choices. */
   choices?: unknown[];
   /** The manifest's default (typed, from the schema). */
@@ -25,6 +27,7 @@ interface SchemaProperty {
   default?: unknown;
   enum?: unknown[];
   readOnly?: boolean;
+  writeOnly?: boolean;
   const?: unknown;
 }
 
@@ -61,10 +64,20 @@ export function fieldsOf(parametersSchema: unknown, parameters: DefinitionParame
       type,
       required: required.has(id),
       readOnly,
+      secret: property.writeOnly === true,
       ...(Array.isArray(property.enum) && { choices: property.enum }),
       ...(value !== undefined && { default: value }),
     };
   });
+}
+
+/** The ids of a definition's secure parameters. */
+export function secretIds(parametersSchema: unknown): Set<string> {
+  return new Set(
+    fieldsOf(parametersSchema)
+      .filter((f) => f.secret)
+      .map((f) => f.id),
+  );
 }
 
 /** A value as the form shows it: strings as they are, everything else as JSON. */

@@ -83,6 +83,11 @@ function parameterControl(
     );
     return { control: select, read: () => select.value, inline: false };
   }
+  if (field.secret) {
+    // Masked as typed; a secure object is entered as one line of JSON.
+    const input = h("input", { type: "password", autocomplete: "new-password", spellcheck: "false", value });
+    return { control: input, read: () => input.value, inline: false };
+  }
   if (field.type === "array" || field.type === "object") {
     const area = h("textarea", { rows: 4, spellcheck: "false" });
     area.value = initial === undefined ? "" : JSON.stringify(initial, null, 2);

@@ -1,11 +1,13 @@
 /**
- * One environment: its state and error, parameters, outputs (sensitive ones masked until revealed),
+ * One environment: its state and error, parameters and outputs (secure and sensitive ones masked until
+ * revealed),
  * resource group, expiration (set, delay, skip), operations and the selected operation's log, live
  * while it runs; redeploy, delete and cancel. Read again every 1.5 s while an operation runs.
  */
 import { ApiFailure, path } from "../api";
 import { announce, badge, formatTime, h, isSettled } from "../dom";
-import { showValue } from "../parameters";
+import { secretIds, showValue } from "../parameters";
+import type { Definition } from "./definitions";
 import { expirationSection } from "./expiration";
 import type { Environment } from "./environments";
 import { logView, type LogView } from "./log-view";
@@ -41,6 +43,7 @@ export const environmentPage: Page = async (context, root) => {
   let operations: Operation[] = [];
   let outputs: Record<string, Output> = {};
   const revealed = new Set<string>();
+  let secrets: Set<string> | undefined;
   let selected: string | undefined;
   let log: { id: string; view: LogView } | undefined;
 
@@ -80,6 +83,27 @@ export const environmentPage: Page = async (context, root) => {
     } catch (error) {
       if (!signal.aborted) outputsSection.replaceChildren(failure("The outputs could not be loaded", error));
       throw error;
+    }
+  };
+
+  /** The definition's secure parameters, read once; when it cannot be read, every value counts as one. */
+  const loadSecrets = async () => {
+    if (secrets) return;
+    try {
+      const definition = await api.get<Definition>(
+        path(
+          "projects",
+          project,
+          "catalogs",
+          env.catalogName,
+          "environmentDefinitions",
+          env.environmentDefinitionName,
+        ),
+        signal,
+      );
+      secrets = secretIds(definition.parametersSchema);
+    } catch {
+      secrets = new Set(Object.keys(env.parameters ?? {}));
     }
   };
 
@@ -181,7 +205,10 @@ export const environmentPage: Page = async (context, root) => {
         : table(
             "Parameters",
             ["Parameter", "Value"],
-            Object.entries(env.parameters ?? {}).map(([id, v]) => [id, h("code", {}, showValue(v))]),
+            Object.entries(env.parameters ?? {}).map(([id, v]) => [
+              id,
+              revealable("parameter", id, v, secrets?.has(id) ?? false),
+            ]),
           ),
     );
     const entries = Object.entries(outputs);
@@ -192,34 +219,39 @@ export const environmentPage: Page = async (context, root) => {
         : table(
             "Outputs",
             ["Output", "Type", "Value"],
-            entries.map(([key, output]) => {
-              const secret = isSensitive(output);
-              const shown = !secret || revealed.has(key);
-              const value = h("code", { "data-output": key }, shown ? showValue(output.value) : "••••••••");
-              const toggle = secret
-                ? h(
-                    "button",
-                    {
-                      type: "button",
-                      class: "secondary small",
-                      "aria-pressed": String(shown),
-                      "aria-label": `${shown ? "Hide" : "Reveal"} ${key}`,
-                      onclick: () => {
-                        if (revealed.has(key)) revealed.delete(key);
-                        else revealed.add(key);
-                        renderDetails();
-                      },
-                    },
-                    shown ? "Hide" : "Reveal",
-                  )
-                : null;
-              return [key, output.type, h("span", { class: "output-value" }, value, toggle)];
-            }),
+            entries.map(([key, output]) => [
+              key,
+              output.type,
+              revealable("output", key, output.value, isSensitive(output)),
+            ]),
           ),
     );
     expiration.replaceChildren(
       ...expirationSection(api, base, env, signal, (what, run, done) => act(what, run, done)),
     );
+  };
+
+  /** A value, masked with a Reveal/Hide button when it is secret. */
+  const revealable = (kind: "parameter" | "output", key: string, v: unknown, secret: boolean) => {
+    const shown = !secret || revealed.has(`${kind}:${key}`);
+    const value = h("code", { [`data-${kind}`]: key }, shown ? showValue(v) : "••••••••");
+    const toggle = secret
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "secondary small",
+            "aria-pressed": String(shown),
+            "aria-label": `${shown ? "Hide" : "Reveal"} ${key}`,
+            onclick: () => {
+              if (!revealed.delete(`${kind}:${key}`)) revealed.add(`${kind}:${key}`);
+              renderDetails();
+            },
+          },
+          shown ? "Hide" : "Reveal",
+        )
+      : null;
+    return h("span", { class: "output-value" }, value, toggle);
   };
 
   const selectLog = (id: string) => {
@@ -293,7 +325,7 @@ export const environmentPage: Page = async (context, root) => {
     status.replaceChildren();
     const current = running();
     const ended = wasRunning !== undefined && current?.operationId !== wasRunning;
-    if (details || ended) await loadOutputs().catch(() => undefined);
+    if (details || ended) await Promise.all([loadOutputs().catch(() => undefined), loadSecrets()]);
     renderSummary();
     if (details || ended) renderDetails();
     const latest = current?.operationId ?? operations[0]?.operationId;

@@ -66,6 +66,28 @@ const HANGING = {
   "deploy.sh": "#!/bin/bash\necho 'waiting forever'\nexec sleep 600\n",
 };
 
+/** A definition with a secure parameter, whose deploy says only how long the value was. */
+const SECRETIVE = {
+  "environment.yaml": [
+    "name: secretive",
+    "summary: Takes a password",
+    "runner: Bicep",
+    "templatePath: main.bicep",
+    "parameters:",
+    "  - id: password",
+    "    name: Password",
+    "    type: securestring",
+    "    required: true",
+    "  - id: region",
+    "    name: Region",
+    "    type: string",
+    "    default: west",
+    "",
+  ].join("\n"),
+  "main.bicep": "// nothing\n",
+  "deploy.sh": "#!/bin/bash\necho deployed\n",
+};
+
 const PLAIN = {
   "environment.yaml": "name: plain\nsummary: Deploys nothing\nrunner: Bicep\ntemplatePath: main.bicep\n",
   "main.bicep": "// nothing\n",
@@ -96,7 +118,13 @@ describe("developer portal (Chromium + dev host + real runner)", () => {
     gateDir = await mkdtemp(path.join(os.tmpdir(), "portal-gate-"));
     gate = path.join(gateDir, "go");
     stack = await Stack.start({
-      definitions: { counter: await gatedCounter(gate), choosy: CHOOSY, plain: PLAIN, hanging: HANGING },
+      definitions: {
+        counter: await gatedCounter(gate),
+        choosy: CHOOSY,
+        plain: PLAIN,
+        hanging: HANGING,
+        secretive: SECRETIVE,
+      },
     });
     alice = await stack.token("alice");
     admin = await stack.services.token("ops", { admin: true });
@@ -239,6 +267,32 @@ describe("developer portal (Chromium + dev host + real runner)", () => {
     await error.getByText("This deployment fails on purpose.").waitFor();
     await page.locator('#environment-state [data-state="Failed"]').waitFor();
     await tab.screenshot("environment-failed");
+  });
+
+  it("takes a secure parameter in a masked field and shows it masked until revealed", async () => {
+    tab = await browser.open(`${portal()}#/p/demo/deploy/samples/secretive`);
+    const { page } = tab;
+    await signIn(tab, "alice");
+    await page.getByRole("heading", { name: "Deploy secretive" }).waitFor();
+    expect(await page.getByLabel("Password").getAttribute("type")).toBe("password");
+    expect(await page.getByLabel("Region").getAttribute("type")).toBe("text");
+    await page.getByLabel("Environment name").fill("portal-secretive");
+    await page.getByLabel("Password").fill("hunter2-portal");
+    await page.getByRole("button", { name: "Deploy", exact: true }).click();
+    await page.locator('#environment-state [data-state="Succeeded"]').waitFor();
+    await page.locator('[data-parameter="region"]', { hasText: "west" }).waitFor();
+    expect(await page.locator('[data-parameter="password"]').textContent()).toBe("••••••••");
+    expect(await page.content()).not.toContain("hunter2-portal");
+    await page.getByRole("button", { name: "Reveal password" }).click();
+    await page.locator('[data-parameter="password"]', { hasText: "hunter2-portal" }).waitFor();
+    await page.getByRole("button", { name: "Hide password" }).click();
+    await page.locator('[data-parameter="password"]', { hasText: "••••••••" }).waitFor();
+
+    // Redeploying keeps the value, still masked in the form.
+    await page.getByRole("link", { name: /^Redeploy/ }).click();
+    await page.getByRole("heading", { name: "Redeploy portal-secretive" }).waitFor();
+    expect(await page.getByLabel("Password").getAttribute("type")).toBe("password");
+    expect(await page.getByLabel("Password").inputValue()).toBe("hunter2-portal");
   });
 
   it("cancels a running deploy", async () => {

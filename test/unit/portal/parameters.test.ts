@@ -1,7 +1,7 @@
 /** The deploy form's fields, from the schema the API really serves (core buildParametersSchema). */
 import { parseManifest } from "../../../src/core/manifest";
 import { buildParametersSchema, toContractParameters } from "../../../src/core/parameters";
-import { fieldOfTarget, fieldsOf, readField, type Field } from "../../../portal/parameters";
+import { fieldOfTarget, fieldsOf, readField, secretIds, type Field } from "../../../portal/parameters";
 
 function fieldsFromManifest(yaml: string): Field[] {
   const parsed = parseManifest(yaml, "environment.yaml");
@@ -44,6 +44,7 @@ describe("deploy form fields", () => {
       type: "string",
       required: false,
       readOnly: false,
+      secret: false,
       choices: ["small", "large"],
       default: "small",
     });
@@ -85,5 +86,39 @@ describe("deploy form fields", () => {
     expect(fieldOfTarget("/parameters/a~1b")).toBe("parameters.a/b");
     expect(fieldOfTarget("expirationDate")).toBe("expirationDate");
     expect(fieldOfTarget(undefined)).toBeUndefined();
+  });
+});
+
+describe("secure parameters in the form", () => {
+  const fields = fieldsFromManifest(`
+name: vault
+runner: Bicep
+templatePath: main.bicep
+parameters:
+  - id: password
+    type: securestring
+    required: true
+  - id: connection
+    type: secureObject
+  - id: region
+    type: string
+`);
+
+  it("marks securestring and secureobject fields secret, keeping their value types", () => {
+    expect(fields.map((f) => [f.id, f.type, f.secret])).toEqual([
+      ["password", "string", true],
+      ["connection", "object", true],
+      ["region", "string", false],
+    ]);
+    expect(readField(fields[1], '{"a":1}')).toEqual({ ok: true, value: { a: 1 } });
+  });
+
+  it("names the secure parameters of a schema", () => {
+    const parsed = parseManifest(
+      "name: vault\nrunner: Bicep\ntemplatePath: m.bicep\nparameters:\n  - id: pw\n    type: securestring\n  - id: n\n    type: string\n",
+      "environment.yaml",
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    expect([...secretIds(JSON.stringify(buildParametersSchema(parsed.value)))]).toEqual(["pw"]);
   });
 });
