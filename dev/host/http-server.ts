@@ -39,8 +39,11 @@ export interface HttpReply {
 /** Answers a request, or returns undefined when the request is not for it. */
 export type HttpHandler = (request: HttpRequestIn) => Promise<HttpReply | undefined>;
 
-/** Request bodies beyond this are refused; the Functions host's own limit is 100 MB. */
+/** Request bodies beyond this are refused, as the Functions host refuses them (100 MB). */
 const MAX_BODY_BYTES = 100 * 1024 * 1024;
+
+/** How long the rest of a refused body is read (and dropped) before the connection is cut. */
+const LINGER_MS = 30_000;
 
 /** Kestrel's default limit of all request headers together (MaxRequestHeadersTotalSize). */
 const MAX_HEADER_BYTES = 32 * 1024;
@@ -167,8 +170,13 @@ export class HttpServer {
       };
       reply = (await this.dispatch(request)) ?? textReply(404, "Not Found");
     } catch (error) {
-      if (error instanceof BodyTooLargeError) reply = textReply(413, error.message);
-      else {
+      if (error instanceof BodyTooLargeError) {
+        reply = jsonReply(
+          413,
+          { error: { code: "RequestBodyTooLarge", message: error.message } },
+          { "x-ms-error-code": "RequestBodyTooLarge" },
+        );
+      } else {
         this.logger.host("error", `${req.method} ${req.url} failed in the host: ${(error as Error).stack}`);
         reply = textReply(500, "Internal Server Error");
       }
@@ -232,16 +240,35 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
+/**
+ * The body, up to the limit. A Content-Length over it is refused before anything is read, a body
+ * without one as soon as it passes the limit. The rest is read and dropped (never buffered) while the
+ * 413 goes out: closing with unread data would reset the connection before the client reads the
+ * answer. A client still sending after LINGER_MS is cut off.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => {
+      req.removeAllListeners("data");
+      req.resume();
+      const linger = setTimeout(() => req.socket.destroy(), LINGER_MS);
+      req.once("close", () => clearTimeout(linger));
+      reject(
+        new BodyTooLargeError(
+          `The request body is larger than ${MAX_BODY_BYTES} bytes, the most the host accepts.`,
+        ),
+      );
+    };
+    if (Number(req.headers["content-length"] ?? NaN) > MAX_BODY_BYTES) {
+      tooLarge();
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLargeError(`Request body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-      } else chunks.push(chunk);
+      if (size > MAX_BODY_BYTES) tooLarge();
+      else chunks.push(chunk);
     });
     req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);

@@ -1,11 +1,12 @@
 /** The `ade` commands other than log and execute (see logs.ts). */
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import { MAX_ENVIRONMENT_FILE_BYTES, MAX_OUTPUTS_BYTES } from "../../src/core/limits";
+import type { AdeExitCodeName } from "../../src/core/exit-codes";
 import { formatIssues } from "../../src/core/result";
 import { validateEnvironmentOutputs } from "../../src/runner-protocol/outputs";
 import {
   isValidFileName,
-  MAX_OUTPUTS_BYTES,
   RUNNER_PROTOCOL_VERSION,
   RUNNER_VARIABLES,
 } from "../../src/runner-protocol/protocol";
@@ -32,17 +33,19 @@ export function shellQuote(value: string): string {
 
 /**
  * Reads a file the user named: a regular file of at most `maxBytes` (a device such as /dev/zero
- * would never end). A missing, unreadable or unsuitable one is a FileOperationError.
+ * would never end). A missing, unreadable or unsuitable one is a FileOperationError; one over the
+ * limit fails with `tooLarge`.
  */
-async function readUserFile(path: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
+async function readUserFile(
+  path: string,
+  maxBytes: number,
+  tooLarge: AdeExitCodeName = "FileOperationError",
+): Promise<Buffer> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new CliError("FileOperationError", `${path} is not a regular file.`);
     if (info.size > maxBytes) {
-      throw new CliError(
-        "FileOperationError",
-        `${path} has ${info.size} bytes; at most ${maxBytes} are accepted.`,
-      );
+      throw new CliError(tooLarge, `${path} has ${info.size} bytes; at most ${maxBytes} are accepted.`);
     }
     return await readFile(path);
   } catch (error) {
@@ -184,7 +187,7 @@ export async function filesCommand(args: string[], io: CliIo): Promise<number> {
     if (filePath !== undefined) {
       const path = resolve(io.cwd, filePath);
       name = basename(path);
-      data = await readUserFile(path);
+      data = await readUserFile(path, MAX_ENVIRONMENT_FILE_BYTES, "EnvironmentStorageExceeded");
     } else {
       const path = resolve(io.cwd, folderPath as string);
       if (!(await stat(path).catch(() => undefined))?.isDirectory()) {
@@ -192,6 +195,12 @@ export async function filesCommand(args: string[], io: CliIo): Promise<number> {
       }
       name = `${basename(path)}.zip`;
       data = await zipFolder(path, (message) => io.stderr(`ade: ${message}\n`));
+      if (data.length > MAX_ENVIRONMENT_FILE_BYTES) {
+        throw new CliError(
+          "EnvironmentStorageExceeded",
+          `${path} zips to ${data.length} bytes (${name}); at most ${MAX_ENVIRONMENT_FILE_BYTES} are accepted in one file.`,
+        );
+      }
     }
     if (!isValidFileName(name)) throw new CliError("InvalidCliInput", `"${name}" is not a valid file name.`);
     await api(io).uploadFile(name, data);

@@ -1,14 +1,26 @@
 /** Mapping between the Functions HTTP types and the host-neutral ApiRequest/ApiResponse. */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { MAX_API_REQUEST_BODY_BYTES } from "../core/limits";
+import { readBodyUpTo } from "./body";
 import { ApiError, ApiRequest, ApiResponse } from "./http";
 import { handle, Handler } from "./pipeline";
 import { ApiBaseDeps } from "./ports";
 
 export async function fromHttpRequest(request: HttpRequest): Promise<ApiRequest> {
-  const text = request.method === "GET" || request.method === "DELETE" ? "" : await request.text();
+  const bytes =
+    request.method === "GET" || request.method === "DELETE"
+      ? new Uint8Array(0)
+      : await readBodyUpTo(request, MAX_API_REQUEST_BODY_BYTES);
+  const text = bytes === undefined ? "" : new TextDecoder().decode(bytes);
   let body: unknown;
   let bodyError: ApiError | undefined;
-  if (text.trim() !== "") {
+  if (bytes === undefined) {
+    bodyError = new ApiError(
+      413,
+      "RequestBodyTooLarge",
+      `The request body is larger than ${MAX_API_REQUEST_BODY_BYTES} bytes, the most this API accepts.`,
+    );
+  } else if (text.trim() !== "") {
     try {
       body = JSON.parse(text);
     } catch {

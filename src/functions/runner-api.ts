@@ -1,5 +1,6 @@
 /** HTTP triggers of the runner API (src/runner-api): routes, request/response mapping, wiring. */
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { readBodyUpTo } from "../api/body";
 import { getAppContext } from "../app-context";
 import { operationScheduler } from "../azure/operation-scheduler";
 import { type RunnerApi, type RunnerRequest, type RunnerResponse } from "../runner-api/handlers";
@@ -15,7 +16,7 @@ function toRunnerRequest(request: HttpRequest): RunnerRequest {
     params: request.params,
     query: request.query,
     authorization: request.headers.get("authorization"),
-    body: async () => new Uint8Array(await request.arrayBuffer()),
+    body: (limit) => readBodyUpTo(request, limit),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type ProjectConfig,
 } from "../core/devcenter-config";
 import { resolveParameters, splitSecureParameters } from "../core/parameters";
+import { MAX_PARAMETERS_BYTES } from "../core/limits";
 import { formatIssues } from "../core/result";
 import { isTerminalOperationState } from "../core/states";
 import type { OperationRecord } from "../storage/records";
@@ -20,13 +21,6 @@ import { findOperation } from "./environment-queries";
 import { parseExpirationDate } from "./expiration";
 import { RequestRejected } from "./rejections";
 import { requestDelete, requestDeploy, type AcceptedOperation, type RequestDeps } from "./requests";
-
-/**
- * Most bytes an environment's parameters may take as JSON. The runner gets them as one variable
- * (ADE_OPERATION_PARAMETERS, as ADE does), and Linux will not start a process with a variable over
- * 128 KiB; the environment and operation records each hold them too.
- */
-export const MAX_PARAMETERS_BYTES = 64 * 1024;
 
 export interface EnvironmentDeps extends RequestDeps {
   devCenter: DevCenterConfig;

@@ -24,10 +24,13 @@ import { updateRecord } from "../storage/update-record";
 import { DefinitionLoader, DefinitionUnavailableError, definitionInfo, definitionZip } from "./definition";
 import { validateEnvironmentOutputs } from "../runner-protocol/outputs";
 import {
-  isValidFileName,
+  MAX_ENVIRONMENT_FILE_BYTES,
   MAX_LOG_APPEND_BYTES,
   MAX_OUTPUTS_BYTES,
   MAX_RESULT_MESSAGE_CHARS,
+} from "../core/limits";
+import {
+  isValidFileName,
   RUNNER_PROTOCOL_VERSION,
   type OperationContext,
   type RunnerErrorCode,
@@ -40,7 +43,8 @@ export interface RunnerRequest {
   query: URLSearchParams;
   /** The Authorization header. */
   authorization: string | null;
-  body(): Promise<Uint8Array>;
+  /** The body, or undefined when it is larger than `limit` bytes (then not read further). */
+  body(limit: number): Promise<Uint8Array | undefined>;
 }
 
 export interface RunnerResponse {
@@ -168,14 +172,15 @@ export function createRunnerApi(deps: RunnerApiDeps) {
     return name;
   }
 
-  async function boundedBody(request: RunnerRequest, limit: number, what: string): Promise<Uint8Array> {
-    const body = await request.body();
-    if (body.length > limit) {
-      throw new RunnerApiError(
-        413,
-        "InvalidCliInput",
-        `${what} has ${body.length} bytes; at most ${limit} are accepted.`,
-      );
+  async function boundedBody(
+    request: RunnerRequest,
+    limit: number,
+    what: string,
+    code: RunnerErrorCode = "InvalidCliInput",
+  ): Promise<Uint8Array> {
+    const body = await request.body(limit);
+    if (body === undefined) {
+      throw new RunnerApiError(413, code, `${what} is larger than ${limit} bytes, the most accepted.`);
     }
     return body;
   }
@@ -264,7 +269,12 @@ export function createRunnerApi(deps: RunnerApiDeps) {
 
   const putFile = handler(async (request, { project, operation }) => {
     const name = fileName(request);
-    const data = await request.body();
+    const data = await boundedBody(
+      request,
+      MAX_ENVIRONMENT_FILE_BYTES,
+      `The file ${name}`,
+      "EnvironmentStorageExceeded",
+    );
     const prefix = environmentFilePrefix(project, operation.environmentName);
     const others = (await deps.blobs.list(CONTAINERS.environments, prefix)).filter(
       (blob) => blob.name !== prefix + name,

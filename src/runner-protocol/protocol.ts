@@ -1,6 +1,7 @@
 /**
  * The wire contract between the `ade` CLI (runner/cli) and the runner API: routes, bodies, the
- * variables a runner container receives, limits. Both sides import it, so they cannot drift apart.
+ * variables a runner container receives. Both sides import it (and the limits in src/core/limits.ts),
+ * so they cannot drift apart.
  *
  * Every route is below the runner endpoint (`ADE_RUNNER_ENDPOINT` = `{app}/runner/projects/{project}`)
  * and takes `Authorization: Bearer {ADE_RUNNER_TOKEN}`:
@@ -44,13 +45,6 @@ export const RUNNER_VARIABLES = {
   /** How long a failing batch is retried before the pump gives up on it. */
   logRetryMs: "ADE_LOG_RETRY_MS",
 } as const;
-
-/** Largest log append request (one append-blob block). */
-export const MAX_LOG_APPEND_BYTES = 4 * 1024 * 1024;
-/** Largest outputs document. */
-export const MAX_OUTPUTS_BYTES = 4 * 1024 * 1024;
-/** Longest operation result message kept (the end of it: the last lines say most). */
-export const MAX_RESULT_MESSAGE_CHARS = 16 * 1024;
 
 /** What `ade environment` prints (the documented shape). */
 export interface RunnerEnvironmentInfo {

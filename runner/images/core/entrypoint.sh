@@ -28,8 +28,9 @@ finish() {
         verbose "Uploading environment state from $ADE_STORAGE"
         recordErrors ade files upload --folder-path "$ADE_STORAGE"
         status=$?
-        # The ade CLI retried until the operation's deadline: the state the script made is lost.
-        ((status != 0 && status != 14)) && stateLost=1
+        # The ade CLI retried until the operation's deadline, or the state is over a limit: either
+        # way the state the script made is lost (the CLI's error, in the error log, says why).
+        ((status != 0)) && stateLost=1
         ((code == 0)) && code=$status
     fi
     if [[ -s "$ADE_OUTPUTS" ]]; then

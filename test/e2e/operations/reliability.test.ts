@@ -21,6 +21,17 @@ const TEXT = {
   "deploy.sh": "#!/bin/bash\necho deployed\n",
 };
 
+/** A body of `megabytes` MiB sent without a Content-Length. */
+function chunked(megabytes: number): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent++ === megabytes) controller.close();
+      else controller.enqueue(new Uint8Array(1024 * 1024));
+    },
+  });
+}
+
 function operationLocation(reply: Reply): string {
   const location = reply.headers.get("operation-location");
   if (!location) throw new Error(`no Operation-Location: ${reply.status} ${reply.text}`);
@@ -149,5 +160,33 @@ describe("reliability (dev host + ARM emulator + real runner)", () => {
     expect(reply.body).toMatchObject({ error: { code: "ParametersTooLarge", target: "parameters" } });
     expect((reply.body.error as Json).message).toContain("at most 65536");
     expect((await stack.request("GET", `${ENVIRONMENTS}/too-large`, alice)).status).toBe(404);
+  });
+  it("refuses a request body over the API's limit with a 413 naming it, before looking at the parameters", async () => {
+    const reply = await stack.request("PUT", `${ENVIRONMENTS}/body-too-large`, alice, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "text",
+      parameters: { text: "x".repeat(2 * 1024 * 1024) },
+    });
+    expect(reply.status).toBe(413);
+    expect(reply.headers.get("x-ms-error-code")).toBe("RequestBodyTooLarge");
+    expect(reply.body).toMatchObject({ error: { code: "RequestBodyTooLarge" } });
+    expect((reply.body.error as Json).message).toContain(`${1024 * 1024} bytes`);
+    expect((await stack.request("GET", `${ENVIRONMENTS}/body-too-large`, alice)).status).toBe(404);
+  });
+
+  it("answers a body over the host's 100 MB with a 413 naming the limit, not a reset connection", async () => {
+    const url = `${stack.url}${ENVIRONMENTS}/huge-body?api-version=2026-01-01-preview`;
+    for (const body of [Buffer.alloc(110 * 1024 * 1024), chunked(110)]) {
+      const reply = await fetch(url, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${alice}`, "content-type": "application/json" },
+        body,
+        duplex: "half",
+      } as RequestInit);
+      expect(reply.status).toBe(413);
+      expect(reply.headers.get("x-ms-error-code")).toBe("RequestBodyTooLarge");
+      expect(((await reply.json()) as { error: Json }).error.message).toContain(`${100 * 1024 * 1024} bytes`);
+    }
   });
 });

@@ -345,7 +345,10 @@ async function serve(
     },
     query: url.searchParams,
     authorization: request.headers.authorization ?? null,
-    body: async () => new Uint8Array(Buffer.concat(chunks)),
+    body: async (limit) => {
+      const body = Buffer.concat(chunks);
+      return body.length > limit ? undefined : new Uint8Array(body);
+    },
   };
   const route = `${request.method} ${file ? "/files/{fileName}" : rest}`;
   const handlers: Record<string, (r: RunnerRequest) => Promise<RunnerResponse>> = {

@@ -5,13 +5,22 @@
  * instance, so the last step (`ade finished`) is told so (its delivery is in api.test.ts).
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes, randomUUID } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { ADE_EXIT_CODES } from "../../../src/core/exit-codes";
+import { MAX_ENVIRONMENT_FILE_BYTES } from "../../../src/core/limits";
 import { CONTAINERS } from "../../../src/storage/records";
 import { IMAGE, PROJECT, ROOT, RunnerTestBed } from "./harness";
 
@@ -128,6 +137,31 @@ describe("the core entrypoint", () => {
     expect((await bed.operations.get(PROJECT, operation.id))?.value.result).toBeUndefined();
     expect(existsSync(join(run.root, "repository"))).toBe(false);
   });
+
+  it("fails as EnvironmentStateNotSaved, naming the limit, when the state is too large to upload", async () => {
+    const operation = await bed.seedOperation({
+      environmentName: "counter-huge-state",
+      definition: "counter",
+      parameters: { step: 1, label: "x" },
+    });
+    // The script's state, beyond what one file may take (random bytes: the zip stays as large).
+    const root = await mkdtemp(join(tmpdir(), "ade-root-huge-"));
+    mkdirSync(join(root, "storage"));
+    writeFileSync(join(root, "storage/huge.bin"), randomBytes(MAX_ENVIRONMENT_FILE_BYTES + 1));
+    const run = await bed.run(["bash", join(IMAGE, "entrypoint.sh")], {
+      ...bed.runnerVariables(operation),
+      ADE_ROOT: root,
+    });
+    expect(run.code).toBe(ADE_EXIT_CODES.EnvironmentStorageExceeded);
+    expect(run.stderr).toContain(`at most ${MAX_ENVIRONMENT_FILE_BYTES} are accepted`);
+    const result = (await bed.operations.get(PROJECT, operation.id))?.value.result;
+    expect(result?.code).toBe("EnvironmentStateNotSaved");
+    expect(result?.message).toContain("did not reach storage");
+    expect(result?.message).toContain(`at most ${MAX_ENVIRONMENT_FILE_BYTES} are accepted`);
+    expect(
+      await bed.storage.blobs.list(CONTAINERS.environments, `${PROJECT}/counter-huge-state/files/`),
+    ).toEqual([]);
+  }, 120_000);
 
   it("runs the image's own script when custom deploy is off: Core's placeholder fails, deploying nothing", async () => {
     const operation = await bed.seedOperation({ environmentName: "counter-core", definition: "counter" });
@@ -308,6 +342,37 @@ describe("the ade CLI", () => {
     expect(result.code).toBe(ADE_EXIT_CODES.EnvironmentStorageExceeded);
     expect(result.stderr).toContain(`the limit is ${CAP_BYTES}`);
     expect(JSON.parse((await run("files", "list")).stdout)).not.toContain("big.bin");
+  });
+
+  it("files upload of a file over the per-file limit fails before sending it, naming the limit", async () => {
+    const path = join(work, "too-big.bin");
+    writeFileSync(path, "");
+    truncateSync(path, MAX_ENVIRONMENT_FILE_BYTES + 1);
+    const result = await run("files", "upload", "--file-path", "too-big.bin");
+    expect(result.code).toBe(ADE_EXIT_CODES.EnvironmentStorageExceeded);
+    expect(result.stderr).toContain(`at most ${MAX_ENVIRONMENT_FILE_BYTES} are accepted`);
+    expect(JSON.parse((await run("files", "list")).stdout)).not.toContain("too-big.bin");
+  });
+
+  it("the runner API answers an oversize upload with a 413 naming the limit, not a reset connection", async () => {
+    const put = (body: Buffer) =>
+      fetch(`${variables.ADE_RUNNER_ENDPOINT}/operations/${operation.id}/files/raw.bin`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${operation.token}` },
+        body,
+      });
+    const overFileLimit = await put(Buffer.alloc(MAX_ENVIRONMENT_FILE_BYTES + 1));
+    expect(overFileLimit.status).toBe(413);
+    const fileError = ((await overFileLimit.json()) as { error: { code: string; message: string } }).error;
+    expect(fileError.code).toBe("EnvironmentStorageExceeded");
+    expect(fileError.message).toContain(`larger than ${MAX_ENVIRONMENT_FILE_BYTES} bytes`);
+
+    const overHostLimit = await put(Buffer.alloc(150 * 1024 * 1024));
+    expect(overHostLimit.status).toBe(413);
+    const hostError = ((await overHostLimit.json()) as { error: { code: string; message: string } }).error;
+    expect(hostError.code).toBe("RequestBodyTooLarge");
+    expect(hostError.message).toContain(`larger than ${100 * 1024 * 1024} bytes`);
+    expect(JSON.parse((await run("files", "list")).stdout)).not.toContain("raw.bin");
   });
 
   it("files names cannot leave the environment's storage", async () => {
