@@ -35,7 +35,7 @@ export function snapshotBlobName(ref: CatalogRef, commit: string): string {
 }
 
 /** Bumped when the index's content changes meaning: a catalog indexed by an older version is indexed again. */
-export const INDEX_FORMAT_VERSION = 3;
+export const INDEX_FORMAT_VERSION = 4;
 
 export function indexBlobName(ref: CatalogRef, commit: string): string {
   return `${catalogBlobPrefix(ref)}${commit}/index.v${INDEX_FORMAT_VERSION}.json`;

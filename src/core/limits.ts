@@ -34,15 +34,16 @@ export const MAX_RESULT_MESSAGE_CHARS = 16 * 1024;
  * as a catalog sync error naming the limit: every definitions list and runner context carries them.
  */
 export const MANIFEST_LIMITS = {
-  /** The manifest file itself. */
+  /** Bytes of the manifest file itself; it bounds everything in it. */
   fileBytes: 256 * 1024,
-  name: 100,
+  /** Characters of each text field. */
+  version: 100,
   summary: 1000,
   description: 10_000,
-  parameters: 200,
-  /** A parameter's id, name and description each. */
+  /** ARM's own limit of parameters in a template. */
+  parameters: 256,
+  /** Characters of a parameter's id, name and description each. */
   parameterText: 1000,
+  /** Allowed values of one parameter. */
   allowedValues: 1000,
-  /** One default or allowed value, as JSON. */
-  valueBytes: 16 * 1024,
 } as const;

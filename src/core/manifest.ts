@@ -5,6 +5,7 @@
  * What ADE accepts is accepted; what ADE would likely misbehave on is a warning (manifestWarnings).
  */
 
+import { MANIFEST_LIMITS } from "./limits";
 import manifestSchema from "./schemas/manifest.schema.json";
 import { normalizeTemplatePath } from "./paths";
 import { fail, jsonPointer, ok, type Result, type ValidationIssue } from "./result";
@@ -116,6 +117,17 @@ export function isImageReference(value: string): boolean {
 const validateManifestShape = compileSchema(manifestSchema);
 
 export function parseManifest(text: string, file: string): Result<EnvironmentManifest> {
+  // Not parsed at all: its size is reason enough.
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes > MANIFEST_LIMITS.fileBytes) {
+    return fail([
+      {
+        file,
+        pointer: "",
+        message: `the manifest has ${bytes} bytes; at most ${MANIFEST_LIMITS.fileBytes} are accepted`,
+      },
+    ]);
+  }
   const parsed = parseYaml(text, file);
   if (!parsed.ok) return parsed;
   const data = parsed.value;
@@ -185,6 +197,15 @@ function checkManifestRules(data: unknown, file: string): ValidationIssue[] {
       `is needed: templatePath ${showValue(data.templatePath)} implies no runner (.bicep: Bicep, .json: ARM, .tf: Terraform)`,
     );
   }
+  for (const field of ["version", "summary", "description"] as const) {
+    checkLength(data[field], `/${field}`, MANIFEST_LIMITS[field], issue);
+  }
+  if (Array.isArray(data.parameters) && data.parameters.length > MANIFEST_LIMITS.parameters) {
+    issue(
+      "/parameters",
+      `has ${data.parameters.length} parameters; at most ${MANIFEST_LIMITS.parameters} are accepted`,
+    );
+  }
   if (typeof data.templatePath === "string") {
     const path = normalizeTemplatePath(data.templatePath);
     if (!path.ok) issue("/templatePath", `${path.message}; found ${showValue(data.templatePath)}`);
@@ -205,10 +226,32 @@ function checkManifestRules(data: unknown, file: string): ValidationIssue[] {
               "(ids are compared without case)",
           );
       }
-      checkParameterValues(parameter, jsonPointer("parameters", index), issue);
+      const at = jsonPointer("parameters", index);
+      for (const field of ["id", "name", "description"] as const) {
+        checkLength(parameter[field], `${at}/${field}`, MANIFEST_LIMITS.parameterText, issue);
+      }
+      if (Array.isArray(parameter.allowed) && parameter.allowed.length > MANIFEST_LIMITS.allowedValues) {
+        issue(
+          `${at}/allowed`,
+          `has ${parameter.allowed.length} values; at most ${MANIFEST_LIMITS.allowedValues} are accepted`,
+        );
+      }
+      checkParameterValues(parameter, at, issue);
     });
   }
   return errors;
+}
+
+/** Text over its limit: every definitions list and runner context would carry it. */
+function checkLength(
+  value: unknown,
+  pointer: string,
+  limit: number,
+  issue: (pointer: string, message: string) => void,
+): void {
+  if (typeof value === "string" && value.length > limit) {
+    issue(pointer, `has ${value.length} characters; at most ${limit} are accepted`);
+  }
 }
 
 function checkParameterValues(

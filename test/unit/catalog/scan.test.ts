@@ -1,6 +1,7 @@
 import { compareIndexes, brokenDefinitions, scanCatalog } from "../../../src/catalog/scan";
 import { buildSnapshotZip, readSnapshotFolder } from "../../../src/catalog/snapshot";
 import type { CatalogFiles } from "../../../src/catalog/sources";
+import { MANIFEST_LIMITS } from "../../../src/core/limits";
 
 const ref = { catalog: "samples" };
 
@@ -162,6 +163,50 @@ describe("scanCatalog", () => {
         },
       ],
     });
+  });
+
+  it("does not publish a definition over a manifest limit, lists it as an error naming the limit, and indexes the others", () => {
+    const parameters = Array.from({ length: MANIFEST_LIMITS.parameters + 1 }, (_, i) => `  - id: p${i}\n`);
+    const { index } = scanCatalog(
+      ref,
+      "c1",
+      files({
+        "huge/environment.yaml": manifest("huge", `description: ${"d".repeat(5 * 1024 * 1024)}\n`),
+        "huge/main.bicep": "",
+        "wordy/environment.yaml": manifest("wordy", `summary: ${"s".repeat(MANIFEST_LIMITS.summary + 1)}\n`),
+        "wordy/main.bicep": "",
+        "many/environment.yaml": manifest("many", `parameters:\n${parameters.join("")}`),
+        "many/main.bicep": "",
+        "choices/environment.yaml": manifest(
+          "choices",
+          `parameters:\n  - id: pick\n    type: integer\n    allowed: [${Array.from({ length: MANIFEST_LIMITS.allowedValues + 1 }, (_, i) => i).join(", ")}]\n`,
+        ),
+        "choices/main.bicep": "",
+        "fine/environment.yaml": manifest(
+          "fine",
+          `description: ${"d".repeat(MANIFEST_LIMITS.description)}\n`,
+        ),
+        "fine/main.bicep": "",
+      }),
+    );
+    expect(index.definitions.map((d) => d.name)).toEqual(["fine"]);
+    const messages = Object.fromEntries(index.errors.map((e) => [e.file, e]));
+    expect(index.errors.every((e) => e.code === "InvalidManifest")).toBe(true);
+    expect(messages["huge/environment.yaml"].message).toContain(
+      `at most ${MANIFEST_LIMITS.fileBytes} are accepted`,
+    );
+    expect(messages["wordy/environment.yaml"].issues).toEqual([
+      expect.objectContaining({
+        pointer: "/summary",
+        message: `has ${MANIFEST_LIMITS.summary + 1} characters; at most ${MANIFEST_LIMITS.summary} are accepted`,
+      }),
+    ]);
+    expect(messages["many/environment.yaml"].message).toContain(
+      `at most ${MANIFEST_LIMITS.parameters} are accepted`,
+    );
+    expect(messages["choices/environment.yaml"].issues).toEqual([
+      expect.objectContaining({ pointer: "/parameters/0/allowed" }),
+    ]);
   });
 
   it("accepts a definition at the catalog root", () => {
