@@ -469,7 +469,7 @@ function loadOperationsConfig(env: Env): OperationsConfig {
     ...(subscription && { runnerSubscriptionId: subscription.toLowerCase() }),
     runnerResourceGroup: optional(env, "RUNNER_RESOURCE_GROUP", "devcenter-runners"),
     ...(env.RUNNER_LOCATION?.trim() && { runnerLocation: env.RUNNER_LOCATION.trim() }),
-    timeoutMinutes: positiveNumber(env, "OPERATION_TIMEOUT_MINUTES", 60),
+    timeoutMinutes: loadOperationTimeoutSetting(env),
     poll: { initialSeconds: pollInitial, maxSeconds: pollMax },
     retry: {
       firstIntervalSeconds: positiveNumber(env, "ACTIVITY_RETRY_FIRST_SECONDS", 5),
@@ -581,6 +581,11 @@ let cached: Config | undefined;
 export function getConfig(): Config {
   cached ??= loadConfig();
   return cached;
+}
+
+/** OPERATION_TIMEOUT_MINUTES alone, for tools such as `npm run operations -- stuck`. */
+export function loadOperationTimeoutSetting(env: Env = process.env): number {
+  return positiveNumber(env, "OPERATION_TIMEOUT_MINUTES", 60);
 }
 
 /** The Dev Center Storage connection alone (DEVCENTER_STORAGE, else AzureWebJobsStorage), for tools such as the migration. */

@@ -97,7 +97,29 @@ function environmentView(
   };
 }
 
+/**
+ * While an operation runs, `properties` says which step it is on and, once a cleanup attempt has
+ * failed, how the cleanup goes. The status stays `Running`: Azure SDK pollers treat a status they
+ * do not know by substrings ("fail" ends the poll as failed), and `error` is for the end.
+ */
 function operationStatusView(record: OperationRecord): Record<string, unknown> {
+  const running = !isTerminalOperationState(record.status);
+  const { cleanup } = record;
+  const progress = running &&
+    record.step !== undefined && {
+      properties: {
+        step: record.step,
+        ...(cleanup?.lastError && {
+          cleanup: {
+            activity: cleanup.activity,
+            attempts: cleanup.attempts,
+            lastError: cleanup.lastError,
+            since: cleanup.since,
+            ...(cleanup.nextRetryAt !== undefined && { nextRetryAt: cleanup.nextRetryAt }),
+          },
+        }),
+      },
+    };
   return {
     id: operationStatusId(record.project, record.id),
     name: record.id,
@@ -106,6 +128,7 @@ function operationStatusView(record: OperationRecord): Record<string, unknown> {
     startTime: record.startTime,
     ...(record.endTime !== undefined && { endTime: record.endTime }),
     ...(record.error !== undefined && { error: record.error }),
+    ...progress,
   };
 }
 

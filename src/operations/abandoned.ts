@@ -83,7 +83,19 @@ export async function endAbandonedOperation(
     (record): OperationRecord | undefined =>
       isTerminalOperationState(record.status)
         ? undefined
-        : { ...record, status: end.status, endTime, error: end.error, runnerTokenHash: undefined },
+        : {
+            ...record,
+            status: end.status,
+            endTime,
+            error: end.error,
+            runnerTokenHash: undefined,
+            // The cleanup goes on after the end: the operation stays open until it is done. One
+            // that is done already (pending false) has written so first.
+            cleanup:
+              record.cleanup?.pending === false
+                ? record.cleanup
+                : { attempts: 0, since: endTime, ...record.cleanup, pending: true },
+          },
   );
 }
 

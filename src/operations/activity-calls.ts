@@ -32,15 +32,26 @@ export function failureOf(error: unknown): Failure {
   return error instanceof ActivityFailed ? error.failure : thrownFailure(error);
 }
 
+/** A failed attempt that another one follows at `retryAt`: for telling people (the cleanup's progress). */
+export interface RetryNotice {
+  activity: ActivityName;
+  /** Failed attempts so far. */
+  attempts: number;
+  failure: Failure;
+  retryAt: Date;
+}
+
 /**
  * Calls an activity, retrying with exponential backoff on durable timers — but not failures that
- * a retry cannot change (a 403, a missing definition), which fail the step at once.
+ * a retry cannot change (a 403, a missing definition), which fail the step at once. `onRetry` runs
+ * before each pause.
  */
 export function* callActivity<N extends ActivityName>(
   context: OrchestrationContext,
   name: N,
   input: ActivityInput<N>,
   retry: RetryPolicy,
+  onRetry?: (notice: RetryNotice) => Generator<Task, void, unknown>,
 ): Generator<Task, ActivityOutput<N>, unknown> {
   for (let attempt = 1; ; attempt++) {
     let failure: Failure;
@@ -55,10 +66,10 @@ export function* callActivity<N extends ActivityName>(
     if (attempt >= retry.maxAttempts || (failure.permanent && !retry.retryPermanent)) {
       throw new ActivityFailed(name, failure);
     }
-    yield* sleep(
-      context,
-      Math.min(retry.firstIntervalSeconds * 2 ** (attempt - 1), retry.maxIntervalSeconds),
-    );
+    const seconds = Math.min(retry.firstIntervalSeconds * 2 ** (attempt - 1), retry.maxIntervalSeconds);
+    const retryAt = new Date(context.df.currentUtcDateTime.getTime() + seconds * 1000);
+    if (onRetry) yield* onRetry({ activity: name, attempts: attempt, failure, retryAt });
+    yield context.df.createTimer(retryAt);
   }
 }
 

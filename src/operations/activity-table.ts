@@ -7,6 +7,8 @@
  */
 import { expectedFailure, type Failure } from "./failures";
 import type {
+  CleanupEndInput,
+  CleanupRetryInput,
   CollectInput,
   FinishInput,
   GrantedRole,
@@ -44,6 +46,10 @@ export interface OperationActivities {
   pollResourceGroupDelete(poll: ResourceGroupDeletePoll, log?: ActivityLog): Promise<ArmProgress>;
   /** Writes the step the orchestration is on to the operation record (while it runs). */
   recordStep(input: StepInput, log?: ActivityLog): Promise<void>;
+  /** Writes a failed cleanup attempt to the operation record (record.cleanup), for its status and operators. */
+  recordCleanupRetry(input: CleanupRetryInput, log?: ActivityLog): Promise<void>;
+  /** Ends an abandoned operation's cleanup on its record: no longer pending, or out of retries. */
+  endCleanup(input: CleanupEndInput, log?: ActivityLog): Promise<void>;
   finishOperation(input: FinishInput, log?: ActivityLog): Promise<void>;
   /** What an abandoned operation may have left (its plan), or null when there is nothing to plan from. */
   planCleanup(input: OperationInput, log?: ActivityLog): Promise<OperationPlan | null>;
@@ -66,6 +72,8 @@ const NAMES: Record<ActivityName, true> = {
   deleteResourceGroup: true,
   pollResourceGroupDelete: true,
   recordStep: true,
+  recordCleanupRetry: true,
+  endCleanup: true,
   finishOperation: true,
   planCleanup: true,
 };

@@ -11,8 +11,7 @@ import {
   type EnvironmentRecord,
   type OperationRecord,
 } from "../storage/records";
-import type { IndexedRecordStore } from "../storage/indexed-records";
-import type { BlobStore, RecordStore } from "../storage/ports";
+import type { BlobStore, IndexedRecordStore, RecordStore } from "../storage/ports";
 import { RequestRejected } from "./rejections";
 
 /** Operations are listed for this long after they started, as ADE does. */

@@ -19,6 +19,7 @@ import {
   failureOf,
   followArmOperation,
   type PollPolicy,
+  type RetryNotice,
   type RetryPolicy,
 } from "./activity-calls";
 import { CANCEL_REQUESTED_EVENT, eventData, RUNNER_FINISHED_EVENT, RUNNER_REPORTED_EVENT } from "./events";
@@ -149,9 +150,10 @@ export function* environmentOperation(
 
   yield* step("CleaningUp");
   const cleanup = cleanupRetry(plan);
+  const onRetry = cleanupReporter(context, input);
   for (const compensation of compensations.reverse()) {
     try {
-      yield* undo(context, compensation, cleanup);
+      yield* undo(context, compensation, cleanup, onRetry);
     } catch (error) {
       // Out of retries: the operation must still end, saying what is left behind for an operator.
       const { code, message } = failureOf(error);
@@ -173,18 +175,56 @@ const STEP_RETRY: RetryPolicy = { firstIntervalSeconds: 1, maxIntervalSeconds: 5
 /** Resolving comes before the plan (and its retry settings) exists. */
 const RESOLVE_RETRY: RetryPolicy = { firstIntervalSeconds: 5, maxIntervalSeconds: 60, maxAttempts: 5 };
 
+/**
+ * What a failed cleanup attempt that will be tried again does: the custom status and the operation
+ * record say which activity fails, how often, why and when it is tried next (the operation's
+ * status shows it; `npm run operations -- stuck` lists it). The custom status carries the error's
+ * code only: it is not scrubbed.
+ */
+export function cleanupReporter(
+  context: OrchestrationContext,
+  operation: { project: string; operationId: string },
+): (notice: RetryNotice) => Generator<Task, void, unknown> {
+  return function* ({ activity, attempts, failure, retryAt }) {
+    const nextRetryAt = retryAt.toISOString();
+    context.df.setCustomStatus({
+      step: "CleaningUp",
+      activity,
+      attempts,
+      lastError: failure.code,
+      nextRetryAt,
+    });
+    const input = {
+      project: operation.project,
+      operationId: operation.operationId,
+      activity,
+      attempts,
+      error: { code: failure.code, message: failure.message },
+      failedAt: context.df.currentUtcDateTime.toISOString(),
+      retryAt: nextRetryAt,
+    };
+    try {
+      yield* callActivity(context, "recordCleanupRetry", input, STEP_RETRY);
+    } catch {
+      // Only informational: the cleanup goes on without it.
+    }
+  };
+}
+
 export function* undo(
   context: OrchestrationContext,
   compensation: Compensation,
   retry: RetryPolicy,
+  onRetry: (notice: RetryNotice) => Generator<Task, void, unknown>,
 ): Generator<Task, void, unknown> {
   if (compensation.activity === "revokeRole") {
-    yield* callActivity(context, "revokeRole", compensation.grant, retry);
+    yield* callActivity(context, "revokeRole", compensation.grant, retry, onRetry);
     return;
   }
   const { ref, poll } = compensation;
-  const started = yield* callActivity(context, "deleteRunner", ref, retry);
-  const next = (resumeFrom: string) => callActivity(context, "pollRunnerDelete", { ref, resumeFrom }, retry);
+  const started = yield* callActivity(context, "deleteRunner", ref, retry, onRetry);
+  const next = (resumeFrom: string) =>
+    callActivity(context, "pollRunnerDelete", { ref, resumeFrom }, retry, onRetry);
   if (!(yield* followArmOperation(context, started, next, poll))) {
     throw new ActivityFailed("deleteRunner", {
       code: "DeleteTimedOut",

@@ -96,6 +96,24 @@ export interface StepInput {
   step: string;
 }
 
+/** A cleanup activity failed and will be tried again (times from the orchestration's clock). */
+export interface CleanupRetryInput {
+  project: string;
+  operationId: string;
+  activity: string;
+  attempts: number;
+  error: ErrorDetail;
+  failedAt: string;
+  retryAt: string;
+}
+
+/** The cleanup of an abandoned operation ended: done, or out of retries with `error`. */
+export interface CleanupEndInput {
+  project: string;
+  operationId: string;
+  error?: ErrorDetail;
+}
+
 export interface FinishInput {
   input: OperationInput;
   outcome: OperationOutcome;

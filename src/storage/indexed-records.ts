@@ -10,7 +10,14 @@
  * written before the index existed are indexed by one scan of their partition, on first lookup.
  */
 import type { CallOptions } from "../core/ports";
-import { RecordConflictError, type ListRecordsOptions, type RecordStore, type StoredRecord } from "./ports";
+import { OpenOperationRecords, type OpenOperationPointer } from "./open-operations";
+import {
+  RecordConflictError,
+  type IndexedRecordStore,
+  type ListRecordsOptions,
+  type RecordStore,
+  type StoredRecord,
+} from "./ports";
 import {
   environmentsOfUser,
   operationIndexRow,
@@ -34,11 +41,6 @@ export interface IndexKey {
 
 /** The partition of the index table that says which record partitions are fully indexed. */
 const BUILT_PARTITION = "~indexed";
-
-/** A record table that can also be read through its secondary index. */
-export interface IndexedRecordStore<T extends object> extends RecordStore<T> {
-  lookup(recordPartition: string, indexPartition: string, from?: string): Promise<StoredRecord<T>[]>;
-}
 
 export class IndexedRecords<T extends object> implements IndexedRecordStore<T> {
   constructor(
@@ -134,9 +136,12 @@ export function environmentRecords(open: OpenTable): IndexedRecords<EnvironmentR
   );
 }
 
-/** The operations table with its index by project and environment: every writer must use this one. */
-export function operationRecords(open: OpenTable): IndexedRecords<OperationRecord> {
-  return new IndexedRecords(
+/**
+ * The operations table with its index by project and environment and its index of open operations:
+ * every writer must use this one.
+ */
+export function operationRecords(open: OpenTable): OpenOperationRecords {
+  const byEnvironment = new IndexedRecords(
     open<OperationRecord>(TABLES.operations),
     open<IndexPointer>(TABLES.operationsByEnvironment),
     (operation) => ({
@@ -144,4 +149,5 @@ export function operationRecords(open: OpenTable): IndexedRecords<OperationRecor
       row: operationIndexRow(operation.startTime, operation.id),
     }),
   );
+  return new OpenOperationRecords(byEnvironment, open<OpenOperationPointer>(TABLES.openOperations));
 }

@@ -45,6 +45,11 @@ export interface RecordStore<T extends object = JsonObject> {
   list(partitionKey: string, options?: ListRecordsOptions): Promise<StoredRecord<T>[]>;
 }
 
+/** A record table that can also be read through a secondary index (indexed-records.ts). */
+export interface IndexedRecordStore<T extends object> extends RecordStore<T> {
+  lookup(recordPartition: string, indexPartition: string, from?: string): Promise<StoredRecord<T>[]>;
+}
+
 /** The record was created, changed or deleted by someone else (code RecordConflict). */
 export class RecordConflictError extends PortError {
   constructor(

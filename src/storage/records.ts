@@ -75,9 +75,30 @@ export interface OperationRecord {
   runnerTokenHash?: string;
   /** The step the orchestration is on (Resolving … CleaningUp, Finishing), for people watching. */
   step?: string;
+  /** How the cleanup (revoke the runner's role, delete its container) goes, once a step of it failed. */
+  cleanup?: CleanupProgress;
   force?: boolean;
   /** Set on the operation an adoption records: the environment's deployment as the source reported it. */
   imported?: { source: string };
+}
+
+/** A cleanup that has failed at least once, or the cleanup of an abandoned operation (abandoned.ts). */
+export interface CleanupProgress {
+  /** The cleanup activity that failed last: revokeRole, deleteRunner or pollRunnerDelete. */
+  activity?: string;
+  /** Failed attempts of that activity so far. */
+  attempts: number;
+  /** Its last error, scrubbed of the runner's token. */
+  lastError?: ErrorDetail;
+  /** When the next attempt is due; absent when none will follow. */
+  nextRetryAt?: string;
+  /** When the first attempt failed (or the abandoned operation's cleanup started). */
+  since: string;
+  /**
+   * The operation has ended but its cleanup has not (an abandoned operation's): true until the
+   * cleanup orchestration succeeds; while true the operation stays in TABLES.openOperations.
+   */
+  pending?: boolean;
 }
 
 /**
@@ -103,6 +124,8 @@ export const TABLES = {
   /** Secondary index of operations: partition = project:environment, row = startTime:operation id. */
   operationsByEnvironment: "operationsByEnvironment",
   resourceGroupClaims: "resourceGroupClaims",
+  /** Operations not finished (running, or cleaning up after an abandoned end): see open-operations.ts. */
+  openOperations: "openOperations",
 } as const;
 
 /** Blob containers of Dev Center Storage. */

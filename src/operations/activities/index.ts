@@ -5,6 +5,7 @@
  */
 import type { OperationActivities } from "../activity-table";
 import type { OperationDeps } from "./deps";
+import { endCleanup, recordCleanupRetry } from "./cleanup-progress";
 import { finishOperation, recordStep } from "./finish";
 import { planCleanup, resolveOperation } from "./resolve";
 import { deleteResourceGroup, ensureResourceGroup, pollResourceGroupDelete } from "./resource-groups";
@@ -27,6 +28,8 @@ export function createOperationActivities(deps: OperationDeps): OperationActivit
     deleteResourceGroup: (group, log) => deleteResourceGroup(deps, group, log),
     pollResourceGroupDelete: (poll, log) => pollResourceGroupDelete(deps, poll, log),
     recordStep: (input) => recordStep(deps, input),
+    recordCleanupRetry: (input) => recordCleanupRetry(deps, input),
+    endCleanup: (input) => endCleanup(deps, input),
     finishOperation: (input, log) => finishOperation(deps, input, log),
     planCleanup: (input, log) => planCleanup(deps, input, log),
   };

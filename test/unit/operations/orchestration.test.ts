@@ -74,6 +74,8 @@ function activities(thePlan: OperationPlan, overrides: Partial<Record<ActivityNa
     deleteResourceGroup: () => ({ done: true }),
     pollResourceGroupDelete: () => ({ done: true }),
     recordStep: () => null,
+    recordCleanupRetry: () => null,
+    endCleanup: () => null,
     finishOperation: () => null,
     ...overrides,
   };
@@ -104,7 +106,9 @@ async function run(
 ) {
   const sim = await simulate(environmentOperation, thePlan, activities(thePlan, overrides), { events });
   // recordStep calls are checked on their own below; the other assertions are about the work.
-  const names = sim.calls.map((c) => c.name).filter((name) => name !== "recordStep");
+  const names = sim.calls
+    .map((c) => c.name)
+    .filter((name) => name !== "recordStep" && name !== "recordCleanupRetry");
   const finish = sim.calls.find((c) => c.name === "finishOperation")?.input as FinishInput | undefined;
   return { sim, names, finish };
 }
@@ -184,6 +188,40 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
         message: expect.stringContaining("deleteRunner failed (AuthorizationFailed)"),
       },
     });
+  });
+
+  it("records every failed cleanup attempt on the operation: activity, attempts, error, next retry", async () => {
+    const { sim, finish } = await run(
+      plan(),
+      {
+        revokeRole: (_input, attempt) => {
+          if (attempt < 3) throw new OperationError("AuthorizationFailed", `No rights (attempt ${attempt}).`);
+          return null;
+        },
+      },
+      [finished(0)],
+    );
+    const reports = sim.calls.filter((c) => c.name === "recordCleanupRetry").map((c) => c.input);
+    expect(reports).toEqual([
+      {
+        project: "demo",
+        operationId: INPUT.operationId,
+        activity: "revokeRole",
+        attempts: 1,
+        error: { code: "AuthorizationFailed", message: "No rights (attempt 1)." },
+        failedAt: expect.any(String),
+        retryAt: expect.any(String),
+      },
+      expect.objectContaining({
+        attempts: 2,
+        error: expect.objectContaining({ message: "No rights (attempt 2)." }),
+      }),
+    ]);
+    // The next retry is the backoff after the failure, on the orchestration's clock (1 s, then 2 s).
+    const [first, second] = reports as { failedAt: string; retryAt: string }[];
+    expect(Date.parse(first.retryAt) - Date.parse(first.failedAt)).toBe(1000);
+    expect(Date.parse(second.retryAt) - Date.parse(second.failedAt)).toBe(2000);
+    expect(finish?.outcome).toEqual({ status: "Succeeded" });
   });
 
   it("revokes a role whose grant failed half way (the revoke is pushed before the grant)", async () => {

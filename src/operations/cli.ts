@@ -1,0 +1,85 @@
+/**
+ * `npm run operations -- stuck [options]`: for operators, the operations that are stuck, across
+ * projects (see stuck.ts and docs/operations.md). Reads Dev Center Storage directly, so only whoever
+ * holds its connection (DEVCENTER_STORAGE, else AzureWebJobsStorage) can run it; changes nothing
+ * but pointers to operations that have finished.
+ */
+import { parseArgs } from "node:util";
+import { createStorageAdapters } from "../azure/storage";
+import { loadDevCenterStorageSetting, loadOperationTimeoutSetting } from "../config";
+import { operationRecords } from "../storage/indexed-records";
+import { stuckOperations, type StuckCriteria, type StuckOperation } from "./stuck";
+
+const USAGE = `Usage: npm run operations -- stuck [options]
+
+Lists the operations that are stuck, in every project: a cleanup (revoke the runner's role, delete
+its container) that keeps failing or ran out of retries, or an operation running past its timeout.
+Reads Dev Center Storage (DEVCENTER_STORAGE, else AzureWebJobsStorage); exits 1 when any is stuck.
+
+Options:
+  --attempts <n>          a cleanup step that failed n times (default 3)
+  --cleanup-minutes <m>   a cleanup failing for m minutes (default 30)
+  --running-minutes <m>   an operation running for m minutes (default OPERATION_TIMEOUT_MINUTES + 30)
+  --json                  one JSON array instead of lines
+  -h, --help              this text`;
+
+class UsageError extends Error {}
+
+function count(value: string | undefined, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1) {
+    throw new UsageError(`--${option} must be a whole number of at least 1.`);
+  }
+  return Number(value);
+}
+
+function line(stuck: StuckOperation): string {
+  return `${stuck.project}/${stuck.environmentName} ${stuck.kind} ${stuck.operationId} ${stuck.status} since ${stuck.startTime}: ${stuck.reason}: ${stuck.detail}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      attempts: { type: "string" },
+      "cleanup-minutes": { type: "string" },
+      "running-minutes": { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1 || positionals[0] !== "stuck") {
+    throw new UsageError(`Unknown command ${JSON.stringify(positionals.join(" "))}; the command is stuck.`);
+  }
+  const criteria: StuckCriteria = {
+    cleanupAttempts: count(values.attempts, "attempts", 3),
+    cleanupMinutes: count(values["cleanup-minutes"], "cleanup-minutes", 30),
+    runningMinutes: count(values["running-minutes"], "running-minutes", loadOperationTimeoutSetting() + 30),
+  };
+  const storage = createStorageAdapters(loadDevCenterStorageSetting());
+  const operations = operationRecords((table) => storage.records(table));
+  const now = new Date();
+  const stuck = stuckOperations(await operations.open(now), now, criteria);
+  if (values.json) process.stdout.write(`${JSON.stringify(stuck, null, 2)}\n`);
+  else if (stuck.length === 0) process.stdout.write("No operation is stuck.\n");
+  else process.stdout.write(stuck.map((s) => `${line(s)}\n`).join(""));
+  return stuck.length > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const usage =
+      error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    process.stderr.write(
+      `operations: ${(error as Error).message}\n${usage ? "Run with --help for the options.\n" : ""}`,
+    );
+    process.exit(usage ? 2 : 1);
+  },
+);
