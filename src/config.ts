@@ -144,7 +144,7 @@ export type ArmCredentialConfig =
 /**
  * RUNNER_API_ENDPOINT: this app's base URL as runner containers reach it (default: https://$WEBSITE_HOSTNAME
  * in Azure, else http://127.0.0.1:7071). RUNNER_ENVIRONMENT_STORAGE_CAP_BYTES: most bytes the files of one
- * environment may take (default 1 GiB). RUNNER_LOG_BATCH_BYTES (default 65536), RUNNER_LOG_INTERVAL_MS
+ * environment may take (default 1 GiB). RUNNER_LOG_BATCH_BYTES (default and most 4194304, one append-blob block), RUNNER_LOG_INTERVAL_MS
  * (default 1000) and RUNNER_LOG_RETRY_MS (default 120000): the runner's log pump, passed to the container.
  * RUNNER_ENABLE_CUSTOM_DEPLOY (default true): passed as ADE_ENABLE_CUSTOM_DEPLOY, lets a definition's own
  * deploy.sh / delete.sh run in the core image instead of the image's scripts.
@@ -404,7 +404,7 @@ function loadRunnerApiConfig(env: Env): RunnerApiConfig {
   if (!/^https?:\/\/[^/]/.test(endpoint) || !URL.canParse(endpoint)) {
     throw new ConfigError("Setting RUNNER_API_ENDPOINT must be an http(s) URL.");
   }
-  const logBatchBytes = positiveInteger(env, "RUNNER_LOG_BATCH_BYTES", 64 * 1024);
+  const logBatchBytes = positiveInteger(env, "RUNNER_LOG_BATCH_BYTES", MAX_LOG_BATCH_BYTES);
   if (logBatchBytes > MAX_LOG_BATCH_BYTES) {
     throw new ConfigError(`Setting RUNNER_LOG_BATCH_BYTES must be at most ${MAX_LOG_BATCH_BYTES}.`);
   }

@@ -16,7 +16,7 @@ import { shellQuote } from "./commands";
 import { CliError } from "./errors";
 import type { CliIo } from "./io";
 import { LogPump } from "./log-pump";
-import { formatLogLines } from "./logs";
+import { formatLogLines, logLinePrefix, type LogType } from "./logs";
 import { apiSettings, logPumpSettings } from "./settings";
 
 /** The file `executeCommand` sources after `ade execute` (ADE's helpers read /tmp/diff.sh). */
@@ -99,9 +99,11 @@ async function execute(args: string[], io: CliIo, started: (child: ChildProcess)
   const flags = parseFlags(args, spec);
   const command = requiredFlag(flags, "command");
   const operation = flags.values.get("operation");
-  const api = new RunnerApi(apiSettings(io.env));
+  const settings = apiSettings(io.env);
+  const api = new RunnerApi(settings);
   const pump = new LogPump({
     ...logPumpSettings(io.env),
+    secrets: [settings.token],
     send: (text) => api.appendLog(text, { retry: false }),
     isRetryable: (error) => error instanceof CliError && error.retryable,
     onDrop: (lines, error) =>
@@ -127,11 +129,15 @@ async function execute(args: string[], io: CliIo, started: (child: ChildProcess)
       stdio: ["inherit", "pipe", "pipe"],
     });
     started(child);
+    // Lines that arrive together share one timestamp: formatting a time per line would cost a
+    // script that prints fast more than sending its lines does.
+    const logged = (type: LogType) => (lines: string[]) => {
+      const prefix = logLinePrefix(type);
+      for (const line of lines) pump.push(prefix + line);
+    };
     const streamed = [
-      pipeLines(child.stdout!, io.stdout, (line) => formatLogLines("log", line).forEach((l) => pump.push(l))),
-      pipeLines(child.stderr!, io.stderr, (line) =>
-        formatLogLines("error", line).forEach((l) => pump.push(l)),
-      ),
+      pipeLines(child.stdout!, io.stdout, logged("log")),
+      pipeLines(child.stderr!, io.stderr, logged("error")),
     ];
     const exitCode = await new Promise<number>((done, fail) => {
       child.once("error", fail);
@@ -156,18 +162,18 @@ async function writeVariablesDiff(io: CliIo, dump: string): Promise<void> {
   await writeFile(target, after === undefined ? "" : variablesDiff(io.env, after), { mode: 0o600 });
 }
 
-/** Copies a stream to `write` as it comes and hands each complete line to `onLine`. */
+/** Copies a stream to `write` as it comes and hands the complete lines of each chunk to `onLines`. */
 function pipeLines(
   stream: Readable,
   write: (chunk: Uint8Array) => void,
-  onLine: (line: string) => void,
+  onLines: (lines: string[]) => void,
 ): Promise<void> {
   const decoder = new StringDecoder("utf8");
   let pending = "";
   const take = (text: string) => {
     const lines = (pending + text).split("\n");
     pending = lines.pop() ?? "";
-    for (const line of lines) onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
+    if (lines.length > 0) onLines(lines.map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line)));
   };
   stream.on("data", (chunk: Buffer) => {
     write(chunk);
@@ -177,7 +183,7 @@ function pipeLines(
     stream.once("error", fail);
     stream.once("end", () => {
       take(decoder.end());
-      if (pending) onLine(pending);
+      if (pending) onLines([pending]);
       done();
     });
   });

@@ -1,9 +1,14 @@
 /**
  * The log pump: collects log lines and sends them to the operation's log in batches. A batch goes
- * out when it holds `batchBytes` or when its oldest line has waited `intervalMs`, whichever comes
- * first. One batch is in flight at a time, so lines arrive in order; a failed batch is retried
- * (exponential backoff, for up to `retryMs`) before any later line is sent. close() flushes.
+ * out when 64 KiB are queued (or `batchBytes`, if smaller) or when its oldest line has waited
+ * `intervalMs`, whichever comes first, and takes everything queued up to `batchBytes`: a script that
+ * prints fast fills each batch while the one before is on its way, so a burst costs few requests and
+ * little more time than the last one. One batch is in flight at a time, so lines arrive in order; a
+ * failed batch is retried (exponential backoff, for up to `retryMs`) before any later line is sent.
+ * close() flushes. `secrets` are scrubbed from each whole line before a long line is cut into pieces,
+ * so no cut can hide one from the scrubbing.
  */
+import { scrubSecrets } from "../../src/core/secrets";
 
 export interface LogPumpOptions {
   /** Sends one batch (whole lines, each ending in "\n"). */
@@ -15,6 +20,8 @@ export interface LogPumpOptions {
   isRetryable(error: unknown): boolean;
   /** Told when lines are given up on. */
   onDrop(lines: number, error: unknown): void;
+  /** Values that must never reach the log (the runner's token). */
+  secrets?: string[];
 }
 
 export interface LogPumpStats {
@@ -29,6 +36,8 @@ interface QueuedLine {
   at: number;
 }
 
+/** Queued bytes that send a batch before the interval is up. */
+const SEND_AT_BYTES = 64 * 1024;
 const FIRST_RETRY_DELAY_MS = 100;
 const MAX_RETRY_DELAY_MS = 5000;
 
@@ -41,19 +50,31 @@ export class LogPump {
   /** Set after an error no retry can fix: later lines are dropped without trying. */
   private broken = false;
   private readonly stats: LogPumpStats = { sentLines: 0, droppedLines: 0, batches: 0 };
+  private readonly secrets: string[];
+  private readonly sendAtBytes: number;
 
-  constructor(private readonly options: LogPumpOptions) {}
+  constructor(private readonly options: LogPumpOptions) {
+    this.secrets = (options.secrets ?? []).filter((secret) => secret !== "");
+    this.sendAtBytes = Math.min(SEND_AT_BYTES, options.batchBytes);
+  }
 
   /** Queues one line (without its "\n"); a line longer than a batch is split. */
   push(line: string): void {
     const at = Date.now();
-    for (const text of splitUtf8(`${line}\n`, this.options.batchBytes)) {
-      const bytes = Buffer.byteLength(text);
+    const clean = this.secrets.some((secret) => line.includes(secret))
+      ? scrubSecrets(line, this.secrets)
+      : line;
+    const whole = `${clean}\n`;
+    const wholeBytes = Buffer.byteLength(whole);
+    const pieces =
+      wholeBytes <= this.options.batchBytes ? [whole] : splitUtf8(whole, this.options.batchBytes);
+    for (const text of pieces) {
+      const bytes = pieces.length === 1 ? wholeBytes : Buffer.byteLength(text);
       this.queue.push({ text, bytes, at });
       this.queuedBytes += bytes;
     }
     if (!this.running) this.running = this.run();
-    else if (this.queuedBytes >= this.options.batchBytes) this.wake?.();
+    else if (this.queuedBytes >= this.sendAtBytes) this.wake?.();
   }
 
   /** Sends what is queued (retrying as configured) and resolves with what happened. */
@@ -75,7 +96,7 @@ export class LogPump {
   /** Resolves when the head of the queue should be sent. */
   private due(): Promise<void> {
     const wait = this.queue[0].at + this.options.intervalMs - Date.now();
-    if (this.closing || this.queuedBytes >= this.options.batchBytes || wait <= 0) return Promise.resolve();
+    if (this.closing || this.queuedBytes >= this.sendAtBytes || wait <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

@@ -9,10 +9,15 @@ import { apiSettings } from "./settings";
 export const LOG_TYPES = ["verbose", "log", "error"] as const;
 export type LogType = (typeof LOG_TYPES)[number];
 
+/** What each log line starts with: `{ISO time} [{type}] `. */
+export function logLinePrefix(type: LogType, now = new Date()): string {
+  return `${now.toISOString()} [${type}] `;
+}
+
 /** One log line per line of content: `{ISO time} [{type}] {text}`. */
 export function formatLogLines(type: LogType, content: string, now = new Date()): string[] {
-  const time = now.toISOString();
-  return content.split(/\r?\n/).map((line) => `${time} [${type}] ${line}`);
+  const prefix = logLinePrefix(type, now);
+  return content.split(/\r?\n/).map((line) => prefix + line);
 }
 
 export async function logCommand(args: string[], io: CliIo): Promise<number> {

@@ -22,7 +22,7 @@ export interface ApiSettings {
 
 export const DEFAULT_ROOT = "/ade";
 export const DEFAULT_LOG_PUMP: LogPumpSettings = {
-  batchBytes: 64 * 1024,
+  batchBytes: 4 * 1024 * 1024,
   intervalMs: 1000,
   retryMs: 120_000,
 };

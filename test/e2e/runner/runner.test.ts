@@ -414,6 +414,29 @@ describe("the ade CLI", () => {
     expect(log).toMatch(/\[error\] to-stderr\n/);
   });
 
+  it("execute sends 100,000 lines whole and in order, and scrubs the token from a line cut between batches", async () => {
+    const own = await bed.seedOperation({ environmentName: "cli-burst", definition: "counter" });
+    // "{time} [log] " is 31 bytes, so the token starts 5 bytes before the first 64 KiB cut.
+    const command =
+      `awk 'BEGIN { for (i = 1; i <= 100000; i++) printf "burst line %06d\\n", i }'; ` +
+      `printf '%065500d%s%05000d\\n' 0 "$ADE_RUNNER_TOKEN" 0`;
+    const result = await bed.run(
+      [ade, "execute", "--operation", "deploy", "--command", command],
+      { ...bed.runnerVariables(own), ADE_LOG_BATCH_BYTES: "65536" },
+      work,
+    );
+    expect(result.code).toBe(0);
+    const log = await bed.operationLog(own.id);
+    const burst = log.split("\n").filter((line) => line.includes("] burst line "));
+    expect(burst).toHaveLength(100_000);
+    expect(burst.every((line, i) => line.endsWith(`] burst line ${String(i + 1).padStart(6, "0")}`))).toBe(
+      true,
+    );
+    // Booleans: a failure message would otherwise print the whole 70 KB line.
+    expect(log.includes(`${"0".repeat(65500)}***`)).toBe(true);
+    expect(log.includes(own.token.slice(0, 12)) || log.includes(own.token.slice(-12))).toBe(false);
+  });
+
   it("log takes an empty --operation (ADE's helpers before init) without swallowing --content", async () => {
     // verbose() of ADE's Core runs `ade log --type verbose --operation $ADE_OPERATION_NAME --content …`.
     const result = await bed.run(

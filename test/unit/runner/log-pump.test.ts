@@ -45,6 +45,59 @@ describe("log pump", () => {
     expect(batches).toEqual(["0123456789\n", "abcdefghij\n"]);
   });
 
+  it("sends once 64 KiB are queued, without waiting for the interval or for a full batch", async () => {
+    const { pump, batches } = harness({ batchBytes: 4 * 1024 * 1024, intervalMs: 600_000 });
+    const line = "x".repeat(99);
+    for (let i = 0; i < 700; i++) pump.push(line); // 70,000 bytes with the "\n"s
+    const deadline = Date.now() + 30_000;
+    while (batches.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(batches).toHaveLength(1);
+    expect(batches[0]).toBe(`${line}\n`.repeat(700));
+    await pump.close();
+  });
+
+  it("sends a fast burst in few batches, each taking what queued while the one before was on its way", async () => {
+    const batches: string[] = [];
+    const pump = new LogPump({
+      batchBytes: 1024 * 1024,
+      intervalMs: 600_000,
+      retryMs: 1000,
+      isRetryable: () => false,
+      onDrop: () => undefined,
+      send: async (text) => {
+        batches.push(text);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+    });
+    const sent = Array.from({ length: 100_000 }, (_, i) => `line ${String(i).padStart(6, "0")} of a burst`);
+    for (const [i, line] of sent.entries()) {
+      pump.push(line);
+      // The script keeps printing while batches are on their way.
+      if (i % 10_000 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const stats = await pump.close();
+    expect(lines(batches)).toEqual(sent);
+    expect(stats).toMatchObject({ sentLines: 100_000, droppedLines: 0 });
+    // 2.4 MB: a few full batches and the small ones sent while the burst began.
+    expect(batches.length).toBeLessThanOrEqual(20);
+    expect(batches.every((batch) => Buffer.byteLength(batch) <= 1024 * 1024)).toBe(true);
+  });
+
+  it("scrubs secrets from a whole line before cutting it, so no cut between batches hides one", async () => {
+    const token = "Tok3n_abcdefghijklmnopqrstuvwxyz0123456789";
+    const { pump, batches } = harness({ batchBytes: 64, intervalMs: 1, secrets: [token] });
+    // Every offset of the token against the 64-byte cuts.
+    for (let pad = 0; pad < 64; pad++) pump.push(`${"p".repeat(pad)}${token} and ${token}`);
+    await pump.close();
+    const joined = batches.join("");
+    expect(batches.every((batch) => Buffer.byteLength(batch) <= 64)).toBe(true);
+    expect(joined).not.toContain(token.slice(0, 8));
+    expect(joined).not.toContain(token.slice(-8));
+    expect(joined.split("\n").filter(Boolean)).toEqual(
+      Array.from({ length: 64 }, (_, pad) => `${"p".repeat(pad)}*** and ***`),
+    );
+  });
+
   it("sends a partial batch once its first line has waited intervalMs", async () => {
     const { pump, batches } = harness({ intervalMs: 80 });
     const started = Date.now();

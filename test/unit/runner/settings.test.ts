@@ -8,7 +8,7 @@ describe("runner settings", () => {
     expect(loadConfig(base).runnerApi).toEqual({
       endpoint: "http://127.0.0.1:7071",
       environmentStorageCapBytes: 1024 ** 3,
-      logBatchBytes: 65536,
+      logBatchBytes: 4 * 1024 * 1024,
       logIntervalMs: 1000,
       logRetryMs: 120000,
       enableCustomDeploy: true,
