@@ -1,6 +1,6 @@
 /** The runner API as the CLI calls it: one method per route, errors mapped to exit-code names. */
+import { readFile, rm } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
 import type { EnvironmentOutputs } from "../../src/runner-protocol/outputs";
 import type {
   OperationContext,
@@ -30,7 +30,13 @@ interface RequestOptions {
 }
 
 export class RunnerApi {
-  constructor(private readonly settings: ApiSettings) {}
+  private pendingSent: Promise<void> | undefined;
+
+  constructor(
+    private readonly settings: ApiSettings,
+    /** Told what went wrong with something the command itself does not depend on. */
+    private readonly warn: (message: string) => void = (message) => process.stderr.write(`ade: ${message}\n`),
+  ) {}
 
   async context(): Promise<OperationContext> {
     return (await this.request("GET", "")).json() as OperationContext;
@@ -77,7 +83,33 @@ export class RunnerApi {
     await this.request("POST", "/finished", { body: JSON.stringify(body), contentType: "application/json" });
   }
 
+  /**
+   * Sends the lines the entrypoint queued (ADE_PENDING_LOG) and empties the file. A failure does not
+   * fail this command (the lines are also on the console): lines that may still go through stay
+   * queued for the next command; after an error no retry can fix (a refused token) they are dropped.
+   */
+  private async sendPendingLog(file: string): Promise<void> {
+    const text = await readFile(file, "utf8").catch(() => "");
+    if (!text) return;
+    try {
+      await this.send("POST", "/logs", { body: text, contentType: "text/plain; charset=utf-8" });
+      await rm(file, { force: true });
+    } catch (error) {
+      const retryable = error instanceof CliError && error.retryable;
+      if (!retryable) await rm(file, { force: true });
+      this.warn(
+        `the entrypoint's log lines were ${retryable ? "not sent yet" : "dropped"}: ${(error as Error).message}`,
+      );
+    }
+  }
+
   private async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+    const { pendingLog } = this.settings;
+    if (pendingLog) await (this.pendingSent ??= this.sendPendingLog(pendingLog));
+    return this.send(method, path, options);
+  }
+
+  private async send(method: string, path: string, options: RequestOptions): Promise<Reply> {
     const url = new URL(
       `${this.settings.endpoint}/operations/${encodeURIComponent(this.settings.operationId)}${path}`,
     );
@@ -90,7 +122,7 @@ export class RunnerApi {
       const timeout =
         deadline === undefined ? REQUEST_TIMEOUT_MS : Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now());
       try {
-        return await send(url, method, headers, options.body, Math.max(timeout, 1000));
+        return await sendOnce(url, method, headers, options.body, Math.max(timeout, 1000));
       } catch (error) {
         if (!(error instanceof CliError) || !error.retryable || options.retry === false) throw error;
         const wait = deadline === undefined ? delay : Math.min(delay, deadline - Date.now());
@@ -111,9 +143,10 @@ interface Reply {
 
 /**
  * One request with node:http(s) (not fetch: loading undici costs a short-lived CLI process more
- * than the request itself). Non-2xx answers become CliErrors.
+ * than the request itself; node:https, with TLS, is loaded only for an https endpoint). Non-2xx
+ * answers become CliErrors.
  */
-function send(
+async function sendOnce(
   url: URL,
   method: string,
   headers: Record<string, string>,
@@ -122,10 +155,10 @@ function send(
 ): Promise<Reply> {
   const payload =
     body === undefined ? undefined : typeof body === "string" ? Buffer.from(body, "utf8") : body;
-  if (payload) headers["content-length"] = String(payload.length);
-  const client = url.protocol === "https:" ? httpsRequest : httpRequest;
+  const client = url.protocol === "https:" ? (await import("node:https")).request : httpRequest;
+  const sentHeaders = payload ? { ...headers, "content-length": String(payload.length) } : headers;
   return new Promise<Reply>((resolve, reject) => {
-    const request = client(url, { method, headers, timeout: timeoutMs }, (response) => {
+    const request = client(url, { method, headers: sentHeaders, timeout: timeoutMs }, (response) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.once("error", reject);

@@ -7,6 +7,7 @@ import { formatIssues } from "../../src/core/result";
 import { validateEnvironmentOutputs } from "../../src/runner-protocol/outputs";
 import {
   isValidFileName,
+  type OperationContext,
   RUNNER_PROTOCOL_VERSION,
   RUNNER_VARIABLES,
 } from "../../src/runner-protocol/protocol";
@@ -18,8 +19,8 @@ import type { CliIo } from "./io";
 import { adeRoot, apiSettings } from "./settings";
 import { extractZip, zipFolder } from "./zip-files";
 
-function api(io: CliIo): RunnerApi {
-  return new RunnerApi(apiSettings(io.env));
+export function api(io: CliIo): RunnerApi {
+  return new RunnerApi(apiSettings(io.env), (message) => io.stderr(`ade: ${message}\n`));
 }
 
 function printJson(io: CliIo, value: unknown): void {
@@ -61,20 +62,47 @@ async function downloadDefinition(client: RunnerApi, folder: string): Promise<nu
   return extractZip(await client.definitionContent(), folder);
 }
 
+/** Fails with CliUpgradeError when this CLI does not speak the control plane's runner protocol. */
+function checkProtocol(context: OperationContext): void {
+  if (context.protocolVersion !== RUNNER_PROTOCOL_VERSION) {
+    throw new CliError(
+      "CliUpgradeError",
+      `This ade CLI speaks runner protocol ${RUNNER_PROTOCOL_VERSION}, the control plane ${context.protocolVersion}: ` +
+        "rebuild the runner image on the current core image.",
+    );
+  }
+}
+
+/** The environment's saved state, the file the core entrypoint keeps $ADE_STORAGE in. */
+const STATE_FILE = "storage.zip";
+
 /**
  * Prints `export NAME='value'` for every ADE variable and downloads the definition to
- * $ADE_ROOT/repository/{catalog}/{definition folder}. Meant for `eval "$(ade init)"`.
+ * $ADE_ROOT/repository/{catalog}/{definition folder}. Meant for `eval "$(ade init)"`. Checks the
+ * runner protocol as `ade upgrade` does. Ours: `--download-state` also unzips the environment's
+ * storage.zip into $ADE_STORAGE when it has one, so that the core entrypoint needs no `upgrade`,
+ * `files list` and `files download` processes of its own.
  */
 export async function initCommand(args: string[], io: CliIo): Promise<number> {
-  parseFlags(args, { values: [] });
+  const flags = parseFlags(args, { values: [], switches: ["download-state"] });
   const client = api(io);
-  const context = await client.context();
+  const withState = flags.switches.has("download-state");
+  // A failed listing fails init: deploying without the saved state would overwrite it.
+  const [context, files] = await Promise.all([
+    client.context(),
+    withState ? client.listFiles() : Promise.resolve<string[]>([]),
+  ]);
+  checkProtocol(context);
   const root = adeRoot(io.env);
   const repository = join(root, "repository");
   // The server builds these paths from catalog names; they must still stay below the repository.
   const contentFolder = join(repository, ...safeEntrySegments(context.definition.contentSourcePath));
   const templateFile = join(repository, ...safeEntrySegments(context.definition.templatePath));
-  await downloadDefinition(client, contentFolder);
+  await Promise.all([
+    downloadDefinition(client, contentFolder),
+    files.includes(STATE_FILE) &&
+      client.downloadFile(STATE_FILE).then((data) => extractZip(data, join(root, "storage"))),
+  ]);
   // Images built on older ADE Core entrypoints write to these without creating them.
   await mkdir(join(root, "storage"), { recursive: true });
   await mkdir(join(root, "temp"), { recursive: true });
@@ -127,7 +155,7 @@ export function withPascalCase(value: object): Record<string, unknown> {
 export async function environmentCommand(args: string[], io: CliIo): Promise<number> {
   parseFlags(args, { values: [] });
   const settings = apiSettings(io.env);
-  const { operation, environment } = await new RunnerApi(settings).context();
+  const { operation, environment } = await api(io).context();
   // The data plane is served by the app the runner endpoint ({app}/runner/projects/{project}) is on.
   const app = settings.endpoint.replace(/\/runner\/projects\/[^/]+$/, "");
   const uri = `${app}/projects/${operation.project}/users/${environment.user}/environments/${environment.name}`;
@@ -236,14 +264,7 @@ export async function operationResultCommand(args: string[], io: CliIo): Promise
 /** Prints nothing when this CLI speaks the control plane's runner protocol; fails when it does not. */
 export async function upgradeCommand(args: string[], io: CliIo): Promise<number> {
   parseFlags(args, { values: [] });
-  const { protocolVersion } = await api(io).context();
-  if (protocolVersion !== RUNNER_PROTOCOL_VERSION) {
-    throw new CliError(
-      "CliUpgradeError",
-      `This ade CLI speaks runner protocol ${RUNNER_PROTOCOL_VERSION}, the control plane ${protocolVersion}: ` +
-        "rebuild the runner image on the current core image.",
-    );
-  }
+  checkProtocol(await api(io).context());
   return 0;
 }
 

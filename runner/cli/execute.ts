@@ -10,9 +10,9 @@ import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
-import { RunnerApi } from "./api";
+import { RUNNER_VARIABLES } from "../../src/runner-protocol/protocol";
 import { parseFlags, requiredFlag } from "./args";
-import { shellQuote } from "./commands";
+import { api as runnerApi, shellQuote } from "./commands";
 import { CliError } from "./errors";
 import type { CliIo } from "./io";
 import { LogPump } from "./log-pump";
@@ -100,7 +100,7 @@ async function execute(args: string[], io: CliIo, started: (child: ChildProcess)
   const command = requiredFlag(flags, "command");
   const operation = flags.values.get("operation");
   const settings = apiSettings(io.env);
-  const api = new RunnerApi(settings);
+  const api = runnerApi(io);
   const pump = new LogPump({
     ...logPumpSettings(io.env),
     secrets: [settings.token],
@@ -122,10 +122,13 @@ async function execute(args: string[], io: CliIo, started: (child: ChildProcess)
   const argv = isShellScript(script)
     ? ["-c", WRAPPER_SOURCE, script, ...rest]
     : ["-c", WRAPPER_EVAL, "ade-execute"];
+  // The entrypoint's queue is this process's to send: the command's own ade calls leave it alone.
+  const commandEnv = { ...io.env };
+  delete commandEnv[RUNNER_VARIABLES.pendingLog];
   try {
     const child = spawn("bash", argv, {
       cwd: io.cwd,
-      env: { ...io.env, ADE_EXECUTE_DUMP: dump, ADE_EXECUTE_COMMAND: command },
+      env: { ...commandEnv, ADE_EXECUTE_DUMP: dump, ADE_EXECUTE_COMMAND: command },
       stdio: ["inherit", "pipe", "pipe"],
     });
     started(child);
@@ -145,7 +148,7 @@ async function execute(args: string[], io: CliIo, started: (child: ChildProcess)
     });
     await Promise.all(streamed);
     await pump.close();
-    await writeVariablesDiff(io, dump);
+    await writeVariablesDiff(io, commandEnv, dump);
     return exitCode;
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -153,13 +156,17 @@ async function execute(args: string[], io: CliIo, started: (child: ChildProcess)
 }
 
 /** Writes diff.sh; when the command left no variables (it replaced the EXIT trap), says so. */
-async function writeVariablesDiff(io: CliIo, dump: string): Promise<void> {
+async function writeVariablesDiff(
+  io: CliIo,
+  before: Record<string, string | undefined>,
+  dump: string,
+): Promise<void> {
   const after = await readFile(dump, "utf8").catch(() => undefined);
   const target = variablesDiffFile(io.env);
   if (after === undefined) {
     io.stderr(`ade execute: the command's exported variables could not be read; ${target} is empty.\n`);
   }
-  await writeFile(target, after === undefined ? "" : variablesDiff(io.env, after), { mode: 0o600 });
+  await writeFile(target, after === undefined ? "" : variablesDiff(before, after), { mode: 0o600 });
 }
 
 /** Copies a stream to `write` as it comes and hands the complete lines of each chunk to `onLines`. */

@@ -44,6 +44,12 @@ export const RUNNER_VARIABLES = {
   logIntervalMs: "ADE_LOG_INTERVAL_MS",
   /** How long a failing batch is retried before the pump gives up on it. */
   logRetryMs: "ADE_LOG_RETRY_MS",
+  /**
+   * Ours, set by the core entrypoint: a file of log lines it queued while no ade process ran. The
+   * next ade command sends them before anything else, so the entrypoint's messages cost no process
+   * of their own and the log keeps its order.
+   */
+  pendingLog: "ADE_PENDING_LOG",
 } as const;
 
 /** What `ade environment` prints (the documented shape). */

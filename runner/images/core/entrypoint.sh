@@ -19,13 +19,28 @@ ADE_SCRIPTS_DIR="${ADE_SCRIPTS_DIR:-${IMAGE_DIR%/}/scripts}"
 export ADE_STORAGE="$ADE_ROOT/storage" ADE_OUTPUTS="$ADE_ROOT/temp/output.json" ADE_ERROR_LOG="$ADE_ROOT/temp/error.log"
 mkdir -p "$ADE_STORAGE" "$(dirname "$ADE_OUTPUTS")"
 touch "$ADE_OUTPUTS" "$ADE_ERROR_LOG"
+# This entrypoint's own messages wait in this file for the next ade command, which sends them first:
+# a message costs no process of its own (ade execute keeps the file from the script it runs).
+export ADE_PENDING_LOG="$ADE_ROOT/temp/entrypoint-log.txt"
+
+# note TYPE MESSAGE: prints the message (errors to stderr) and queues it for the operation's log,
+# one `{ISO time} [TYPE] text` line per line, as `ade log` writes them.
+note() {
+    local type=$1 line time
+    shift
+    time="$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
+    if [[ "$type" == error ]]; then echo -e "$*" >&2; else echo -e "$*"; fi
+    while IFS= read -r line; do
+        printf '%s [%s] %s\n' "$time" "$type" "$line" >>"$ADE_PENDING_LOG"
+    done <<<"$*"
+}
 
 # On exit, whatever happened: save state and outputs, report a failure, then say the runner is done.
 finish() {
     local code=$1 status stateLost=""
     set +e
     if [[ -n "$(ls -A "$ADE_STORAGE")" ]]; then
-        verbose "Uploading environment state from $ADE_STORAGE"
+        note verbose "Uploading environment state from $ADE_STORAGE"
         recordErrors ade files upload --folder-path "$ADE_STORAGE"
         status=$?
         # The ade CLI retried until the operation's deadline, or the state is over a limit: either
@@ -34,7 +49,7 @@ finish() {
         ((code == 0)) && code=$status
     fi
     if [[ -s "$ADE_OUTPUTS" ]]; then
-        verbose "Uploading outputs"
+        note verbose "Uploading outputs"
         recordErrors ade outputs upload --file "$ADE_OUTPUTS"
         status=$?
         ((code == 0)) && code=$status
@@ -45,11 +60,11 @@ finish() {
             name=EnvironmentStateNotSaved
             echo "The environment state in $ADE_STORAGE did not reach storage; the resources the script changed may not match the saved state." >>"$ADE_ERROR_LOG"
         fi
-        error "Operation failed with $name (exit code $code)"
+        note error "Operation failed with $name (exit code $code)"
         ade operation-result --code "$name" \
             --message "${ADE_OPERATION_NAME:-The operation} failed with $name (exit code $code): $(tail -c 16000 "$ADE_ERROR_LOG")"
     else
-        log "Operation completed successfully!"
+        note log "Operation completed successfully!"
     fi
     ade finished --exit-code "$code"
     exit "$code"
@@ -58,27 +73,23 @@ trap 'finish $?' EXIT
 
 # Ends the run as a DeploymentError whose details are the message.
 fail() {
-    error "$*"
+    note error "$*"
     echo "$*" >>"$ADE_ERROR_LOG"
     exit 1
 }
 
-verbose "Checking the ade CLI"
-recordErrors ade upgrade
-
-verbose "Initializing runner"
-init="$(recordErrors ade init)"
+# One process checks the CLI against the control plane (as `ade upgrade` does), exports the ADE
+# variables, downloads the definition and the saved state; a failure to read the state stops the run
+# (deploying without it would overwrite it).
+note verbose "Initializing runner"
+init="$(recordErrors ade init --download-state)"
 eval "$init"
-
-# A failed listing must stop the run: deploying without the saved state would overwrite it.
-files="$(recordErrors ade files list)"
-if grep -q '"storage.zip"' <<<"$files"; then
-    verbose "Downloading environment state to $ADE_STORAGE"
-    recordErrors ade files download --file-name storage.zip --folder-path "$ADE_STORAGE" --unzip
+if [[ -n "$(ls -A "$ADE_STORAGE")" ]]; then
+    note verbose "Downloaded the environment state to $ADE_STORAGE"
 fi
 
 cd "$(dirname "$ADE_TEMPLATE_FILE")"
-verbose "Working in the definition folder $PWD"
+note verbose "Working in the definition folder $PWD"
 
 # The operation's script: [operation].sh from the definition folder when custom deploy is on and it
 # has one, else from the scripts folder.
@@ -96,5 +107,5 @@ if [[ ! -x "$script" ]]; then
     fail "Script $script is not marked as executable."
 fi
 
-verbose "Executing $script"
+note verbose "Executing $script"
 recordErrors ade execute --operation "$ADE_OPERATION_NAME" --command "$script"

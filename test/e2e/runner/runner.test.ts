@@ -77,11 +77,21 @@ describe("the core entrypoint", () => {
       expect.objectContaining({ name: `${PROJECT}/counter-e2e/files/storage.zip` }),
     ]);
 
+    // The entrypoint's own messages, queued for the next ade command, arrive in the order they happened.
     const log = await bed.operationLog(operation.id);
-    expect(log).toMatch(/\[verbose\] Initializing runner/);
-    expect(log).toMatch(/\[log\] Deployment of counter-e2e: counter 0 -> 1/);
-    expect(log).toMatch(/\[log\] Operation completed successfully!/);
+    const order = [
+      /\[verbose\] Initializing runner\n/,
+      /\[verbose\] Working in the definition folder \S+\/counter\n/,
+      /\[verbose\] Executing \S+\/counter\/deploy\.sh\n/,
+      /\[verbose\] Executing deploy: /,
+      /\[log\] Deployment of counter-e2e: counter 0 -> 1/,
+      /\[verbose\] Uploading environment state from /,
+      /\[verbose\] Uploading outputs\n/,
+      /\[log\] Operation completed successfully!\n$/,
+    ].map((pattern) => log.search(pattern));
+    expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]))).toBe(true);
     expect(log).not.toContain(operation.token);
+    expect(existsSync(join(run.root, "temp", "entrypoint-log.txt"))).toBe(false);
 
     expect((await bed.operations.get(PROJECT, operation.id))?.value.result).toBeUndefined();
   });
@@ -134,6 +144,9 @@ describe("the core entrypoint", () => {
     expect(run.code).toBe(ADE_EXIT_CODES.SecurityError);
     expect(run.stderr).toContain("SecurityError");
     expect(run.stderr).toContain("ade finished: SecurityError");
+    // A refused token drops the queued messages at once (init's, then the failure message queued by
+    // the exit handler) rather than having operation-result and finished try them again.
+    expect(run.stderr.match(/the entrypoint's log lines were dropped/g)).toHaveLength(2);
     expect((await bed.operations.get(PROJECT, operation.id))?.value.result).toBeUndefined();
     expect(existsSync(join(run.root, "repository"))).toBe(false);
   });
