@@ -32,12 +32,14 @@ async function main(): Promise<void> {
   });
   try {
     const api = `${host.url}/runtime/webhooks/durabletask`;
+    const keyed = { "x-functions-key": host.masterKey };
     const started = performance.now();
     await Promise.all(
       Array.from({ length: instances }, (_, i) =>
         json(
           fetch(`${api}/orchestrators/sequence/bench-${i}`, {
             method: "POST",
+            headers: keyed,
             body: JSON.stringify({ count: activities }),
           }),
         ),
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
     while (completed < instances) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       const done = await json<{ output: number }[]>(
-        fetch(`${api}/instances?runtimeStatus=Completed,Failed&top=1000`),
+        fetch(`${api}/instances?runtimeStatus=Completed,Failed&top=1000`, { headers: keyed }),
       );
       if (done.some((s) => s.output !== activities))
         throw new Error("an instance finished with a wrong output");

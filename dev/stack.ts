@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startAzurite, type RunningAzurite } from "./azurite";
 import { startArmEmulator, type FaultSettings, type RunningArmEmulator } from "./arm";
+import { MASTER_KEY_SETTING, newKey } from "./host/keys";
 import { ensureLocalTls, type Certificate } from "./tls";
 import { ensureLocalSigningKey, issueLocalToken, type LocalKeyFiles, type LocalSigningKey } from "./token";
 
@@ -38,6 +39,8 @@ export interface LocalServices {
   arm: RunningArmEmulator;
   signingKey: LocalSigningKey;
   keyFiles: LocalKeyFiles;
+  /** The dev host's key (DEVHOST_MASTER_KEY) for its webhooks, Durable API and /admin; in dataDir/secrets. */
+  masterKey: string;
   /** The local CA's PEM (what clients trust) and the dev host's certificate, signed by it. */
   tls: { caCertFile: string; host: Certificate };
   /**
@@ -75,7 +78,11 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     jwksFile: path.join(options.dataDir, "auth", "jwks.json"),
   };
   const signingKey = await ensureLocalSigningKey(keyFiles);
-  const secureParametersKey = ensureSecureParametersKey(path.join(options.dataDir, "secrets"));
+  const secureParametersKey = ensureKeyFile(
+    path.join(options.dataDir, "secrets", "secure-parameters.key"),
+    () => randomBytes(32).toString("base64"),
+  );
+  const masterKey = ensureKeyFile(path.join(options.dataDir, "secrets", MASTER_KEY_FILE), newKey);
   const appSettings = (hostPort: number): Record<string, string> => ({
     AzureWebJobsStorage: azurite.connectionString,
     DEVCENTER_STORAGE: azurite.connectionString,
@@ -88,7 +95,8 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     // Loopback callers of the host's own port (local runners, the Event Grid publisher) speak plain
     // http to it; clients use https on the same port.
     RUNNER_API_ENDPOINT: `http://127.0.0.1:${hostPort}`,
-    EVENTGRID_ENDPOINT: `http://127.0.0.1:${hostPort}/runtime/webhooks/EventGrid?functionName=catalogSync`,
+    EVENTGRID_ENDPOINT: `http://127.0.0.1:${hostPort}/runtime/webhooks/EventGrid?functionName=catalogSync&code=${masterKey}`,
+    [MASTER_KEY_SETTING]: masterKey,
     EVENTGRID_KEY: "local-development-key",
     SECURE_PARAMETERS_KEY: secureParametersKey,
     CATALOG_SYNC_ON_STARTUP: "true",
@@ -103,6 +111,7 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
     arm,
     signingKey,
     keyFiles,
+    masterKey,
     tls,
     appSettings,
     token: (user, tokenOptions) => issueLocalToken(signingKey, { user, admin: tokenOptions?.admin ?? false }),
@@ -113,12 +122,17 @@ export async function startLocalServices(options: LocalServicesOptions): Promise
   };
 }
 
-/** The key that seals secure parameter values (SECURE_PARAMETERS_KEY), made once, readable by its owner only. */
-function ensureSecureParametersKey(dir: string): string {
-  const file = path.join(dir, "secure-parameters.key");
+/** Where `npm start` keeps the dev host's key, below the data folder. */
+export const MASTER_KEY_FILE = "devhost-master-key";
+
+/**
+ * A key kept in a file, made once, readable by its owner only: the one that seals secure parameter
+ * values (SECURE_PARAMETERS_KEY) and the dev host's (DEVHOST_MASTER_KEY).
+ */
+function ensureKeyFile(file: string, make: () => string): string {
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  mkdirSync(dir, { recursive: true });
-  const key = randomBytes(32).toString("base64");
+  mkdirSync(path.dirname(file), { recursive: true });
+  const key = make();
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
 }

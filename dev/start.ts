@@ -7,7 +7,7 @@
 import path from "node:path";
 import { ConfigError } from "../src/config";
 import { startDevHost } from "./host";
-import { REPO_ROOT, startLocalServices } from "./stack";
+import { MASTER_KEY_FILE, REPO_ROOT, startLocalServices } from "./stack";
 
 async function main(): Promise<void> {
   const port = Number(process.env.DEVHOST_PORT) || 7071;
@@ -45,7 +45,9 @@ async function main(): Promise<void> {
     `  ARM emulator   ${services.arm.endpoint}`,
     `Dev host         ${host.url}  (the API, over TLS)`,
     `  Portal         ${host.url}/portal/ (sign in as any user name)`,
-    `  Durable API    ${host.url}/runtime/webhooks/durabletask/instances`,
+    `  Durable API    ${host.url}/runtime/webhooks/durabletask/instances?code=<key>`,
+    `  Host key       code=<key> or x-functions-key: <key> for the Durable API, the Event Grid`,
+    `                 webhook and /admin; the key is in ${path.relative(REPO_ROOT, path.join(dataDir, "secrets", MASTER_KEY_FILE))}`,
     `  Health         ${host.url}/health`,
     "Tokens:          npm run token -- <user> [--admin]",
     `TLS:             certificates from the local CA ${ca}; trust it with`,

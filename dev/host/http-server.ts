@@ -177,7 +177,9 @@ export class HttpServer {
           { "x-ms-error-code": "RequestBodyTooLarge" },
         );
       } else {
-        this.logger.host("error", `${req.method} ${req.url} failed in the host: ${(error as Error).stack}`);
+        // Without the query (code=) and the durable SDK's path key: keys stay out of logs.
+        const path = (req.url ?? "/").split("?")[0].replace(/^\/durabletask\/[^/]+/, "/durabletask/…");
+        this.logger.host("error", `${req.method} ${path} failed in the host: ${(error as Error).stack}`);
         reply = textReply(500, "Internal Server Error");
       }
     }

@@ -19,6 +19,7 @@ import { EventGridWebhook } from "./event-grid";
 import { FunctionsWorker } from "./functions-worker";
 import { HttpServer, type TlsCertificate } from "./http-server";
 import { HttpRouteSummary, HttpTriggers } from "./http-triggers";
+import { keyGuard, MASTER_KEY_SETTING, masterKeyFrom, newKey } from "./keys";
 import { LOCAL_SIGN_IN_PATH, localSignIn } from "./local-sign-in";
 import { createLogger, HostLogger } from "./logger";
 import { loadLocalSettings, readHostJson, resolveSettingReferences } from "./settings";
@@ -43,6 +44,8 @@ export interface DevHostOptions {
   azuriteLocation?: string;
   /** Task hub; default host.json extensions.durableTask.hubName, else DURABLE_TASK_HUB, else "devcenter". */
   taskHub?: string;
+  /** The key of the webhooks, the Durable API and /admin; default DEVHOST_MASTER_KEY, else a random one. */
+  masterKey?: string;
   /** Only warnings and errors of the host; no function logs. */
   quiet?: boolean;
   /** Also debug lines (every invocation and orchestration episode). */
@@ -60,6 +63,8 @@ export interface RunningDevHost {
   url: string;
   port: number;
   taskHub: string;
+  /** What the Event Grid webhook, the Durable API and /admin take as `code` or `x-functions-key` (a secret). */
+  masterKey: string;
   /** Where the durable state lives (with the account key; do not log it). */
   storageConnection: string;
   functions: { name: string; trigger: string }[];
@@ -165,9 +170,15 @@ export async function startDevHost(options: DevHostOptions): Promise<RunningDevH
       onFaultPoint: options.onFaultPoint,
     });
 
+    const configuredKey = options.masterKey ?? env[MASTER_KEY_SETTING]?.trim();
+    const masterKey = configuredKey || masterKeyFrom(env);
+    // The durable SDK's own calls (rpcBaseUrl) carry no key: their path holds one of their own.
+    const rpcKey = newKey();
     const server = new HttpServer(logger, options.tls);
     const clientData = () => ({
-      string: JSON.stringify(durableClientData(`http://127.0.0.1:${server.port}`, taskHub)),
+      string: JSON.stringify(
+        durableClientData(`http://127.0.0.1:${server.port}`, taskHub, { masterKey, rpcKey }),
+      ),
     });
     worker.provideInput("durableClient", clientData);
     worker.provideInput("orchestrationClient", clientData);
@@ -186,11 +197,12 @@ export async function startDevHost(options: DevHostOptions): Promise<RunningDevH
 
     const timers = new TimerTriggers(worker, logger);
     const httpTriggers = new HttpTriggers(worker, hostJson.routePrefix, logger);
+    server.use(keyGuard(masterKey));
     server.use(adminHandler(worker, timers, taskHub));
     const signIn = await localSignIn(env);
     if (signIn) server.use(signIn);
     server.use(new EventGridWebhook(worker, logger).handle);
-    server.use(new DurableClientApi(engine, taskHub).handle);
+    server.use(new DurableClientApi(engine, taskHub, rpcKey).handle);
     server.use(httpTriggers.handle);
 
     const port = await server.listen(options.port ?? (Number(env.DEVHOST_PORT) || DEFAULT_PORT));
@@ -205,6 +217,7 @@ export async function startDevHost(options: DevHostOptions): Promise<RunningDevH
       url,
       port,
       taskHub,
+      masterKey,
       storageConnection: storage,
       functions: worker.functions.map((fn) => ({ name: fn.name, trigger: String(fn.trigger.type) })),
       httpRoutes: httpTriggers.summary(),
@@ -218,6 +231,7 @@ export async function startDevHost(options: DevHostOptions): Promise<RunningDevH
       appRoot,
       azurite ? `Azurite at ${describeStorage(storage)}` : describeStorage(storage),
       resumed,
+      configuredKey !== undefined && configuredKey !== "",
     );
     return host;
   } catch (error) {
@@ -232,6 +246,7 @@ function printSummary(
   appRoot: string,
   storage: string,
   resumed: number,
+  keyConfigured: boolean,
 ): void {
   const lines = [`Function app ${appRoot}`, `Durable task hub ${host.taskHub} in ${storage}`, "Functions:"];
   for (const route of host.httpRoutes) {
@@ -242,14 +257,19 @@ function printSummary(
     if (trigger === "httptrigger") continue;
     if (trigger === "eventgridtrigger") {
       lines.push(
-        `  ${fn.name}: eventGridTrigger ${host.url}/runtime/webhooks/EventGrid?functionName=${fn.name}`,
+        `  ${fn.name}: eventGridTrigger ${host.url}/runtime/webhooks/EventGrid?functionName=${fn.name}&code=<key>`,
       );
     } else if (trigger === "timertrigger") {
       const timer = host.timers.find((t) => t.functionName === fn.name);
       lines.push(`  ${fn.name}: timerTrigger "${timer?.schedule ?? "?"}"`);
     } else lines.push(`  ${fn.name}: ${fn.trigger}`);
   }
-  lines.push(`Durable management API: ${host.url}/runtime/webhooks/durabletask/instances`);
+  lines.push(`Durable management API: ${host.url}/runtime/webhooks/durabletask/instances?code=<key>`);
+  lines.push(
+    keyConfigured
+      ? `Key (code= or x-functions-key) of the webhooks, the Durable API and /admin: the ${MASTER_KEY_SETTING} setting`
+      : `No ${MASTER_KEY_SETTING} setting: the webhooks, the Durable API and /admin take a random key of this run; set ${MASTER_KEY_SETTING} to call them`,
+  );
   if (host.localSignInUrl) lines.push(`Local sign-in (local signing key): POST ${host.localSignInUrl}`);
   if (resumed > 0) lines.push(`Resuming ${resumed} orchestration instance(s) with pending work`);
   for (const line of lines) logger.host("information", line);

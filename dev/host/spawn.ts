@@ -7,6 +7,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { freePort } from "../net";
+import { MASTER_KEY_SETTING, newKey } from "./keys";
 
 export interface SpawnDevHostOptions {
   /** The function app folder (package.json `main`, host.json). */
@@ -27,6 +28,8 @@ export interface DevHostProcess {
   /** As the host printed it: https://127.0.0.1:PORT when it serves TLS (--tls-cert), else http://. */
   url: string;
   port: number;
+  /** The host's key (DEVHOST_MASTER_KEY as given, else one made for this process): code= / x-functions-key. */
+  masterKey: string;
   pid: number;
   /** Everything the host printed so far (stdout and stderr, interleaved). */
   output(): string;
@@ -87,6 +90,9 @@ async function spawnOnPort(options: SpawnDevHostOptions, port: number): Promise<
     ...(options.args ?? []),
   ];
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  // Known to the caller, so that it can call the key-protected endpoints.
+  const masterKey = env[MASTER_KEY_SETTING]?.trim() || newKey();
+  env[MASTER_KEY_SETTING] = masterKey;
   if (options.crashAt) env.DEVHOST_CRASH_AT = options.crashAt;
   else delete env.DEVHOST_CRASH_AT;
   const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -127,6 +133,7 @@ async function spawnOnPort(options: SpawnDevHostOptions, port: number): Promise<
   return {
     url,
     port,
+    masterKey,
     pid: child.pid as number,
     output: () => output,
     exited,

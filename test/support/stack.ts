@@ -140,6 +140,11 @@ export class Stack {
     return this.services.token(user);
   }
 
+  /** The dev host's key: its webhooks, Durable API and /admin answer 401 without it. */
+  get masterKey(): string {
+    return this.host.masterKey;
+  }
+
   async request(method: string, pathname: string, token: string | undefined, body?: unknown): Promise<Reply> {
     const url = new URL(pathname, this.url);
     if (!url.searchParams.has("api-version")) url.searchParams.set("api-version", API_VERSION);
@@ -147,6 +152,8 @@ export class Stack {
       method,
       headers: {
         ...(token && { authorization: `Bearer ${token}` }),
+        // The host's own endpoints take its key, as in Azure.
+        ...(/^\/(admin|runtime)\//i.test(url.pathname) && { "x-functions-key": this.masterKey }),
         ...(body !== undefined && { "content-type": "application/json" }),
       },
       ...(body !== undefined && { body: JSON.stringify(body) }),

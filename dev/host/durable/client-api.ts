@@ -1,7 +1,9 @@
 /**
  * The Durable Functions management API, served under both prefixes the extension uses:
  * `/runtime/webhooks/durabletask/…` (the documented HTTP API, and the URLs in check-status
- * responses) and `/durabletask/…` (the rpcBaseUrl the durable-functions SDK's client calls).
+ * responses; it takes the host's key) and `/durabletask/{rpcKey}/…` (the rpcBaseUrl the
+ * durable-functions SDK's client calls: the extension serves it on a loopback port of its own, and
+ * the SDK sends no key, so here a random path segment of each start stands for one).
  * Also builds the durableClient input binding data that points the SDK here.
  */
 import { randomBytes } from "node:crypto";
@@ -10,15 +12,26 @@ import type { DurableEngine } from "./engine";
 import { EventType, HistoryEvent, TaskScheduledEvent } from "./history";
 import { InstanceQuery, InstanceRecord, RuntimeStatus, TooLargeError } from "./store";
 
-const PREFIXES = ["/runtime/webhooks/durabletask/", "/durabletask/"];
 const WEBHOOK_BASE = "/runtime/webhooks/durabletask";
 const CONTINUATION_HEADER = "x-ms-continuation-token";
 const STATUSES: RuntimeStatus[] = ["Pending", "Running", "Completed", "Failed", "Terminated", "Suspended"];
 
-/** The durableClient binding data (what `df.getClient(context)` reads), pointing at this host. */
-export function durableClientData(origin: string, taskHub: string): object {
+/** The SDK's own calls go to /durabletask/{rpcKey}/…: the SDK sends no key, so its path holds one. */
+function rpcPrefix(rpcKey: string): string {
+  return `/durabletask/${rpcKey}/`;
+}
+
+/**
+ * The durableClient binding data (what `df.getClient(context)` reads), pointing at this host: the
+ * management URLs carry the host's key as Azure's carry the system key (`code=`).
+ */
+export function durableClientData(
+  origin: string,
+  taskHub: string,
+  keys: { masterKey: string; rpcKey: string },
+): object {
   const base = `${origin}${WEBHOOK_BASE}`;
-  const query = `taskHub=${encodeURIComponent(taskHub)}&connection=Storage`;
+  const query = `taskHub=${encodeURIComponent(taskHub)}&connection=Storage&code=${encodeURIComponent(keys.masterKey)}`;
   const instance = `${base}/instances/INSTANCEID`;
   return {
     taskHubName: taskHub,
@@ -39,7 +52,7 @@ export function durableClientData(origin: string, taskHub: string): object {
     },
     baseUrl: base,
     requiredQueryStringParameters: query,
-    rpcBaseUrl: `${origin}/durabletask/`,
+    rpcBaseUrl: `${origin}${rpcPrefix(keys.rpcKey)}`,
   };
 }
 
@@ -57,14 +70,26 @@ function parseJson(text: string | null): unknown {
 }
 
 export class DurableClientApi {
+  /** The SDK's rpcBaseUrl path; the documented API is behind the host's key (../keys.ts). */
+  private readonly rpcPrefix: string;
+
   constructor(
     private readonly engine: DurableEngine,
     private readonly taskHub: string,
-  ) {}
+    rpcKey: string,
+  ) {
+    this.rpcPrefix = rpcPrefix(rpcKey);
+  }
 
   readonly handle: HttpHandler = async (request) => {
-    const lower = request.url.pathname.toLowerCase();
-    const prefix = PREFIXES.find((p) => lower.startsWith(p) || lower === p.slice(0, -1));
+    const path = request.url.pathname;
+    const lower = path.toLowerCase();
+    const prefix =
+      lower.startsWith(`${WEBHOOK_BASE}/`) || lower === WEBHOOK_BASE
+        ? `${WEBHOOK_BASE}/`
+        : path.startsWith(this.rpcPrefix)
+          ? this.rpcPrefix
+          : undefined;
     if (!prefix) return undefined;
     const hub = request.url.searchParams.get("taskHub");
     if (hub && hub.toLowerCase() !== this.taskHub.toLowerCase()) {

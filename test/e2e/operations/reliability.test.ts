@@ -89,10 +89,11 @@ describe("reliability (dev host + ARM emulator + real runner)", () => {
       "the runner's start",
     );
     const instance = `${stack.url}/runtime/webhooks/durabletask/instances/${operationId}`;
-    const terminated = await fetch(`${instance}/terminate?reason=operator`, { method: "POST" });
+    const keyed = { headers: { "x-functions-key": stack.masterKey } };
+    const terminated = await fetch(`${instance}/terminate?reason=operator`, { method: "POST", ...keyed });
     expect(terminated.status).toBe(202);
     await until(
-      async () => ((await (await fetch(instance)).json()) as Json).runtimeStatus === "Terminated",
+      async () => ((await (await fetch(instance, keyed)).json()) as Json).runtimeStatus === "Terminated",
       "the termination",
     );
     // What the terminated orchestration granted and started is still there.

@@ -14,6 +14,7 @@ import { ensureLocalSigningKey, issueLocalToken, LocalSigningKey } from "../../.
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
 const VERSION = "api-version=2026-01-01-preview";
+const HOST_KEY = "catalog-test-host-key";
 
 function manifest(name: string, description: string): string {
   return `name: ${name}\ndescription: ${description}\nrunner: Bicep\ntemplatePath: main.bicep\n`;
@@ -59,7 +60,8 @@ describe("catalogs in the dev host (compiled app, Azurite)", () => {
         AUTH_JWKS_URI: "",
         AUTH_ISSUER: "",
         AUTH_AUDIENCE: "",
-        EVENTGRID_ENDPOINT: `http://127.0.0.1:${port}/runtime/webhooks/EventGrid?functionName=catalogSync`,
+        EVENTGRID_ENDPOINT: `http://127.0.0.1:${port}/runtime/webhooks/EventGrid?functionName=catalogSync&code=${HOST_KEY}`,
+        DEVHOST_MASTER_KEY: HOST_KEY,
         EVENTGRID_KEY: "test-key",
         CATALOG_SYNC_ON_STARTUP: "true",
       },

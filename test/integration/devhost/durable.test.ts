@@ -7,6 +7,7 @@ import type { DevHostProcess } from "../../../dev/host/spawn";
 import {
   call,
   DURABLE_APP,
+  FIXTURE_MASTER_KEY,
   InstanceStatus,
   Scratch,
   startFixtureHost,
@@ -331,6 +332,29 @@ describe("dev host: durable orchestrations", () => {
       await start("waiter", "big-event");
       await waitForStatus(host.url, "big-event", ["Running"]);
       expect((await call(`${base}/instances/big-event/raiseEvent/go`, { body: hugeInput })).status).toBe(400);
+    }));
+
+  it("answers 401 to the management API and /admin without the host's key, and the SDK's calls still work", () =>
+    withHostOutput(host, async () => {
+      const base = `${host.url}/runtime/webhooks/durabletask`;
+      for (const [url, method] of [
+        [`${base}/instances`, "GET"],
+        [`${base}/orchestrators/waiter/unkeyed`, "POST"],
+        [`${base}/instances/unkeyed/terminate?reason=x`, "POST"],
+        [`${host.url}/admin/host/status`, "GET"],
+        [`${host.url}/admin/functions`, "GET"],
+      ]) {
+        const refused = await call(url, { method, key: false });
+        expect([url, refused.status]).toEqual([url, 401]);
+        expect(
+          (await call(`${url}${url.includes("?") ? "&" : "?"}code=wrong`, { method, key: false })).status,
+        ).toBe(401);
+      }
+      expect(await status(host.url, "unkeyed")).toBeUndefined();
+      // The key in the query, as the management URLs carry it.
+      expect((await call(`${base}/instances?code=${FIXTURE_MASTER_KEY}`, { key: false })).status).toBe(200);
+      // The SDK's rpcBaseUrl path is not served without its per-start key.
+      expect((await call(`${host.url}/durabletask/instances`, { key: false })).status).toBe(404);
     }));
 
   it("answers the management API's errors", () =>

@@ -5,7 +5,7 @@
  */
 import { AzureKeyCredential, EventGridPublisherClient } from "@azure/eventgrid";
 import type { DevHostProcess } from "../../../dev/host/spawn";
-import { call, HTTP_APP, Scratch, startFixtureHost, withHostOutput } from "./helpers";
+import { call, FIXTURE_MASTER_KEY, HTTP_APP, Scratch, startFixtureHost, withHostOutput } from "./helpers";
 
 describe("dev host: Event Grid triggers", () => {
   let host: DevHostProcess;
@@ -20,7 +20,7 @@ describe("dev host: Event Grid triggers", () => {
       scratch,
       env: { STARTUP_TIMER_SCHEDULE: "0 0 0 1 1 *" },
     });
-    webhook = (fn) => `${host.url}/runtime/webhooks/EventGrid?functionName=${fn}`;
+    webhook = (fn) => `${host.url}/runtime/webhooks/EventGrid?functionName=${fn}&code=${FIXTURE_MASTER_KEY}`;
   });
 
   afterAll(async () => {
@@ -107,6 +107,23 @@ describe("dev host: Event Grid triggers", () => {
         'cloud:Test.Cloud:c2:{"n":"c2"}',
         'cloud:Test.Cloud:c3:"text"',
       ]);
+    }));
+
+  it("answers 401 without the host's key, or with a wrong one, and runs nothing", () =>
+    withHostOutput(host, async () => {
+      const before = scratch.count("onEvent", "end");
+      const bare = `${host.url}/runtime/webhooks/EventGrid?functionName=onEvent`;
+      const refused = await call(bare, { key: false, body: [gridEvent("unkeyed")] });
+      expect(refused.status).toBe(401);
+      expect(refused.json()).toMatchObject({ error: { code: "Unauthorized" } });
+      expect((await call(`${bare}&code=wrong`, { key: false, body: [gridEvent("wrong")] })).status).toBe(401);
+      expect(
+        (await call(bare, { key: false, headers: { "x-functions-key": "wrong" }, body: [gridEvent("w")] }))
+          .status,
+      ).toBe(401);
+      expect((await call(bare, { body: [gridEvent("keyed-by-header")] })).status).toBe(202);
+      expect(scratch.count("onEvent", "end")).toBe(before + 1);
+      expect(scratch.entries().map((e) => e.key)).not.toContainEqual(expect.stringContaining("unkeyed"));
     }));
 
   it("accepts what EventGridPublisherClient sends, in both schemas", () =>

@@ -58,6 +58,9 @@ export interface FixtureHostOptions {
   env?: Record<string, string>;
 }
 
+/** The key of every fixture host: `call` sends it, as a caller of the host's own endpoints must. */
+export const FIXTURE_MASTER_KEY = "fixture-master-key";
+
 /** Starts a fixture app in a dev host process on the given storage and task hub. */
 export function startFixtureHost(options: FixtureHostOptions): Promise<DevHostProcess> {
   assertFixturesBuilt(options.appRoot);
@@ -70,6 +73,7 @@ export function startFixtureHost(options: FixtureHostOptions): Promise<DevHostPr
       DURABLE_TASK_HUB: options.taskHub,
       FIXTURE_DIR: options.scratch.dir,
       FIXTURE_JOURNAL: options.scratch.journal,
+      DEVHOST_MASTER_KEY: FIXTURE_MASTER_KEY,
       ...options.env,
     },
   });
@@ -82,9 +86,10 @@ export interface Reply {
   json<T = unknown>(): T;
 }
 
+/** A request with the fixture hosts' key (`key: false`: without it). */
 export async function call(
   url: string,
-  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; key?: boolean } = {},
 ): Promise<Reply> {
   const body =
     init.body === undefined
@@ -95,7 +100,7 @@ export async function call(
   const response = await fetch(url, {
     method: init.method ?? (body === undefined ? "GET" : "POST"),
     body,
-    headers: init.headers,
+    headers: { ...(init.key !== false && { "x-functions-key": FIXTURE_MASTER_KEY }), ...init.headers },
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, json: <T>() => JSON.parse(text) as T };
