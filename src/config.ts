@@ -177,7 +177,7 @@ export interface AuthConfig {
 }
 
 export interface EventGridConfig {
-  /** Topic endpoint (locally the dev host's /runtime/webhooks/EventGrid?functionName=catalogSync). */
+  /** Topic endpoint (locally the dev host's /runtime/webhooks/EventGrid?functionName=catalogSync&code=<host key>). */
   endpoint: string;
   /** EVENTGRID_KEY, the topic access key; unset: Entra ID with the app's credential (AZURE_CREDENTIAL). */
   key?: string;
