@@ -3,6 +3,7 @@
  * receives a Config (or a part of it). Each setting is listed in local.settings.sample.json.
  */
 import { isIP } from "node:net";
+import { MAX_LOG_APPEND_BYTES } from "./core/limits";
 
 export interface Config {
   /** Storage used by the Functions host and the Durable engine. */
@@ -395,18 +396,15 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   return value === "true";
 }
 
-/** Largest log batch the runner API accepts (one append-blob block). */
-const MAX_LOG_BATCH_BYTES = 4 * 1024 * 1024;
-
 function loadRunnerApiConfig(env: Env): RunnerApiConfig {
   const host = env.WEBSITE_HOSTNAME?.trim();
   const endpoint = optional(env, "RUNNER_API_ENDPOINT", host ? `https://${host}` : "http://127.0.0.1:7071");
   if (!/^https?:\/\/[^/]/.test(endpoint) || !URL.canParse(endpoint)) {
     throw new ConfigError("Setting RUNNER_API_ENDPOINT must be an http(s) URL.");
   }
-  const logBatchBytes = positiveInteger(env, "RUNNER_LOG_BATCH_BYTES", MAX_LOG_BATCH_BYTES);
-  if (logBatchBytes > MAX_LOG_BATCH_BYTES) {
-    throw new ConfigError(`Setting RUNNER_LOG_BATCH_BYTES must be at most ${MAX_LOG_BATCH_BYTES}.`);
+  const logBatchBytes = positiveInteger(env, "RUNNER_LOG_BATCH_BYTES", MAX_LOG_APPEND_BYTES);
+  if (logBatchBytes > MAX_LOG_APPEND_BYTES) {
+    throw new ConfigError(`Setting RUNNER_LOG_BATCH_BYTES must be at most ${MAX_LOG_APPEND_BYTES}.`);
   }
   return {
     endpoint: endpoint.replace(/\/+$/, ""),
