@@ -158,9 +158,12 @@ describe("a cleanup that keeps failing (dev host + ARM emulator + real runner)",
     // An operator terminates the orchestration; the sweep ends the operation and starts its cleanup.
     stack.setFaults({ failures: [NO_REVOKE] });
     const instance = `${stack.url}/runtime/webhooks/durabletask/instances/${operationId}`;
-    expect((await fetch(`${instance}/terminate?reason=operator`, { method: "POST" })).status).toBe(202);
+    const keyed = { headers: { "x-functions-key": stack.masterKey } };
+    expect((await fetch(`${instance}/terminate?reason=operator`, { method: "POST", ...keyed })).status).toBe(
+      202,
+    );
     await until(
-      async () => ((await (await fetch(instance)).json()) as Json).runtimeStatus === "Terminated",
+      async () => ((await (await fetch(instance, keyed)).json()) as Json).runtimeStatus === "Terminated",
       "the termination",
     );
     expect((await stack.request("POST", "/admin/functions/environmentExpiry", undefined)).status).toBe(202);
