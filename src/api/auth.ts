@@ -3,20 +3,25 @@
  * the keys come from Entra ID's JWKS endpoint; locally from the JWKS file next to the key that
  * `npm run token` signs with. Both go through the same `createTokenVerifier`.
  * A bad token is a 401 in the contract's error shape with `WWW-Authenticate: Bearer`; the message
- * says what is wrong, never the token.
+ * says what is wrong, never the token. Verified tokens are remembered (./verified-tokens.ts) until
+ * their expiry, so a caller's next requests skip the signature check; every hit still asks the key
+ * set for the token's key and must get the very key that verified it.
  */
 import { readFileSync } from "node:fs";
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  decodeProtectedHeader,
   errors,
   JSONWebKeySet,
+  JWTHeaderParameters,
   JWTVerifyGetKey,
   jwtVerify,
 } from "jose";
 import type { AuthConfig } from "../config";
 import { isUuid } from "../core/names";
 import { ApiError } from "./http";
+import { VerifiedTokens } from "./verified-tokens";
 
 /** The app role that the management endpoints (catalog sync) require. */
 export const ADMIN_ROLE = "DevCenter.Admin";
@@ -46,7 +51,13 @@ export interface TokenVerifierOptions {
   /** Entra ID signs with RS256; so does the local key. */
   algorithms?: string[];
   clockToleranceSeconds?: number;
+  /** How many verified tokens are remembered (default 10 000). */
+  cacheSize?: number;
+  /** Epoch milliseconds now (tests move the clock). */
+  now?: () => number;
 }
+
+const DEFAULT_CACHE_SIZE = 10_000;
 
 const REALM = 'Bearer realm="devcenter"';
 
@@ -100,6 +111,8 @@ function describeFailure(error: unknown, options: TokenVerifierOptions): ApiErro
 }
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const verified = new VerifiedTokens<Caller>(options.cacheSize ?? DEFAULT_CACHE_SIZE);
+  const now = options.now ?? Date.now;
   return {
     async verify(authorization) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
@@ -110,18 +123,28 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         );
       }
       if (!match) throw unauthorized("The Authorization header must be: Bearer <token>.");
-      let payload;
+      const token = match[1];
+      const id = VerifiedTokens.idOf(token);
+      const at = now();
+      const known = verified.get(id, at);
+      if (known) {
+        if ((await currentKey(options.keys, token)) === known.key) return copy(known.value);
+        verified.delete(id);
+      }
+      let result;
       try {
-        ({ payload } = await jwtVerify(match[1], options.keys, {
+        result = await jwtVerify(token, options.keys, {
           issuer: options.issuers,
           audience: options.audiences,
           algorithms: options.algorithms ?? ["RS256"],
           requiredClaims: ["exp"],
           clockTolerance: options.clockToleranceSeconds ?? 60,
-        }));
+          currentDate: new Date(at),
+        });
       } catch (error) {
         throw describeFailure(error, options);
       }
+      const { payload, key } = result;
       const oid = payload.oid;
       if (typeof oid !== "string" || !isUuid(oid)) {
         throw unauthorized("The access token has no oid (object id) claim holding a uuid.");
@@ -129,14 +152,35 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       const roles = Array.isArray(payload.roles)
         ? payload.roles.filter((r: unknown): r is string => typeof r === "string")
         : [];
-      return {
+      const caller: Caller = {
         objectId: oid.toLowerCase(),
         roles,
         ...(typeof payload.name === "string" && { name: payload.name }),
         ...(typeof payload.tid === "string" && { tenantId: payload.tid }),
       };
+      verified.set(id, { value: caller, key, expiresAt: (payload.exp as number) * 1000 }, at);
+      return copy(caller);
     },
   };
+}
+
+/** The key the key set gives for the token now, or undefined when it gives none. */
+async function currentKey(keys: JWTVerifyGetKey, token: string): Promise<unknown> {
+  const [protectedHeader, payload, signature] = token.split(".");
+  try {
+    return await keys(decodeProtectedHeader(token) as JWTHeaderParameters, {
+      protected: protectedHeader,
+      payload,
+      signature,
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Handlers get their own copy: a remembered caller is shared by the token's requests. */
+function copy(caller: Caller): Caller {
+  return { ...caller, roles: [...caller.roles] };
 }
 
 /** Reads the local JWKS file; a clear error names the file and how to make it. */

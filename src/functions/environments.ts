@@ -31,9 +31,11 @@ const ENVIRONMENT = "projects/{projectName}/users/{userId}/environments/{environ
 const reads: [name: string, route: string, handler: Handler<EnvironmentApiDeps>][] = [
   ["listEnvironments", "projects/{projectName}/environments", listEnvironments],
   ["listEnvironmentsByUser", "projects/{projectName}/users/{userId}/environments", listEnvironmentsByUser],
+  ["getEnvironment", ENVIRONMENT, getEnvironment],
   ["getEnvironmentOutputs", `${ENVIRONMENT}/outputs`, getOutputs],
   ["listEnvironmentActions", `${ENVIRONMENT}/actions`, listActions],
   ["listEnvironmentOperations", `${ENVIRONMENT}/operations`, listOperations],
+  ["getEnvironmentOperation", `${ENVIRONMENT}/operations/{operationId}`, getOperation],
   ["getEnvironmentOperationLogs", `${ENVIRONMENT}/operations/{operationId}/logs`, getOperationLogs],
   ["getOperationStatus", "projects/{projectName}/operationstatuses/{operationId}", getOperationStatus],
 ];
@@ -47,7 +49,10 @@ for (const [name, route, handler] of reads) {
   });
 }
 
-/** One function per route; routes that start or cancel orchestrations take the durable client. */
+/**
+ * Routes that start or cancel orchestrations take the durable client; the GETs of the same paths are
+ * functions of their own above, without one (a client per request is a cost reads need not pay).
+ */
 function orchestratingRoute(
   name: string,
   route: string,
@@ -66,13 +71,11 @@ function orchestratingRoute(
 }
 
 orchestratingRoute("environment", ENVIRONMENT, {
-  GET: getEnvironment,
   PUT: putEnvironment,
   PATCH: patchEnvironment,
   DELETE: deleteEnvironment,
 });
-orchestratingRoute("getOrCancelEnvironmentOperation", `${ENVIRONMENT}/operations/{operationId}`, {
-  GET: getOperation,
+orchestratingRoute("cancelEnvironmentOperation", `${ENVIRONMENT}/operations/{operationId}`, {
   POST: cancelOperation,
 });
 

@@ -193,7 +193,7 @@ describe("the app's registrations, as the Functions host reads them", () => {
       expect.arrayContaining([
         "environment",
         "environmentExpiry",
-        "getOrCancelEnvironmentOperation",
+        "cancelEnvironmentOperation",
         "runnerFinished",
         "runnerFile",
         "runnerOutputs",
@@ -201,6 +201,9 @@ describe("the app's registrations, as the Functions host reads them", () => {
       ]),
     );
     for (const fn of clients) expect(["httpTrigger", "timerTrigger"]).toContain(trigger(fn).type);
+    // Reads build no durable client.
+    for (const read of ["getEnvironment", "getEnvironmentOperation", "listEnvironmentsByUser"])
+      expect(names(clients)).not.toContain(read);
   });
 });
 

@@ -2,7 +2,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { createLocalJWKSet, createRemoteJWKSet, exportJWK, generateKeyPair, KeyLike, SignJWT } from "jose";
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  exportJWK,
+  generateKeyPair,
+  JWTVerifyGetKey,
+  KeyLike,
+  SignJWT,
+} from "jose";
 import { ensureLocalSigningKey, issueLocalToken, localObjectId } from "../../../dev/token";
 import {
   ADMIN_ROLE,
@@ -130,12 +138,105 @@ describe("bearer token verification", () => {
   });
 });
 
+describe("remembered tokens (the verifier skips the signature check of a token it verified)", () => {
+  function verifierWith(keys: JWTVerifyGetKey, now?: () => number) {
+    return createTokenVerifier({ issuers: [ISSUER], audiences: [AUDIENCE], keys, ...(now && { now }) });
+  }
+
+  it("refuses a remembered token once it has expired, beyond the clock tolerance", async () => {
+    let clock = Date.now();
+    const verify = verifierWith(createLocalJWKSet(jwks as never), () => clock);
+    const jwt = await token({ expiresIn: 600 });
+    expect((await verify.verify(`Bearer ${jwt}`)).objectId).toBe(OID);
+    clock += 630_000; // past exp, within the 60 s tolerance: verified again, still good
+    expect((await verify.verify(`Bearer ${jwt}`)).objectId).toBe(OID);
+    clock += 60_000;
+    await expect(verify.verify(`Bearer ${jwt}`)).rejects.toMatchObject({
+      status: 401,
+      message: "The access token has expired.",
+    });
+  });
+
+  it("does not remember a refusal: a token not valid yet passes once its nbf has come", async () => {
+    let clock = Date.now();
+    const verify = verifierWith(createLocalJWKSet(jwks as never), () => clock);
+    const jwt = await token({ notBefore: 300 });
+    await expect(verify.verify(`Bearer ${jwt}`)).rejects.toMatchObject({ status: 401 });
+    clock += 400_000;
+    expect((await verify.verify(`Bearer ${jwt}`)).objectId).toBe(OID);
+  });
+
+  it("refuses a remembered token once its key is rotated out of the key set", async () => {
+    const next = await generateKeyPair("RS256");
+    const nextJwk = { ...(await exportJWK(next.publicKey)), kid: "next", alg: "RS256", use: "sig" };
+    let current = createLocalJWKSet({ keys: [...jwks.keys, nextJwk] } as never);
+    const verify = verifierWith((header, input) => current(header, input));
+    const jwt = await token();
+    expect((await verify.verify(`Bearer ${jwt}`)).objectId).toBe(OID);
+    current = createLocalJWKSet({ keys: [nextJwk] } as never);
+    await expect(verify.verify(`Bearer ${jwt}`)).rejects.toMatchObject({
+      status: 401,
+      message: "The access token is signed with a key this service does not trust.",
+    });
+    expect(
+      (await verify.verify(`Bearer ${await token({ kid: "next", signWith: next.privateKey })}`)).objectId,
+    ).toBe(OID);
+  });
+
+  it("refuses a remembered token once its key id names another key", async () => {
+    let current = createLocalJWKSet(jwks as never);
+    const verify = verifierWith((header, input) => current(header, input));
+    const jwt = await token();
+    expect((await verify.verify(`Bearer ${jwt}`)).objectId).toBe(OID);
+    const replacement = await generateKeyPair("RS256");
+    current = createLocalJWKSet({
+      keys: [{ ...(await exportJWK(replacement.publicKey)), kid: "trusted", alg: "RS256", use: "sig" }],
+    } as never);
+    await expect(verify.verify(`Bearer ${jwt}`)).rejects.toMatchObject({
+      status: 401,
+      message: "The access token's signature is not valid.",
+    });
+  });
+
+  it("refuses a token with another signature or another payload than a remembered one", async () => {
+    const verify = verifierWith(createLocalJWKSet(jwks as never));
+    const jwt = await token();
+    expect((await verify.verify(`Bearer ${jwt}`)).objectId).toBe(OID);
+    const [header, payload, signature] = jwt.split(".");
+    const forged = await token({ signWith: otherKey });
+    await expect(verify.verify(`Bearer ${header}.${payload}.${forged.split(".")[2]}`)).rejects.toMatchObject({
+      status: 401,
+      message: "The access token's signature is not valid.",
+    });
+    const flipped = signature.slice(0, 10) + (signature[10] === "A" ? "B" : "A") + signature.slice(11);
+    await expect(verify.verify(`Bearer ${header}.${payload}.${flipped}`)).rejects.toMatchObject({
+      status: 401,
+    });
+    const otherUser = await token({ claims: { oid: "1b4e28ba-2fa1-11d2-883f-0016d3cca427" } });
+    await expect(
+      verify.verify(`Bearer ${header}.${otherUser.split(".")[1]}.${signature}`),
+    ).rejects.toMatchObject({ status: 401, message: "The access token's signature is not valid." });
+    expect((await verify.verify(`Bearer ${jwt}`)).objectId).toBe(OID);
+  });
+
+  it("gives each request its own caller: changing one does not change the next", async () => {
+    const verify = verifierWith(createLocalJWKSet(jwks as never));
+    const jwt = await token({ claims: { roles: [ADMIN_ROLE] } });
+    const first = await verify.verify(`Bearer ${jwt}`);
+    first.roles.pop();
+    first.objectId = "someone-else";
+    expect(await verify.verify(`Bearer ${jwt}`)).toMatchObject({ objectId: OID, roles: [ADMIN_ROLE] });
+  });
+});
+
 describe("remote JWKS (the Entra ID path) through the same verifier", () => {
   let server: Server;
   let url: string;
+  let served: { keys: object[] };
   beforeAll(async () => {
+    served = jwks;
     server = createServer((_req, res) =>
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(jwks)),
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(served)),
     );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}/keys`;
@@ -149,6 +250,23 @@ describe("remote JWKS (the Entra ID path) through the same verifier", () => {
       keys: createRemoteJWKSet(new URL(url)),
     });
     expect((await remote.verify(`Bearer ${await token()}`)).objectId).toBe(OID);
+  });
+
+  it("refuses a remembered token once the endpoint no longer publishes its key", async () => {
+    const remote = createTokenVerifier({
+      issuers: [ISSUER],
+      audiences: [AUDIENCE],
+      // Every request reads the keys afresh, as one does once the JWKS cache has aged.
+      keys: createRemoteJWKSet(new URL(url), { cacheMaxAge: 0 }),
+    });
+    const jwt = await token();
+    expect((await remote.verify(`Bearer ${jwt}`)).objectId).toBe(OID);
+    served = { keys: [] };
+    try {
+      await expect(remote.verify(`Bearer ${jwt}`)).rejects.toMatchObject({ status: 401 });
+    } finally {
+      served = jwks;
+    }
   });
 
   it("answers 503 when the keys cannot be fetched", async () => {
