@@ -35,14 +35,28 @@ function baseName(file: string): string {
   return file.slice(file.lastIndexOf("/") + 1);
 }
 
-function inFolder(file: string, folder: string): boolean {
-  return folder === "" || file.startsWith(`${folder}/`);
+/**
+ * The names (sorted) below `folder` ("" is the root): the names that start with a prefix are
+ * contiguous in sorted order, so a binary search finds the first and the run ends at the first other.
+ */
+function namesIn(names: string[], folder: string): string[] {
+  if (folder === "") return names;
+  const prefix = `${folder}/`;
+  let low = 0;
+  let high = names.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (names[middle] < prefix) low = middle + 1;
+    else high = middle;
+  }
+  let end = low;
+  while (end < names.length && names[end].startsWith(prefix)) end++;
+  return names.slice(low, end);
 }
 
-function folderHash(files: CatalogFiles, names: string[], folder: string): string {
+function folderHash(files: CatalogFiles, inside: string[], folder: string): string {
   const hash = createHash("sha256");
-  for (const name of names) {
-    if (!inFolder(name, folder)) continue;
+  for (const name of inside) {
     hash
       .update(name.slice(folder ? folder.length + 1 : 0))
       .update("\0")
@@ -136,7 +150,7 @@ export function scanCatalog(ref: CatalogRef, commit: string, files: CatalogFiles
       templatePath: manifest.templatePath,
       parameters: toContractParameters(manifest),
       parametersSchema: JSON.stringify(buildParametersSchema(manifest)),
-      contentHash: folderHash(files, names, folder),
+      contentHash: folderHash(files, namesIn(names, folder), folder),
       manifest,
     };
     const warnings = manifestWarnings(manifest, file);
@@ -148,8 +162,8 @@ export function scanCatalog(ref: CatalogRef, commit: string, files: CatalogFiles
   definitions.sort((a, b) => a.name.localeCompare(b.name, "en"));
   errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const snapshotFiles: CatalogFiles = new Map();
-  for (const name of names) {
-    if (definitions.some((d) => inFolder(name, d.path))) snapshotFiles.set(name, files.get(name)!);
+  for (const definition of definitions) {
+    for (const name of namesIn(names, definition.path)) snapshotFiles.set(name, files.get(name)!);
   }
   return {
     index: {

@@ -218,6 +218,47 @@ describe("scanCatalog", () => {
     expect(index.definitions.map((d) => [d.name, d.path])).toEqual([["root", ""]]);
     expect(snapshotFiles.size).toBe(2);
   });
+
+  it("hashes and snapshots exactly a folder's own files, whichever folders sort next to it", () => {
+    // "app-b", "app.b" and "app0" sort around "app/...": none of their files belongs to definition app.
+    const catalog = {
+      "app/environment.yaml": manifest("app"),
+      "app/main.bicep": "app",
+      "app/sub/module.bicep": "nested",
+      "app-b/environment.yaml": manifest("app-b"),
+      "app-b/main.bicep": "app-b",
+      "app.b/notes.txt": "no definition",
+      "app0/environment.yaml": manifest("app0"),
+      "app0/main.bicep": "app0",
+      "zed/environment.yaml": manifest("zed"),
+      "zed/main.bicep": "zed",
+    };
+    const hashes = (entries: Record<string, string>) =>
+      Object.fromEntries(
+        scanCatalog(ref, "c", files(entries)).index.definitions.map((d) => [d.name, d.contentHash]),
+      );
+    const before = hashes(catalog);
+    expect(Object.keys(before)).toEqual(["app", "app-b", "app0", "zed"]);
+
+    const neighbours = hashes({
+      ...catalog,
+      "app-b/main.bicep": "changed",
+      "app.b/notes.txt": "changed",
+      "app0/main.bicep": "changed",
+    });
+    expect(neighbours.app).toBe(before.app);
+    expect(neighbours.zed).toBe(before.zed);
+    expect(neighbours["app-b"]).not.toBe(before["app-b"]);
+    expect(neighbours.app0).not.toBe(before.app0);
+    expect(hashes({ ...catalog, "app/sub/module.bicep": "changed" }).app).not.toBe(before.app);
+
+    const { snapshotFiles } = scanCatalog(ref, "c", files(catalog));
+    expect([...snapshotFiles.keys()].sort()).toEqual(
+      Object.keys(catalog)
+        .filter((name) => name !== "app.b/notes.txt")
+        .sort(),
+    );
+  });
 });
 
 describe("compareIndexes and brokenDefinitions", () => {
@@ -289,5 +330,23 @@ describe("snapshot zip", () => {
     expect(Buffer.from(buildSnapshotZip(new Map([...f].reverse()))).equals(Buffer.from(zip))).toBe(true);
     expect(text(readSnapshotFolder(zip, "a"))).toEqual({ "environment.yaml": "m", "x/main.bicep": "t" });
     expect(readSnapshotFolder(zip, "").size).toBe(3);
+  });
+
+  it("deflates larger files and gives every file back byte for byte", () => {
+    const template = Buffer.from("resource site 'Microsoft.Web/sites@2022-03-01' = {}\n".repeat(400));
+    const binary = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256));
+    const f: CatalogFiles = new Map<string, Uint8Array>([
+      ["web/environment.yaml", Buffer.from(manifest("web"))],
+      ["web/main.bicep", template],
+      ["web/logo.bin", binary],
+      ["web/empty.txt", Buffer.alloc(0)],
+    ]);
+    const zip = buildSnapshotZip(f);
+    expect(zip.length).toBeLessThan(template.length / 10 + binary.length + 1000);
+    const back = readSnapshotFolder(zip, "web");
+    expect([...back.keys()].sort()).toEqual(["empty.txt", "environment.yaml", "logo.bin", "main.bicep"]);
+    for (const [name, data] of back)
+      expect(Buffer.from(data).equals(Buffer.from(f.get(`web/${name}`)!))).toBe(true);
+    expect(Buffer.from(buildSnapshotZip(new Map([...f].reverse()))).equals(Buffer.from(zip))).toBe(true);
   });
 });
