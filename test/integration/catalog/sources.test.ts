@@ -1,8 +1,20 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import fs from "node:fs";
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { CatalogSourceError, GitSource, LocalFolderSource } from "../../../src/catalog/sources";
 import { commitFiles, createRepo, GitServer, startGitServer } from "./git-server";
+
+/** Waits until every file below `folder` last changed more than 2 s ago (its stat can be trusted). */
+async function settled(folder: string): Promise<void> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  const times = await Promise.all(
+    entries.map(async (e) => (await stat(path.join(e.parentPath, e.name))).ctimeMs),
+  );
+  const at = Math.max(...times) + 2000;
+  while (Date.now() <= at)
+    await new Promise((resolve) => setTimeout(resolve, Math.max(10, at - Date.now() + 1)));
+}
 
 const text = (files: Map<string, Uint8Array>) =>
   Object.fromEntries([...files].map(([name, data]) => [name, Buffer.from(data).toString()]));
@@ -133,6 +145,49 @@ describe("local folder source", () => {
       "a/environment.yaml": "name: b",
       "a/main.bicep": "param x string",
     });
+  });
+
+  it("reads nothing when no file's stat changed, and trusts no stat of a file changed within the last 2 s", async () => {
+    const folder = path.join(root, "stats");
+    await mkdir(path.join(folder, "a"), { recursive: true });
+    const manifestFile = path.join(folder, "a/environment.yaml");
+    await writeFile(manifestFile, "name: aaa");
+    await writeFile(path.join(folder, "a/main.bicep"), "param x string");
+    // A whole second, so that setting it again gives the same nanoseconds.
+    const mtime = new Date("2020-01-01T00:00:00Z");
+    await utimes(manifestFile, mtime, mtime);
+    const source = new LocalFolderSource({ root, path: "stats" });
+    const reads = jest.spyOn(fs, "readFileSync");
+    const readsOf = async (known: string) => {
+      reads.mockClear();
+      const fetched = await source.fetch(known);
+      return { fetched, reads: reads.mock.calls.length };
+    };
+    try {
+      await settled(folder);
+      const first = await source.fetch(undefined);
+      expect(await readsOf(first.commit)).toEqual({
+        fetched: { commit: first.commit, unchanged: true },
+        reads: 0,
+      });
+
+      // Same size, same modification time, same inode: only the change time tells.
+      await writeFile(manifestFile, "name: bbb");
+      await utimes(manifestFile, mtime, mtime);
+      const second = (await readsOf(first.commit)).fetched;
+      expect(second.unchanged ? {} : text(second.files)).toMatchObject({ "a/environment.yaml": "name: bbb" });
+
+      // Changed just now: another change within the same clock tick would not show in its stat.
+      expect((await readsOf(second.commit)).reads).toBe(2);
+      await settled(folder);
+      expect((await readsOf(second.commit)).reads).toBe(2);
+      expect(await readsOf(second.commit)).toEqual({
+        fetched: { commit: second.commit, unchanged: true },
+        reads: 0,
+      });
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it("refuses a missing folder and a path that leaves the root", async () => {

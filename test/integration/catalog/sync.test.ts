@@ -24,6 +24,9 @@ import { CatalogSyncDeps, syncCatalog } from "../../../src/catalog/sync";
 import { BlobStore, RecordStore } from "../../../src/storage/ports";
 import { commitFiles, createRepo, GitServer, startGitServer } from "./git-server";
 
+const text = (files: Map<string, Uint8Array>) =>
+  Object.fromEntries([...files].map(([name, data]) => [name, Buffer.from(data).toString()]));
+
 function manifest(name: string, extra = ""): string {
   return `name: ${name}\nrunner: Bicep\ntemplatePath: main.bicep\n${extra}`;
 }
@@ -325,5 +328,55 @@ describe("catalog sync (Azurite)", () => {
     const rec = await record(ref);
     const zip = await storage.blobs.get(CATALOG_CONTAINER, rec!.current!.snapshotBlob);
     expect(Buffer.from(readSnapshotFolder(zip!, "counter").get("main.bicep")!).toString()).toBe("v2");
+  });
+
+  describe.each(["local folder", "git"])("from a %s, one changed file and one deleted definition", (kind) => {
+    it("updates exactly that definition and drops the deleted one from the index and the snapshot", async () => {
+      const catalog: Record<string, string> = {};
+      for (const name of ["alpha", "beta", "gamma"]) {
+        catalog[`Environments/${name}/environment.yaml`] = manifest(name);
+        catalog[`Environments/${name}/main.bicep`] = `// ${name} v1`;
+      }
+      const changed: Record<string, string> = { ...catalog, "Environments/alpha/main.bicep": "// alpha v2" };
+      delete changed["Environments/beta/environment.yaml"];
+      delete changed["Environments/beta/main.bicep"];
+
+      let deps: CatalogSyncDeps;
+      let update: () => Promise<void>;
+      if (kind === "git") {
+        const repo = await newRepo(catalog);
+        deps = gitDeps(repo.name);
+        update = async () => void (await commitFiles(repo.dir, changed));
+      } else {
+        const folder = path.join(root, `local${++counter}`);
+        const write = async (files: Record<string, string>) => {
+          await rm(folder, { recursive: true, force: true });
+          for (const [name, text] of Object.entries(files)) {
+            await mkdir(path.dirname(path.join(folder, name)), { recursive: true });
+            await writeFile(path.join(folder, name), text);
+          }
+        };
+        await write(catalog);
+        deps = { ...storage, source: () => new LocalFolderSource({ root: folder, path: "/Environments" }) };
+        update = () => write(changed);
+      }
+      const ref = nextRef();
+      expect(await syncCatalog(deps, ref)).toMatchObject({ status: "Synced", stats: { added: 3 } });
+      await update();
+      expect(await syncCatalog(deps, ref)).toMatchObject({
+        status: "Synced",
+        stats: { added: 0, updated: 1, unchanged: 1, removed: 1 },
+      });
+
+      const { record: rec, index } = await new CatalogReader(storage).read(ref);
+      expect(index?.definitions.map((d) => d.name)).toEqual(["alpha", "gamma"]);
+      const zip = (await storage.blobs.get(CATALOG_CONTAINER, rec!.current!.snapshotBlob))!;
+      expect(text(readSnapshotFolder(zip, ""))).toEqual({
+        "alpha/environment.yaml": manifest("alpha"),
+        "alpha/main.bicep": "// alpha v2",
+        "gamma/environment.yaml": manifest("gamma"),
+        "gamma/main.bicep": "// gamma v1",
+      });
+    });
   });
 });
