@@ -5,7 +5,7 @@
  * caller's rights, body shape), makes one call into src/operations, and maps the answer.
  */
 import { isAdmin, type ProjectConfig } from "../core/devcenter-config";
-import { isUuid } from "../core/names";
+import { isUuid, isValidName } from "../core/names";
 import { isTerminalOperationState } from "../core/states";
 import type { EnvironmentRecord, OperationRecord } from "../storage/records";
 import { openSealedParameters } from "../storage/secure-parameters";
@@ -30,7 +30,7 @@ import { hasAdminRole } from "./auth";
 import { requireName, requireProject, resolveUserId } from "./authz";
 import { retryAfter } from "./headers";
 import { ApiError, jsonResponse, notFound, type ApiRequest, type ApiResponse } from "./http";
-import { page } from "./paging";
+import { page, pageByKey } from "./paging";
 import type { CallContext, Handler } from "./pipeline";
 import type { ApiBaseDeps } from "./ports";
 
@@ -331,26 +331,24 @@ function parseForce(value: string | null): boolean {
   throw new ApiError(400, "InvalidQueryParameter", "force must be true or false.", { target: "force" });
 }
 
+/** A page of environments in name order, the project's or one user's: storage reads that page only. */
+async function environmentPage(request: ApiRequest, call: Call, project: string, user?: string) {
+  return jsonResponse(
+    await pageByKey(request, isValidName, async (after, limit) => {
+      const records = await environmentsOf(call.deps, project, user, { ...(after && { after }), limit });
+      return records.map((r) => ({ key: r.name, value: environmentView(call.baseUrl, r) }));
+    }),
+  );
+}
+
 export const listEnvironmentsByUser: H = async (request, call) => {
   const t = target(request, call, false);
-  const mine = await environmentsOf(call.deps, t.project.name, t.user);
-  return jsonResponse(
-    page(
-      mine.map((r) => environmentView(call.baseUrl, r)),
-      request,
-    ),
-  );
+  return environmentPage(request, call, t.project.name, t.user);
 };
 
-export const listEnvironments: H = async (request, { deps, caller, baseUrl }) => {
-  const project = requireProject(deps.devCenter, request.params.projectName, caller);
-  const records = await environmentsOf(deps, project.name);
-  return jsonResponse(
-    page(
-      records.map((r) => environmentView(baseUrl, r)),
-      request,
-    ),
-  );
+export const listEnvironments: H = async (request, call) => {
+  const project = requireProject(call.deps.devCenter, request.params.projectName, call.caller);
+  return environmentPage(request, call, project.name);
 };
 
 export const getOutputs: H = async (request, call) => {

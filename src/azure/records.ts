@@ -184,6 +184,7 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
 
   async list(partitionKey: string, options: ListRecordsOptions = {}): Promise<StoredRecord<T>[]> {
     this.checkKeys(partitionKey, options.prefix ?? "");
+    this.checkKeys(options.from ?? "", options.after ?? "");
     await this.ensureTable(options);
     let filter = odata`PartitionKey eq ${partitionKey}`;
     if (options.prefix) {
@@ -191,6 +192,8 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
       const upper = prefixUpperBound(options.prefix);
       if (upper !== undefined) filter += odata` and RowKey lt ${upper}`;
     }
+    if (options.from !== undefined) filter += odata` and RowKey ge ${options.from}`;
+    if (options.after !== undefined) filter += odata` and RowKey gt ${options.after}`;
     const limit = options.limit ?? Infinity;
     const records: StoredRecord<T>[] = [];
     if (limit <= 0) return records;

@@ -39,16 +39,26 @@ export async function findEnvironment(
   return stored.value;
 }
 
-/** A project's environments; only `user`'s when given (read through the index by user). */
+/** Which environments of a list: names after `after`, at most `limit` (one page and one more). */
+export interface EnvironmentRange {
+  after?: string;
+  limit?: number;
+}
+
+/**
+ * A project's environments in name order; only `user`'s when given (read through the index by
+ * user); only those of `range`, so a page costs a page.
+ */
 export async function listEnvironments(
   deps: Pick<EnvironmentReadDeps, "environments">,
   project: string,
   user?: string,
+  range: EnvironmentRange = {},
 ): Promise<EnvironmentRecord[]> {
   const records =
     user === undefined
-      ? await deps.environments.list(project)
-      : await deps.environments.lookup(project, environmentsOfUser(project, user));
+      ? await deps.environments.list(project, range)
+      : await deps.environments.lookup(project, environmentsOfUser(project, user), range);
   return records.map((r) => r.value).filter((r) => user === undefined || r.user === user);
 }
 
@@ -92,11 +102,9 @@ export async function listOperations(
   user: string,
 ): Promise<OperationRecord[]> {
   const since = new Date(deps.now().getTime() - OPERATION_RETENTION_DAYS * 86_400_000).toISOString();
-  const records = await deps.operations.lookup(
-    project,
-    operationsOfEnvironment(project, environmentName),
-    since,
-  );
+  const records = await deps.operations.lookup(project, operationsOfEnvironment(project, environmentName), {
+    from: since,
+  });
   return records
     .map((r) => r.value)
     .filter((r) => r.environmentName === environmentName && r.user === user)

@@ -15,6 +15,7 @@ import {
   RecordConflictError,
   type IndexedRecordStore,
   type ListRecordsOptions,
+  type LookupOptions,
   type RecordStore,
   type StoredRecord,
 } from "./ports";
@@ -43,6 +44,8 @@ export interface IndexKey {
 const BUILT_PARTITION = "~indexed";
 
 export class IndexedRecords<T extends object> implements IndexedRecordStore<T> {
+  private readonly indexed = new Set<string>();
+
   constructor(
     private readonly records: RecordStore<T>,
     private readonly index: RecordStore<IndexPointer>,
@@ -83,22 +86,44 @@ export class IndexedRecords<T extends object> implements IndexedRecordStore<T> {
   }
 
   /**
-   * The records whose pointers are in `indexPartition` (rows in row-key order, `from` on), read
-   * from `recordPartition`, which is indexed first if records written before the index exist.
+   * The records whose pointers are in `indexPartition` (in row key order, as `options` narrow them),
+   * read from `recordPartition`, which is indexed first if records written before the index exist.
+   * Only the pointers asked for are read: with a limit, about one page's worth.
    */
-  async lookup(recordPartition: string, indexPartition: string, from?: string): Promise<StoredRecord<T>[]> {
+  async lookup(
+    recordPartition: string,
+    indexPartition: string,
+    options: LookupOptions = {},
+  ): Promise<StoredRecord<T>[]> {
     await this.ensureIndexed(recordPartition);
-    const pointers = (await this.index.list(indexPartition)).filter(
-      (p) => from === undefined || p.rowKey >= from,
-    );
-    const found = await Promise.all(
-      pointers.map((p) => this.records.get(p.value.partitionKey, p.value.rowKey)),
-    );
-    return found.filter((r): r is StoredRecord<T> => r !== undefined);
+    const limit = options.limit ?? Infinity;
+    const found: StoredRecord<T>[] = [];
+    let after = options.after;
+    for (;;) {
+      const wanted = limit - found.length;
+      const pointers = await this.index.list(indexPartition, {
+        ...(options.from !== undefined && { from: options.from }),
+        ...(after !== undefined && { after }),
+        ...(wanted !== Infinity && { limit: wanted }),
+      });
+      const records = await Promise.all(
+        pointers.map((p) => this.records.get(p.value.partitionKey, p.value.rowKey)),
+      );
+      found.push(...records.filter((r): r is StoredRecord<T> => r !== undefined));
+      // Pointers to nothing (a crash between a record's delete and its pointer's) leave room: read on.
+      if (found.length >= limit || pointers.length < wanted) return found;
+      after = pointers[pointers.length - 1].rowKey;
+    }
   }
 
   private async ensureIndexed(recordPartition: string): Promise<void> {
-    if (await this.index.get(BUILT_PARTITION, recordPartition)) return;
+    // Once indexed, a partition stays indexed (every writer keeps the index): ask storage once.
+    if (this.indexed.has(recordPartition)) return;
+    if (!(await this.index.get(BUILT_PARTITION, recordPartition))) await this.build(recordPartition);
+    this.indexed.add(recordPartition);
+  }
+
+  private async build(recordPartition: string): Promise<void> {
     for (const record of await this.records.list(recordPartition)) {
       await this.point(this.keyOf(record.value, record.rowKey), {
         partitionKey: record.partitionKey,

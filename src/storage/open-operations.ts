@@ -16,6 +16,7 @@ import {
   RecordConflictError,
   type IndexedRecordStore,
   type ListRecordsOptions,
+  type LookupOptions,
   type RecordStore,
   type StoredRecord,
 } from "./ports";
@@ -97,8 +98,8 @@ export class OpenOperationRecords implements IndexedRecordStore<OperationRecord>
     return this.records.list(partitionKey, options);
   }
 
-  lookup(recordPartition: string, indexPartition: string, from?: string) {
-    return this.records.lookup(recordPartition, indexPartition, from);
+  lookup(recordPartition: string, indexPartition: string, options?: LookupOptions) {
+    return this.records.lookup(recordPartition, indexPartition, options);
   }
 
   /** Every open operation, of every project: one partition read and a point read per pointer. */

@@ -17,6 +17,10 @@ export interface StoredRecord<T> {
 export interface ListRecordsOptions extends CallOptions {
   /** Only rows whose rowKey starts with this. */
   prefix?: string;
+  /** Only rows whose rowKey is this or greater. */
+  from?: string;
+  /** Only rows whose rowKey is greater than this (the last key of the page before). */
+  after?: string;
   /** At most this many rows (in rowKey order). */
   limit?: number;
 }
@@ -47,7 +51,21 @@ export interface RecordStore<T extends object = JsonObject> {
 
 /** A record table that can also be read through a secondary index (indexed-records.ts). */
 export interface IndexedRecordStore<T extends object> extends RecordStore<T> {
-  lookup(recordPartition: string, indexPartition: string, from?: string): Promise<StoredRecord<T>[]>;
+  lookup(
+    recordPartition: string,
+    indexPartition: string,
+    options?: LookupOptions,
+  ): Promise<StoredRecord<T>[]>;
+}
+
+/** Which pointers of an index partition a lookup follows, in their row key order. */
+export interface LookupOptions {
+  /** Pointers whose row key is this or greater. */
+  from?: string;
+  /** Pointers whose row key is greater than this (the last key of the page before). */
+  after?: string;
+  /** At most this many records. */
+  limit?: number;
 }
 
 /** The record was created, changed or deleted by someone else (code RecordConflict). */

@@ -1,5 +1,10 @@
 /** An in-memory RecordStore with the same ETag rules as the table adapter, for unit tests of logic over records. */
-import { RecordConflictError, type RecordStore, type StoredRecord } from "../../src/storage/ports";
+import {
+  RecordConflictError,
+  type ListRecordsOptions,
+  type RecordStore,
+  type StoredRecord,
+} from "../../src/storage/ports";
 
 export class MemoryRecords<T extends object> implements RecordStore<T> {
   private readonly rows = new Map<string, { value: T; etag: string }>();
@@ -58,9 +63,19 @@ export class MemoryRecords<T extends object> implements RecordStore<T> {
     this.rows.delete(key);
   }
 
-  async list(partitionKey: string): Promise<StoredRecord<T>[]> {
+  /** In row key order, as Table storage lists a partition. */
+  async list(partitionKey: string, options: ListRecordsOptions = {}): Promise<StoredRecord<T>[]> {
+    const { prefix = "", from, after, limit = Infinity } = options;
     return [...this.rows.entries()]
       .filter(([key]) => key.startsWith(`${partitionKey}\u0000`))
-      .map(([key, row]) => this.stored(partitionKey, key.split("\u0000")[1], row));
+      .map(([key, row]) => this.stored(partitionKey, key.split("\u0000")[1], row))
+      .filter(
+        (r) =>
+          r.rowKey.startsWith(prefix) &&
+          (from === undefined || r.rowKey >= from) &&
+          (after === undefined || r.rowKey > after),
+      )
+      .sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0))
+      .slice(0, limit);
   }
 }

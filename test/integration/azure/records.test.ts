@@ -99,7 +99,7 @@ describe("TableRecordStore against Azurite", () => {
     );
   });
 
-  it("lists one partition by row key prefix, in order, with a limit", async () => {
+  it("lists one partition by row key prefix and range, in order, with a limit", async () => {
     const records = storage.records<Env>("listing");
     for (const key of ["b-2", "a-1", "b-1", "b-3", "c-1"])
       await records.create("p", key, { name: key, state: "s" });
@@ -114,6 +114,12 @@ describe("TableRecordStore against Azurite", () => {
       "b-1",
       "b-2",
     ]);
+    expect((await records.list("p", { after: "b-1", limit: 2 })).map((r) => r.rowKey)).toEqual([
+      "b-2",
+      "b-3",
+    ]);
+    expect((await records.list("p", { from: "b-2" })).map((r) => r.rowKey)).toEqual(["b-2", "b-3", "c-1"]);
+    expect((await records.list("p", { prefix: "b-", after: "b-2" })).map((r) => r.rowKey)).toEqual(["b-3"]);
     expect(await records.list("nobody")).toEqual([]);
     const [first] = await records.list("p", { limit: 1 });
     await expect(records.replace("p", first.rowKey, first.value, first.etag)).resolves.toEqual(

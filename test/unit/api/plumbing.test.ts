@@ -1,6 +1,6 @@
 import { requireName, resolveUserId } from "../../../src/api/authz";
 import { ApiError, ApiRequest, errorResponse } from "../../../src/api/http";
-import { page } from "../../../src/api/paging";
+import { page, pageByKey, type Keyed } from "../../../src/api/paging";
 import { LATEST_API_VERSION, requireApiVersion, SUPPORTED_API_VERSIONS } from "../../../src/api/versions";
 
 const caller = { objectId: "0f8fad5b-d9cb-469f-a165-70867728950e", roles: [] };
@@ -119,5 +119,54 @@ describe("paging", () => {
         code: "InvalidQueryParameter",
       });
     }
+  });
+});
+
+describe("paging in key order", () => {
+  const keys = ["a1", "b2", "c3", "d4", "e5"];
+  const reads: { after: string | undefined; limit: number }[] = [];
+  const read = async (after: string | undefined, limit: number): Promise<Keyed<string>[]> => {
+    reads.push({ after, limit });
+    return keys
+      .filter((key) => after === undefined || key > after)
+      .slice(0, limit)
+      .map((key) => ({ key, value: key.toUpperCase() }));
+  };
+  const isKey = (key: string) => /^[a-z][0-9]$/.test(key);
+  const token = (key: string) => Buffer.from(key).toString("base64url");
+
+  beforeEach(() => (reads.length = 0));
+
+  it("reads one page and one more item, and links the next page by the last key it returned", async () => {
+    const first = await pageByKey(request("https://h/x?api-version=v&maxpagesize=2"), isKey, read);
+    expect(first).toEqual({
+      value: ["A1", "B2"],
+      nextLink: `https://h/x?api-version=v&maxpagesize=2&%24skipToken=${token("b2")}`,
+    });
+    const second = await pageByKey(request(first.nextLink!), isKey, read);
+    expect(second.value).toEqual(["C3", "D4"]);
+    const third = await pageByKey(request(second.nextLink!), isKey, read);
+    expect(third).toEqual({ value: ["E5"] });
+    expect(reads).toEqual([
+      { after: undefined, limit: 3 },
+      { after: "b2", limit: 3 },
+      { after: "d4", limit: 3 },
+    ]);
+  });
+
+  it("gives no nextLink when the last page is exactly full", async () => {
+    expect(await pageByKey(request("https://h/x?maxpagesize=5"), isKey, read)).toEqual({
+      value: keys.map((key) => key.toUpperCase()),
+    });
+  });
+
+  it("refuses tokens it did not issue, before reading anything", async () => {
+    for (const bad of ["3", token("../x"), `${token("b2")}=`, "!!", token("")]) {
+      await expect(pageByKey(request(`https://h/x?$skipToken=${bad}`), isKey, read)).rejects.toMatchObject({
+        status: 400,
+        code: "InvalidSkipToken",
+      });
+    }
+    expect(reads).toEqual([]);
   });
 });

@@ -24,6 +24,8 @@ import { MemoryRecords } from "../../support/memory-records";
 
 const OWNER = "0f8fad5b-d9cb-469f-a165-70867728950e";
 const APP = "https://contoso-devcenter.azurewebsites.net";
+/** The nextLink token of the first page of 100: the last name on it. */
+const AFTER_FIRST_PAGE = Buffer.from("env-099").toString("base64url");
 
 const parsed = parseDevCenterConfig(
   `
@@ -140,7 +142,7 @@ describe("absolute URLs from the request's public origin", () => {
       forwardedFor,
     );
     expect(list.jsonBody.nextLink).toBe(
-      `${APP}/projects/demo/environments?api-version=2024-02-01&%24skipToken=100`,
+      `${APP}/projects/demo/environments?api-version=2024-02-01&%24skipToken=${AFTER_FIRST_PAGE}`,
     );
 
     const deleted = await call(
@@ -222,7 +224,7 @@ describe("absolute URLs from the request's public origin", () => {
       `https://gateway.contoso.example/devcenter/projects/demo/users/${OWNER}/environments/env-000`,
     );
     expect(body.nextLink).toBe(
-      "https://gateway.contoso.example/devcenter/projects/demo/environments?api-version=2025-02-01&%24skipToken=100",
+      `https://gateway.contoso.example/devcenter/projects/demo/environments?api-version=2025-02-01&%24skipToken=${AFTER_FIRST_PAGE}`,
     );
   });
 

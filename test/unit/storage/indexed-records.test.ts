@@ -99,6 +99,50 @@ describe("environments by user", () => {
   });
 });
 
+describe("a page of a user's environments", () => {
+  it("reads only the pointers and records of the page, in name order, past pointers to nothing", async () => {
+    const { open, table } = tables();
+    const environments = environmentRecords(open);
+    for (const name of ["e5", "e1", "e3", "e2", "e4"]) {
+      await environments.create("demo", name, environment(name, "alice"));
+      await environments.create("demo", `bob-${name}`, environment(`bob-${name}`, "bob"));
+    }
+    await table<IndexPointer>(TABLES.environmentsByUser).create("demo:alice", "e2a", {
+      partitionKey: "demo",
+      rowKey: "e2a",
+    });
+    const records = table<EnvironmentRecord>(TABLES.environments);
+    const read: string[] = [];
+    const get = records.get.bind(records);
+    records.get = (partitionKey, rowKey) => {
+      read.push(rowKey);
+      return get(partitionKey, rowKey);
+    };
+    await listEnvironments({ environments }, "demo", "alice"); // indexes the partition once
+    read.length = 0;
+    const names = async (range: { after?: string; limit?: number }) =>
+      (await listEnvironments({ environments }, "demo", "alice", range)).map((e) => e.name);
+    expect(await names({ limit: 2 })).toEqual(["e1", "e2"]);
+    expect(read.sort()).toEqual(["e1", "e2"]);
+    read.length = 0;
+    expect(await names({ after: "e2", limit: 2 })).toEqual(["e3", "e4"]);
+    expect(read.sort()).toEqual(["e2a", "e3", "e4"]);
+    expect(await names({ after: "e4", limit: 2 })).toEqual(["e5"]);
+    expect(await names({ after: "e5", limit: 2 })).toEqual([]);
+  });
+
+  it("lists a project's environments a page at a time", async () => {
+    const { open } = tables();
+    const environments = environmentRecords(open);
+    for (const name of ["c", "a", "d", "b"].map((n) => `env-${n}`))
+      await environments.create("demo", name, environment(name, name === "env-b" ? "bob" : "alice"));
+    const names = async (range: { after?: string; limit?: number }) =>
+      (await listEnvironments({ environments }, "demo", undefined, range)).map((e) => e.name);
+    expect(await names({ limit: 3 })).toEqual(["env-a", "env-b", "env-c"]);
+    expect(await names({ after: "env-b", limit: 3 })).toEqual(["env-c", "env-d"]);
+  });
+});
+
 describe("operations by environment", () => {
   it("lists an environment's operations of the last 90 days, newest first", async () => {
     const { open } = tables();
