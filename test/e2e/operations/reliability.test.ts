@@ -3,6 +3,7 @@
  * differ only in case never share a resource group, and an operation whose orchestration an
  * operator terminated leaves no role, container or working token behind.
  */
+import { MAX_PARAMETERS_BYTES } from "../../../src/core/limits";
 import { RUNNER_PRINCIPAL, Stack, type Json, type Reply } from "../../support/stack";
 
 const ENVIRONMENTS = "/projects/demo/users/me/environments";
@@ -13,12 +14,13 @@ const HANGING = {
   "deploy.sh": "#!/bin/bash\necho 'waiting forever'\nexec sleep 600\n",
 };
 
-/** A definition with a free text parameter. */
+/** A definition with a free text parameter, whose script starts programs with the parameters in its environment. */
 const TEXT = {
   "environment.yaml":
     "name: text\nrunner: Bicep\ntemplatePath: main.bicep\nparameters:\n  - id: text\n    name: Text\n    type: string\n",
   "main.bicep": "// nothing\n",
-  "deploy.sh": "#!/bin/bash\necho deployed\n",
+  "deploy.sh":
+    '#!/bin/bash\nset -e\n/usr/bin/env true\necho "deployed with $(printf %s "$ADE_OPERATION_PARAMETERS" | wc -c) bytes of parameters"\n',
 };
 
 /** A body of `megabytes` MiB sent without a Content-Length. */
@@ -148,6 +150,24 @@ describe("reliability (dev host + ARM emulator + real runner)", () => {
       error: { code: "OperationAbandoned" },
     });
     await until(() => runnerLeftovers(stack, operationId) === 0, "the cleanup");
+  });
+
+  it("deploys with parameters just under the limit: the runner's script starts programs with them", async () => {
+    const text = "x".repeat(MAX_PARAMETERS_BYTES - 100);
+    const created = await stack.request("PUT", `${ENVIRONMENTS}/near-limit`, alice, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "text",
+      parameters: { text },
+    });
+    expect(created.status).toBe(201);
+    expect(await stack.finished(operationLocation(created), alice)).toMatchObject({ status: "Succeeded" });
+    const log = await stack.request(
+      "GET",
+      `${ENVIRONMENTS}/near-limit/operations/${operationIdOf(created)}/logs`,
+      alice,
+    );
+    expect(log.text).toContain(`deployed with ${JSON.stringify({ text }).length} bytes of parameters`);
   });
 
   it("refuses parameters too large for the runner's environment with a 413 naming the limit", async () => {
