@@ -1,20 +1,23 @@
 /**
  * `npm run operations -- stuck [options]`: for operators, the operations that are stuck, across
- * projects (see stuck.ts and docs/operations.md). Reads Dev Center Storage directly, so only whoever
- * holds its connection (DEVCENTER_STORAGE, else AzureWebJobsStorage) can run it; changes nothing
- * but pointers to operations that have finished.
+ * projects; `dismiss <project> <operation id>`: a cleanup that gave up, done by hand (see stuck.ts
+ * and docs/operations.md). Works on Dev Center Storage directly, so only whoever holds its
+ * connection (DEVCENTER_STORAGE, else AzureWebJobsStorage) can run it.
  */
 import { parseArgs } from "node:util";
 import { createStorageAdapters } from "../azure/storage";
 import { loadDevCenterStorageSetting, loadOperationTimeoutSetting } from "../config";
 import { operationRecords } from "../storage/indexed-records";
-import { stuckOperations, type StuckCriteria, type StuckOperation } from "./stuck";
+import { dismissCleanup, stuckOperations, type StuckCriteria, type StuckOperation } from "./stuck";
 
 const USAGE = `Usage: npm run operations -- stuck [options]
+       npm run operations -- dismiss <project> <operation id>
 
-Lists the operations that are stuck, in every project: a cleanup (revoke the runner's role, delete
-its container) that keeps failing or ran out of retries, or an operation running past its timeout.
-Reads Dev Center Storage (DEVCENTER_STORAGE, else AzureWebJobsStorage); exits 1 when any is stuck.
+stuck lists the operations that are stuck, in every project: a cleanup (revoke the runner's role,
+delete its container) that keeps failing or ran out of retries, or an operation running past its
+timeout; exits 1 when any is. dismiss takes an ended operation whose cleanup ran out of retries off
+the list, once you removed what it names by hand. Both use Dev Center Storage (DEVCENTER_STORAGE,
+else AzureWebJobsStorage).
 
 Options:
   --attempts <n>          a cleanup step that failed n times (default 3)
@@ -37,6 +40,11 @@ function line(stuck: StuckOperation): string {
   return `${stuck.project}/${stuck.environmentName} ${stuck.kind} ${stuck.operationId} ${stuck.status} since ${stuck.startTime}: ${stuck.reason}: ${stuck.detail}`;
 }
 
+function openOperations() {
+  const storage = createStorageAdapters(loadDevCenterStorageSetting());
+  return operationRecords((table) => storage.records(table));
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -54,18 +62,26 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (positionals.length !== 1 || positionals[0] !== "stuck") {
-    throw new UsageError(`Unknown command ${JSON.stringify(positionals.join(" "))}; the command is stuck.`);
+  const [command, ...rest] = positionals;
+  if (command === "dismiss") {
+    if (rest.length !== 2) throw new UsageError("dismiss takes a project and an operation id.");
+    const [project, operationId] = rest;
+    await dismissCleanup(openOperations(), project, operationId);
+    process.stdout.write(`The cleanup of ${project}/${operationId} is marked done.\n`);
+    return 0;
+  }
+  if (command !== "stuck" || rest.length > 0) {
+    throw new UsageError(
+      `Unknown command ${JSON.stringify(positionals.join(" "))}; the commands are stuck and dismiss.`,
+    );
   }
   const criteria: StuckCriteria = {
     cleanupAttempts: count(values.attempts, "attempts", 3),
     cleanupMinutes: count(values["cleanup-minutes"], "cleanup-minutes", 30),
     runningMinutes: count(values["running-minutes"], "running-minutes", loadOperationTimeoutSetting() + 30),
   };
-  const storage = createStorageAdapters(loadDevCenterStorageSetting());
-  const operations = operationRecords((table) => storage.records(table));
   const now = new Date();
-  const stuck = stuckOperations(await operations.open(now), now, criteria);
+  const stuck = stuckOperations(await openOperations().open(now), now, criteria);
   if (values.json) process.stdout.write(`${JSON.stringify(stuck, null, 2)}\n`);
   else if (stuck.length === 0) process.stdout.write("No operation is stuck.\n");
   else process.stdout.write(stuck.map((s) => `${line(s)}\n`).join(""));

@@ -1,10 +1,13 @@
 /**
  * Which open operations are stuck, for an operator (`npm run operations -- stuck`): a cleanup that
  * keeps failing, one that ran out of retries after its operation ended, or an operation running
- * past its timeout. Pure: the open operations come from TABLES.openOperations.
+ * past its timeout. The open operations come from TABLES.openOperations. And the operator's way out
+ * of a cleanup that gave up (`npm run operations -- dismiss`), once they removed what it left.
  */
 import { isTerminalOperationState } from "../core/states";
+import type { RecordStore } from "../storage/ports";
 import type { ErrorDetail, OperationRecord } from "../storage/records";
+import { updateRecord } from "../storage/update-record";
 
 export interface StuckCriteria {
   /** A cleanup activity that failed this many times in a row. */
@@ -108,4 +111,29 @@ export function stuckOperations(
     });
   }
   return stuck.sort((a, b) => a.startTime.localeCompare(b.startTime));
+}
+
+/**
+ * Marks the cleanup of an ended operation as done by hand: it leaves the stuck list and the open
+ * operations. Refused (with the reason) for an operation that still runs or has no pending cleanup.
+ */
+export async function dismissCleanup(
+  operations: RecordStore<OperationRecord>,
+  project: string,
+  operationId: string,
+): Promise<void> {
+  let refusal: string | undefined = `There is no operation ${operationId} in project ${project}.`;
+  await updateRecord(operations, project, operationId, (record): OperationRecord | undefined => {
+    refusal = undefined;
+    if (!isTerminalOperationState(record.status)) {
+      refusal = `Operation ${operationId} is still ${record.status}: its orchestration does the cleanup.`;
+      return undefined;
+    }
+    if (!record.cleanup?.pending) {
+      refusal = `Operation ${operationId} has no cleanup going on.`;
+      return undefined;
+    }
+    return { ...record, cleanup: { ...record.cleanup, pending: false } };
+  });
+  if (refusal) throw new Error(refusal);
 }

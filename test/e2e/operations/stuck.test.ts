@@ -3,7 +3,7 @@
  * emulator refuses to delete role assignments, the operation's status says it is cleaning up, what
  * fails, how often and when it is tried next, and `npm run operations -- stuck` lists it; once ARM
  * lets go, the operation ends and the list is empty. An abandoned operation whose cleanup runs
- * out of retries stays on the list.
+ * out of retries stays on the list until an operator dismisses it.
  */
 import { execFile } from "node:child_process";
 import path from "node:path";
@@ -69,18 +69,18 @@ describe("a cleanup that keeps failing (dev host + ARM emulator + real runner)",
   afterAll(() => stack?.stop());
   afterEach(() => stack.setFaults({}));
 
-  async function stuck(...args: string[]): Promise<CliRun> {
+  async function cli(...args: string[]): Promise<CliRun> {
     const env = { ...process.env, DEVCENTER_STORAGE: stack.services.azurite.connectionString };
     try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, "stuck", ...args], {
-        env,
-      });
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const failed = error as { code?: number; stdout: string; stderr: string };
       return { code: failed.code ?? -1, stdout: failed.stdout, stderr: failed.stderr };
     }
   }
+
+  const stuck = (...args: string[]) => cli("stuck", ...args);
 
   async function stuckIds(): Promise<string[]> {
     const run = await stuck("--attempts", "2", "--json");
@@ -185,6 +185,15 @@ describe("a cleanup that keeps failing (dev host + ARM emulator + real runner)",
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`demo/abandoned-stuck deploy ${operationId} Failed`);
     expect(run.stdout).toContain("the operation ended, its cleanup gave up: revokeRole failed 19 times");
-    expect(stack.arm().roleAssignments.filter((a) => a.principalId === RUNNER_PRINCIPAL)).toHaveLength(1);
+    const left = stack.arm().roleAssignments.filter((a) => a.principalId === RUNNER_PRINCIPAL);
+    expect(left).toHaveLength(1);
+
+    // The operator says they removed what is left (dismiss takes their word); it leaves the list.
+    expect(await cli("dismiss", "demo", operationId)).toMatchObject({ code: 0 });
+    expect(await stuckIds()).toEqual([]);
+    expect(await cli("dismiss", "demo", operationId)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("has no cleanup going on"),
+    });
   }, 240_000);
 });

@@ -1,6 +1,7 @@
 /** Which open operations an operator is shown as stuck, and why. */
 import type { OperationRecord } from "../../../src/storage/records";
-import { stuckOperations, type StuckCriteria } from "../../../src/operations/stuck";
+import { dismissCleanup, stuckOperations, type StuckCriteria } from "../../../src/operations/stuck";
+import { MemoryRecords } from "../../support/memory-records";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const CRITERIA: StuckCriteria = { cleanupAttempts: 3, cleanupMinutes: 30, runningMinutes: 90 };
@@ -102,5 +103,24 @@ describe("stuck operations", () => {
     expect(stuckOperations([quiet], NOW, CRITERIA)).toMatchObject([
       { reason: "CleanupFailing", detail: "cleaning up for 60 min: no attempt failed yet" },
     ]);
+  });
+});
+
+describe("dismissing a cleanup that gave up", () => {
+  it("takes an ended operation with a pending cleanup off, and refuses the others", async () => {
+    const operations = new MemoryRecords<OperationRecord>();
+    const pending = { attempts: 19, lastError: DENIED, since: "2026-12-01T10:05:00.000Z", pending: true };
+    await operations.create("demo", "gave-up", operation("gave-up", { status: "Failed", cleanup: pending }));
+    await operations.create("demo", "running", operation("running", { cleanup: pending }));
+    await operations.create("demo", "done", operation("done", { status: "Succeeded" }));
+
+    await dismissCleanup(operations, "demo", "gave-up");
+    expect((await operations.get("demo", "gave-up"))?.value.cleanup).toEqual({ ...pending, pending: false });
+    await expect(dismissCleanup(operations, "demo", "gave-up")).rejects.toThrow("has no cleanup going on");
+    await expect(dismissCleanup(operations, "demo", "running")).rejects.toThrow("is still Running");
+    await expect(dismissCleanup(operations, "demo", "done")).rejects.toThrow("has no cleanup going on");
+    await expect(dismissCleanup(operations, "demo", "nowhere")).rejects.toThrow(
+      "There is no operation nowhere",
+    );
   });
 });
