@@ -14,8 +14,10 @@ export interface Case {
   token?: string;
   body?: string | Buffer;
   contentType?: string;
+  headers?: Record<string, string>;
   status: number;
-  code: string;
+  /** The error code; undefined for the dev host's plain-text answers of its Event Grid webhook. */
+  code: string | undefined;
 }
 
 export interface Answer {
@@ -38,7 +40,7 @@ const OPERATION = "0b7b3c0e-3f7e-4a53-9a43-7f1f5f0e8a11";
 /** Raw HTTP, so paths reach the host exactly as written (fetch would resolve `..` and escapes). */
 export function send(base: URL, c: Case): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...c.headers };
     if (c.token !== undefined) headers.authorization = c.token;
     if (c.body !== undefined) {
       headers["content-type"] = c.contentType ?? "application/json";
@@ -87,10 +89,12 @@ export interface Targets {
   /** The operation that made alice's environment `alice-env` in the project demo. */
   aliceOperation: string;
   key: LocalSigningKey;
+  /** The dev host's key for its webhooks, Durable management API and admin endpoints. */
+  masterKey: string;
 }
 
 /** Every hostile request, against alice's environment `alice-env` and the project `private` (alice's only). */
-export async function hostileCases({ alice, bob, aliceOperation, key }: Targets): Promise<Case[]> {
+export async function hostileCases({ alice, bob, aliceOperation, key, masterKey }: Targets): Promise<Case[]> {
   const aliceId = localObjectId("alice");
   const ALICE_ENV = `${DEMO}/users/${aliceId}/environments/alice-env`;
 
@@ -346,6 +350,76 @@ export async function hostileCases({ alice, bob, aliceOperation, key }: Targets)
       method === "PUT" ? { body: GOOD_BODY } : {},
     );
   }
+
+  // The host's own endpoints: no key or a wrong one is a 401; with the key, a bad event is a 400.
+  const webhook = "/runtime/webhooks/EventGrid?functionName=catalogSync";
+  const keyed: [string, string, string?][] = [
+    ["POST", webhook, "[]"],
+    ["GET", "/runtime/webhooks/durabletask/instances"],
+    ["GET", `/runtime/webhooks/durabletask/instances/${aliceOperation}`],
+    ["POST", `/runtime/webhooks/durabletask/instances/${aliceOperation}/terminate?reason=hostile`],
+    ["POST", `/runtime/webhooks/durabletask/instances/${aliceOperation}/raiseEvent/CancelRequested`, "{}"],
+    ["POST", "/admin/functions/environmentExpiry", "{}"],
+    ["POST", "/admin/functions/catalogSyncTimer", "{}"],
+  ];
+  for (const [method, route, body] of keyed) {
+    const join = route.includes("?") ? "&" : "?";
+    for (const [what, query, header] of [
+      ["no key", "", undefined],
+      ["wrong key", `${join}code=${"A".repeat(43)}`, undefined],
+      ["wrong key header", "", "not-the-key"],
+      [
+        "the key in another case",
+        `${join}code=${masterKey.toUpperCase() === masterKey ? masterKey.toLowerCase() : masterKey.toUpperCase()}`,
+        undefined,
+      ],
+    ] as const) {
+      cases.push({
+        what: `${what}: ${method} ${route}`,
+        method,
+        path: `${route}${query}`,
+        ...(header && { headers: { "x-functions-key": header } }),
+        ...(body !== undefined && { body }),
+        status: 401,
+        code: "Unauthorized",
+      });
+    }
+  }
+  const withKey = `${webhook}&code=${encodeURIComponent(masterKey)}`;
+  const event = {
+    id: "hostile-1",
+    subject: "catalogs/samples",
+    eventType: "DevCenter.CatalogSyncRequested",
+    eventTime: new Date().toISOString(),
+    data: {},
+    dataVersion: "1",
+  };
+  for (const [what, body] of [
+    ["not JSON", "{"],
+    ["a string", '"event"'],
+    ["an array of numbers", "[1,2]"],
+    ["an event without an id", JSON.stringify([{ ...event, id: undefined }])],
+    ["an event without a type", JSON.stringify([{ ...event, eventType: "" }])],
+    ["a CloudEvent without a source", JSON.stringify([{ specversion: "1.0", id: "x", type: "t" }])],
+  ] as const) {
+    cases.push({
+      what: `Event Grid ${what}`,
+      method: "POST",
+      path: withKey,
+      body,
+      status: 400,
+      code: undefined,
+    });
+  }
+  cases.push({ what: "Event Grid GET", method: "GET", path: withKey, status: 405, code: undefined });
+  cases.push({
+    what: "Event Grid unknown function",
+    method: "POST",
+    path: `/runtime/webhooks/EventGrid?functionName=nope&code=${encodeURIComponent(masterKey)}`,
+    body: "[]",
+    status: 404,
+    code: undefined,
+  });
 
   return cases;
 }

@@ -2,7 +2,8 @@
  * Hostile input against the local stack (dev host + Azurite + ARM emulator): several hundred
  * malformed or unauthorized requests — bad JSON, wrong types, odd and huge names, path traversal,
  * bad api-versions, wrong methods, forged, expired and missing tokens, another user's or project's
- * things, oversize bodies, unicode and case tricks. Each must get its own 4xx and error code (never
+ * things, oversize bodies, unicode and case tricks, the dev host's webhook, Durable and admin
+ * endpoints without their key or with bad events. Each must get its own 4xx and error code (never
  * a 5xx), and none may create, change or delete anything. Prints the counts by status.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -52,7 +53,13 @@ describe("hostile input (dev host + Azurite + ARM emulator)", () => {
     expect(status.status).toBe("Succeeded");
     const aliceOperation = status.name as string;
     const cases = [
-      ...(await hostileCases({ alice, bob, aliceOperation, key: stack.services.signingKey })),
+      ...(await hostileCases({
+        alice,
+        bob,
+        aliceOperation,
+        key: stack.services.signingKey,
+        masterKey: stack.masterKey,
+      })),
       ...bodyCases(`Bearer ${alice}`, `Bearer ${bob}`),
     ];
 
@@ -77,7 +84,7 @@ describe("hostile input (dev host + Azurite + ARM emulator)", () => {
       counts[answer.status] = (counts[answer.status] ?? 0) + 1;
       if (answer.status !== c.status || answer.code !== c.code) {
         wrong.push(
-          `${c.what}: expected ${c.status} ${c.code}, got ${answer.status} ${answer.code ?? "(no code)"}`,
+          `${c.what}: expected ${c.status} ${c.code ?? "(no code)"}, got ${answer.status} ${answer.code ?? "(no code)"}`,
         );
       }
     }
