@@ -19,6 +19,8 @@ import {
   StoredRecord,
 } from "../storage/ports";
 
+/** The most entities Table storage answers in one page. */
+const MAX_PAGE = 1000;
 const CHUNK_CHARS = 32000;
 const MAX_CHUNKS = 15;
 export const MAX_RECORD_JSON_CHARS = CHUNK_CHARS * MAX_CHUNKS;
@@ -199,7 +201,8 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
     if (limit <= 0) return records;
     try {
       const entities = this.client.listEntities<Record<string, unknown>>({
-        queryOptions: { filter },
+        // $top: a limited list reads pages of its limit, not the service's pages of 1000.
+        queryOptions: { filter, ...(limit < MAX_PAGE && { top: limit }) },
         abortSignal: options.abortSignal,
       });
       for await (const entity of entities) {
