@@ -48,7 +48,11 @@ export async function isAbandoned(deps: AbandonedDeps, operation: OperationRecor
   if (isTerminalOperationState(operation.status)) return false;
   const state = await deps.scheduler.orchestrationState(operation.id);
   const age = deps.now().getTime() - Date.parse(operation.startTime);
-  return state === "ended" || (state === "missing" && age > ABANDONED_AFTER_MS);
+  if (!(state === "ended" || (state === "missing" && age > ABANDONED_AFTER_MS))) return false;
+  // The record read may be older than the look at the orchestration (the sweep lists them all
+  // first): one that ended its operation before it completed did so after that read.
+  const current = await deps.operations.get(operation.project, operation.id);
+  return current !== undefined && !isTerminalOperationState(current.value.status);
 }
 
 /**
