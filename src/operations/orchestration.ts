@@ -22,6 +22,7 @@ import {
   type RetryNotice,
   type RetryPolicy,
 } from "./activity-calls";
+import type { ActivityInput, ActivityName } from "./activity-table";
 import { CANCEL_REQUESTED_EVENT, eventData, RUNNER_FINISHED_EVENT, RUNNER_REPORTED_EVENT } from "./events";
 import type {
   CollectInput,
@@ -31,6 +32,7 @@ import type {
   OperationPlan,
   ResourceGroupRef,
   RoleGrant,
+  StepInput,
 } from "./plan";
 import type { RunnerContainerRef } from "./ports";
 
@@ -64,56 +66,65 @@ export function* environmentOperation(
   context: OrchestrationContext,
 ): Generator<Task, OperationOutcome, unknown> {
   const input = context.df.getInput<OperationInput>();
-  // The step is the orchestration's custom status and goes on the operation record, for people watching.
-  const step = function* (name: OperationStep): Generator<Task, void, unknown> {
+  // The step is the orchestration's custom status and goes on the operation record, for people
+  // watching. The record is written alongside the step's first activity (one round trip for both);
+  // its outcome does not matter. A step that ends before any activity is not written.
+  let stepRecord: Task | undefined;
+  const step = (name: OperationStep): void => {
     context.df.setCustomStatus({ step: name });
-    const at = { project: input.project, operationId: input.operationId, step: name };
-    try {
-      yield* callActivity(context, "recordStep", at, STEP_RETRY);
-    } catch {
-      // Only informational: the operation goes on without it.
-    }
+    const at: StepInput = { project: input.project, operationId: input.operationId, step: name };
+    stepRecord = context.df.callActivity("recordStep", at);
   };
+  /** The step's record, to schedule with its first activity (once). */
+  const recordingStep = (): Task | undefined => {
+    const task = stepRecord;
+    stepRecord = undefined;
+    return task;
+  };
+  const call = <N extends ActivityName>(name: N, activityInput: ActivityInput<N>, retry: RetryPolicy) =>
+    callActivity(context, name, activityInput, retry, undefined, recordingStep());
   const compensations: Compensation[] = [];
   let plan: OperationPlan | undefined;
   let outcome: OperationOutcome;
 
   try {
-    yield* step("Resolving");
-    plan = yield* callActivity(context, "resolveOperation", input, RESOLVE_RETRY);
+    step("Resolving");
+    plan = yield* call("resolveOperation", input, RESOLVE_RETRY);
     const retry = plan.retry;
 
     if (plan.kind === "deploy") {
-      yield* step("PreparingResourceGroup");
-      yield* callActivity(context, "ensureResourceGroup", plan, retry);
+      step("PreparingResourceGroup");
+      yield* call("ensureResourceGroup", plan, retry);
     }
 
     // A delete with nothing to run (no resource group left, or force with the definition gone) skips the runner.
     outcome = { status: "Succeeded" };
     if (plan.runRunner) {
-      yield* step("GrantingRoles");
+      step("GrantingRoles");
       for (const grant of plan.runnerRoleGrants) {
         const revoke: Compensation = { activity: "revokeRole", grant };
         compensations.push(revoke);
         // The assignment's name is kept in the orchestration's state: the revoke needs nothing else.
-        revoke.grant = yield* callActivity(context, "grantRole", grant, retry);
+        revoke.grant = yield* call("grantRole", grant, retry);
       }
       // The creator's and configured users' roles belong to the environment, not to the operation: they stay.
       for (const grant of plan.memberRoleGrants) {
-        yield* callActivity(context, "grantRole", grant, retry);
+        yield* call("grantRole", grant, retry);
       }
 
-      yield* step("StartingRunner");
+      step("StartingRunner");
       compensations.push({ activity: "deleteRunner", ref: plan.runnerContainer, poll: deletePoll(plan) });
-      yield* callActivity(context, "startRunner", plan, retry);
+      yield* call("startRunner", plan, retry);
 
-      yield* step("RunningRunner");
+      // Written while the runner starts: the wait below begins with no activity to go with.
+      step("RunningRunner");
+      yield* recordAlone(recordingStep());
       const end: RunnerEnd = yield* waitForRunner(context, plan);
 
-      yield* step("Collecting");
+      step("Collecting");
       const collect: CollectInput =
         end.kind === "exited" ? { plan, exitCode: end.exitCode, detail: end.detail } : { plan };
-      outcome = yield* callActivity(context, "collectRunnerResults", collect, retry);
+      outcome = yield* call("collectRunnerResults", collect, retry);
       if (end.kind === "timedOut") {
         outcome = {
           status: "Failed",
@@ -136,24 +147,24 @@ export function* environmentOperation(
     }
 
     if (plan.kind === "delete" && outcome.status === "Succeeded") {
-      yield* step("DeletingResourceGroup");
+      step("DeletingResourceGroup");
       const group: ResourceGroupRef = {
         subscriptionId: plan.subscriptionId,
         resourceGroupName: plan.resourceGroupName,
       };
-      yield* deleteResourceGroup(context, group, deletePoll(plan), retry);
+      yield* deleteResourceGroup(context, group, deletePoll(plan), retry, recordingStep());
     }
   } catch (error) {
     const { code, message } = failureOf(error);
     outcome = { status: "Failed", error: { code, message } };
   }
 
-  yield* step("CleaningUp");
+  step("CleaningUp");
   const cleanup = cleanupRetry(plan);
   const onRetry = cleanupReporter(context, input);
   for (const compensation of compensations.reverse()) {
     try {
-      yield* undo(context, compensation, cleanup, onRetry);
+      yield* undo(context, compensation, cleanup, onRetry, recordingStep());
     } catch (error) {
       // Out of retries: the operation must still end, saying what is left behind for an operator.
       const { code, message } = failureOf(error);
@@ -164,12 +175,22 @@ export function* environmentOperation(
     }
   }
 
-  yield* step("Finishing");
-  yield* callActivity(context, "finishOperation", { input, outcome }, cleanup);
+  step("Finishing");
+  yield* call("finishOperation", { input, outcome }, cleanup);
   return outcome;
 }
 
-/** Recording the step is worth a short retry, not a long one. */
+/** Waits for a step's record on its own; its outcome does not matter. */
+function* recordAlone(record: Task | undefined): Generator<Task, void, unknown> {
+  if (!record) return;
+  try {
+    yield record;
+  } catch {
+    // Only informational: the operation goes on without it.
+  }
+}
+
+/** Recording a cleanup retry is worth a short retry, not a long one. */
 const STEP_RETRY: RetryPolicy = { firstIntervalSeconds: 1, maxIntervalSeconds: 5, maxAttempts: 3 };
 
 /** Resolving comes before the plan (and its retry settings) exists. */
@@ -211,18 +232,20 @@ export function cleanupReporter(
   };
 }
 
+/** Undoes one compensation; `alongside` goes with its first activity (see callActivity). */
 export function* undo(
   context: OrchestrationContext,
   compensation: Compensation,
   retry: RetryPolicy,
   onRetry: (notice: RetryNotice) => Generator<Task, void, unknown>,
+  alongside?: Task,
 ): Generator<Task, void, unknown> {
   if (compensation.activity === "revokeRole") {
-    yield* callActivity(context, "revokeRole", compensation.grant, retry, onRetry);
+    yield* callActivity(context, "revokeRole", compensation.grant, retry, onRetry, alongside);
     return;
   }
   const { ref, poll } = compensation;
-  const started = yield* callActivity(context, "deleteRunner", ref, retry, onRetry);
+  const started = yield* callActivity(context, "deleteRunner", ref, retry, onRetry, alongside);
   const next = (resumeFrom: string) =>
     callActivity(context, "pollRunnerDelete", { ref, resumeFrom }, retry, onRetry);
   if (!(yield* followArmOperation(context, started, next, poll))) {
@@ -240,8 +263,9 @@ function* deleteResourceGroup(
   group: ResourceGroupRef,
   poll: PollPolicy,
   retry: RetryPolicy,
+  alongside?: Task,
 ): Generator<Task, void, unknown> {
-  const started = yield* callActivity(context, "deleteResourceGroup", group, retry);
+  const started = yield* callActivity(context, "deleteResourceGroup", group, retry, undefined, alongside);
   const next = (resumeFrom: string) =>
     callActivity(context, "pollResourceGroupDelete", { group, resumeFrom }, retry);
   if (!(yield* followArmOperation(context, started, next, poll))) {
