@@ -1,96 +1,228 @@
 /**
- * Control-plane overhead of an environment operation, through the whole local product (dev host,
- * Azurite, ARM emulator, Core runner entrypoint + ade CLI): a definition whose deploy.sh sleeps 2 s,
- * deployed through the API, against the same script run bare; then 50 concurrent deploys.
+ * What an environment operation costs beyond its own script, through the whole local product (dev
+ * host, Azurite, ARM emulator, the Core entrypoint and ade CLI as local processes): a definition whose
+ * deploy.sh sleeps 2 s, deployed through the API.
  *
- *   npm run build && node dist/bench/operations.js [concurrent=50]
+ * P1: one deploy at a time against the same script run bare (interleaved, so both see the same
+ * machine), with where the time goes: the control plane before the runner, the runner's start,
+ * the script, the runner's end and the control plane after it.
+ * P2: `concurrent` deploys at once, `rounds` times: all must succeed; the dev host's CPU per deploy
+ * and its memory after each round; the control plane's and the local runners' shares as p50/p95
+ * (locally every runner shares the machine's cores; in Azure each is its own container).
+ *
+ *   npm run build && node dist/bench/operations.js [concurrent=50] [rounds=2] [runs=3]
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Stack } from "../test/support/stack";
+import { Stack, type Json } from "../test/support/stack";
+import { percentile, print, repeat, spread } from "./measure";
 
 const SLEEP_SECONDS = 2;
-const DEPLOY_SH = `#!/bin/bash\nset -e\necho "sleeping ${SLEEP_SECONDS} s"\nsleep ${SLEEP_SECONDS}\n`;
 
-/** CPU seconds a process has used so far (Linux /proc; clock ticks of 1/100 s). */
-function processCpuSeconds(pid: number): number {
+/**
+ * CPU seconds a process has used so far (Linux /proc, in clock ticks of 1/100 s); with `children`,
+ * those of its ended children instead (here: the runners the ARM emulator ran as processes).
+ */
+function cpuSeconds(pid: number | "self", children = false): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const [user, system] = children ? [fields[13], fields[14]] : [fields[11], fields[12]];
+  return (Number(user) + Number(system)) / 100;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+function rssMegabytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
+  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 
-function bareSeconds(): number {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-bare-"));
-  const script = path.join(dir, "deploy.sh");
-  writeFileSync(script, DEPLOY_SH, { mode: 0o755 });
-  const started = process.hrtime.bigint();
-  spawnSync("bash", [script], { stdio: "ignore" });
-  return Number(process.hrtime.bigint() - started) / 1e9;
+/** Where one deploy's time went, in ms, from the orchestration's history and the script's marks. */
+interface Breakdown {
+  /** The request until the runner container was started. */
+  beforeRunner: number;
+  /** The runner's start until its script began (entrypoint, ade init). */
+  runnerStart: number;
+  script: number;
+  /** The script's end until the control plane heard the runner had finished. */
+  runnerEnd: number;
+  /** Heard the runner had finished until the operation Succeeded (collect, cleanup, finish). */
+  afterRunner: number;
 }
 
-async function deploySeconds(
+class Sleeper {
+  readonly marks = mkdtempSync(path.join(os.tmpdir(), "bench-marks-"));
+
+  /** The definition's deploy.sh: sleeps, noting when it started and ended (ms since the epoch). */
+  get script(): string {
+    const mark = (what: string) => `date +%s%3N > "${this.marks}/\${ADE_ENVIRONMENT_NAME:-bare}.${what}"`;
+    return `#!/bin/bash\nset -e\n${mark("start")}\nsleep ${SLEEP_SECONDS}\n${mark("end")}\n`;
+  }
+
+  mark(name: string, what: "start" | "end"): number {
+    return Number(readFileSync(path.join(this.marks, `${name}.${what}`), "utf8"));
+  }
+
+  bareSeconds(): number {
+    const script = path.join(this.marks, "deploy.sh");
+    writeFileSync(script, this.script, { mode: 0o755 });
+    const started = process.hrtime.bigint();
+    spawnSync("bash", [script], { stdio: "ignore", env: { ...process.env, ADE_ENVIRONMENT_NAME: "" } });
+    return Number(process.hrtime.bigint() - started) / 1e9;
+  }
+}
+
+async function breakdown(
   stack: Stack,
+  sleeper: Sleeper,
+  name: string,
+  requested: number,
+  status: Json,
+): Promise<Breakdown> {
+  const reply = await stack.request(
+    "GET",
+    `/runtime/webhooks/durabletask/instances/${status.name}?showHistory=true`,
+    undefined,
+  );
+  if (reply.status !== 200) throw new Error(`history of ${name}: ${reply.status} ${reply.text}`);
+  const history = reply.body.historyEvents as Json[];
+  const at = (match: (event: Json) => boolean, what: string): number => {
+    const event = history.find(match);
+    if (!event) throw new Error(`${name}: no ${what} in the orchestration's history`);
+    return Date.parse(event.Timestamp as string);
+  };
+  const runnerStarted = at(
+    (e) => e.EventType === "TaskCompleted" && e.FunctionName === "startRunner",
+    "startRunner",
+  );
+  const runnerFinished = at(
+    (e) => e.EventType === "EventRaised" && e.Name === "RunnerFinished",
+    "RunnerFinished",
+  );
+  const completed = at((e) => e.EventType === "ExecutionCompleted", "ExecutionCompleted");
+  const scriptStart = sleeper.mark(name, "start");
+  const scriptEnd = sleeper.mark(name, "end");
+  return {
+    beforeRunner: runnerStarted - requested,
+    runnerStart: scriptStart - runnerStarted,
+    script: scriptEnd - scriptStart,
+    runnerEnd: runnerFinished - scriptEnd,
+    afterRunner: completed - runnerFinished,
+  };
+}
+
+/** One deploy through the API: seconds from the request to Succeeded, and where the time went. */
+async function deploy(
+  stack: Stack,
+  sleeper: Sleeper,
   token: string,
   name: string,
-): Promise<{ seconds: number; status: string }> {
-  const { seconds, status } = await stack.deployAndWait(token, name, "sleeper");
-  return { seconds, status: status.status as string };
+  pollMs: number,
+): Promise<{ seconds: number; parts: Breakdown }> {
+  const requested = Date.now();
+  const { seconds, status } = await stack.deployAndWait(token, name, "sleeper", pollMs);
+  if (status.status !== "Succeeded") throw new Error(`${name}: ${JSON.stringify(status)}`);
+  return { seconds, parts: await breakdown(stack, sleeper, name, requested, status) };
 }
+
+const PARTS: [keyof Breakdown, string][] = [
+  ["beforeRunner", "control plane: request → runner started"],
+  ["runnerStart", "runner: started → script start"],
+  ["script", "deploy.sh itself"],
+  ["runnerEnd", "runner: script end → control plane told"],
+  ["afterRunner", "control plane: runner finished → Succeeded"],
+];
 
 async function main(): Promise<void> {
   const concurrent = Number(process.argv[2] ?? 50);
+  const rounds = Number(process.argv[3] ?? 2);
+  const runs = Number(process.argv[4] ?? 3);
+  const sleeper = new Sleeper();
   const stack = await Stack.start({
     definitions: {
       sleeper: {
         "environment.yaml": "name: sleeper\nrunner: Bicep\ntemplatePath: main.bicep\n",
-        "main.bicep": "// nothing\n",
-        "deploy.sh": DEPLOY_SH,
+        "main.bicep": "// deploy.sh deploys nothing\n",
+        "deploy.sh": sleeper.script,
       },
     },
   });
   try {
     const token = await stack.token("bench");
     await stack.catalogSynced(token);
+    // One deploy first, so that what starts once (clients, caches, the catalog index) is not in the figures.
+    await deploy(stack, sleeper, token, "warm-up", 20);
 
-    const bare = [bareSeconds(), bareSeconds(), bareSeconds()].sort((a, b) => a - b)[1];
-    const single: number[] = [];
-    for (let i = 0; i < 3; i++) single.push((await deploySeconds(stack, token, `single-${i}`)).seconds);
-    single.sort((a, b) => a - b);
-    const median = single[1];
-    console.log(`bare deploy.sh: ${bare.toFixed(2)} s`);
-    console.log(
-      `through the control plane: ${median.toFixed(2)} s (median of 3: ${single.map((s) => s.toFixed(2)).join(", ")})`,
-    );
-    console.log(`overhead ratio: ${(median / bare).toFixed(2)}x (+${(median - bare).toFixed(2)} s)`);
+    const bare: number[] = [];
+    const parts: Breakdown[] = [];
+    const single = await repeat(runs, async (run) => {
+      bare.push(sleeper.bareSeconds());
+      const { seconds, parts: part } = await deploy(stack, sleeper, token, `single-${run}`, 20);
+      parts.push(part);
+      return seconds;
+    });
+    print({
+      label: `P1: deploy of a ${SLEEP_SECONDS}-s deploy.sh through the control plane`,
+      unit: "s",
+      values: single,
+      reference: { label: "the same deploy.sh bare", values: bare },
+      target: { maxRatio: 1.15 },
+    });
+    for (const [key, label] of PARTS)
+      print({ label: `  ${label}`, unit: "ms", values: parts.map((p) => p[key]) });
 
-    const hostCpuBefore = processCpuSeconds(stack.host.pid);
-    const started = Date.now();
-    const results = await Promise.all(
-      Array.from({ length: concurrent }, (_, i) =>
-        deploySeconds(stack, token, `many-${i}`).catch(() => undefined),
-      ),
-    );
-    const wall = (Date.now() - started) / 1000;
-    const hostCpu = processCpuSeconds(stack.host.pid) - hostCpuBefore;
-    const succeeded = results.filter((r) => r?.status === "Succeeded");
-    const overheads = succeeded.map((r) => (r as { seconds: number }).seconds - bare).sort((a, b) => a - b);
-    console.log(
-      `${concurrent} concurrent deploys: ${succeeded.length} succeeded in ${wall.toFixed(1)} s wall`,
-    );
-    // On one machine the runners (bash + one node process per ade call) share the 2 cores with the
-    // control plane; in Azure each runner is its own container. This is the control plane's share.
-    console.log(
-      `dev host CPU: ${hostCpu.toFixed(1)} s in all, ${((hostCpu / concurrent) * 1000).toFixed(0)} ms per deploy`,
-    );
-    if (overheads.length > 0) {
-      console.log(
-        `overhead per deploy: p50 ${percentile(overheads, 50).toFixed(2)} s, p95 ${percentile(overheads, 95).toFixed(2)} s, max ${overheads[overheads.length - 1].toFixed(2)} s`,
+    for (let round = 1; round <= rounds && concurrent > 0; round++) {
+      const hostCpu = cpuSeconds(stack.host.pid);
+      const runnerCpu = cpuSeconds("self", true);
+      const started = Date.now();
+      // Polled as a patient client would: once a second per operation.
+      const results = await Promise.all(
+        Array.from({ length: concurrent }, (_, i) =>
+          deploy(stack, sleeper, token, `many-${round}-${i}`, 1000).catch((error: unknown) => error as Error),
+        ),
       );
+      const wall = (Date.now() - started) / 1000;
+      const ok = results.filter((r): r is { seconds: number; parts: Breakdown } => !(r instanceof Error));
+      const failed = results.filter((r): r is Error => r instanceof Error);
+      const perDeployMs = (seconds: number) => (seconds / concurrent) * 1000;
+      process.stdout.write(`P2 round ${round}: ${concurrent} deploys at once, ${wall.toFixed(1)} s wall\n`);
+      print({
+        label: "  deploys that succeeded",
+        unit: "",
+        values: [ok.length],
+        target: { min: concurrent },
+      });
+      for (const error of failed.slice(0, 3)) process.stdout.write(`    ${error.message.slice(0, 300)}\n`);
+      print({
+        label: "  dev host CPU per deploy",
+        unit: "ms",
+        values: [perDeployMs(cpuSeconds(stack.host.pid) - hostCpu)],
+        target: { max: 100 },
+      });
+      print({
+        label: "  runner processes' CPU per deploy",
+        unit: "ms",
+        values: [perDeployMs(cpuSeconds("self", true) - runnerCpu)],
+      });
+      print({ label: "  dev host RSS after the round", unit: "MB", values: [rssMegabytes(stack.host.pid)] });
+      if (ok.length === 0) continue;
+      const share = (of: (p: Breakdown) => number) => ok.map((r) => of(r.parts));
+      const shares: [string, number[]][] = [
+        ["control plane (before + after the runner)", share((p) => p.beforeRunner + p.afterRunner)],
+        ["  before the runner", share((p) => p.beforeRunner)],
+        ["  after the runner", share((p) => p.afterRunner)],
+        ["local runners (start + end)", share((p) => p.runnerStart + p.runnerEnd)],
+        [
+          "overhead in all (request → Succeeded − deploy.sh)",
+          share((p) => Object.values(p).reduce((a, b) => a + b) - p.script),
+        ],
+      ];
+      for (const [label, values] of shares) {
+        process.stdout.write(
+          `  ${label}: p50 ${percentile(values, 50).toFixed(0)} ms, p95 ${percentile(values, 95).toFixed(0)} ms, max ${spread(values).max.toFixed(0)} ms\n`,
+        );
+      }
     }
   } finally {
     await stack.stop();

@@ -186,11 +186,15 @@ export class Stack {
     }
   }
 
-  /** PUTs `me`'s environment of a samples definition and waits for its operation; how long that took, and the OperationStatus. */
+  /**
+   * PUTs `me`'s environment of a samples definition and waits for its operation, looking every
+   * `pollMs`; how long that took, and the OperationStatus.
+   */
   async deployAndWait(
     token: string,
     name: string,
     definition: string,
+    pollMs = 20,
   ): Promise<{ seconds: number; status: Json }> {
     const started = process.hrtime.bigint();
     const created = await this.request("PUT", `/projects/demo/users/me/environments/${name}`, token, {
@@ -203,7 +207,7 @@ export class Stack {
       created.headers.get("operation-location") as string,
       token,
       600_000,
-      20,
+      pollMs,
     );
     return { seconds: Number(process.hrtime.bigint() - started) / 1e9, status };
   }
