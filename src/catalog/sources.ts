@@ -8,13 +8,13 @@ import { createHash } from "node:crypto";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import fs, { BigIntStats } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
-import os from "node:os";
+import { stat } from "node:fs/promises";
 import path from "node:path";
-import git, { HttpClient } from "isomorphic-git";
+import git, { HttpClient, PromiseFsClient } from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import type { CatalogConfig } from "../core/devcenter-config";
 import { splitContainedPath } from "../core/paths";
+import { createMemoryFs } from "./memory-fs";
 
 export type CatalogFiles = Map<string, Uint8Array>;
 
@@ -241,32 +241,32 @@ export class GitSource implements CatalogSource {
     }
     if (head === knownCommit) return { commit: head, unchanged: true };
 
-    const gitdir = await mkdtemp(path.join(os.tmpdir(), "catalog-git-"));
-    try {
-      await git.init({ fs, gitdir, bare: true });
-      await git.addRemote({ fs, gitdir, remote: "origin", url });
-      const fetched = await git.fetch({
-        fs,
-        http: client,
-        gitdir,
-        remote: "origin",
-        ref: ref.slice("refs/heads/".length),
-        singleBranch: true,
-        depth: 1,
-        tags: false,
-        headers: this.headers(),
-      });
-      // The branch may have moved since the refs were listed: what was fetched is the commit.
-      const commit = fetched.fetchHead ?? head;
-      if (commit === knownCommit) return { commit, unchanged: true };
-      return {
-        commit,
-        unchanged: false,
-        files: await readCommitFolder(gitdir, commit, segments, this.describe()),
-      };
-    } finally {
-      await rm(gitdir, { recursive: true, force: true });
-    }
+    // A throwaway repository in memory: nothing of it is kept between syncs.
+    const fs = createMemoryFs();
+    const gitdir = "/catalog.git";
+    const cache = {};
+    await git.init({ fs, gitdir, bare: true });
+    await git.addRemote({ fs, gitdir, remote: "origin", url });
+    const fetched = await git.fetch({
+      fs,
+      cache,
+      http: client,
+      gitdir,
+      remote: "origin",
+      ref: ref.slice("refs/heads/".length),
+      singleBranch: true,
+      depth: 1,
+      tags: false,
+      headers: this.headers(),
+    });
+    // The branch may have moved since the refs were listed: what was fetched is the commit.
+    const commit = fetched.fetchHead ?? head;
+    if (commit === knownCommit) return { commit, unchanged: true };
+    return {
+      commit,
+      unchanged: false,
+      files: await readCommitFolder({ fs, gitdir, cache }, commit, segments, this.describe()),
+    };
   }
 
   private headers(): Record<string, string> {
@@ -317,35 +317,43 @@ function safeUrl(url: string): string {
   }
 }
 
+/**
+ * The files below the catalog folder at the commit, by one walk of its tree (one isomorphic-git
+ * command for all objects; subtrees outside the folder are not read).
+ */
 async function readCommitFolder(
-  gitdir: string,
+  repo: { fs: PromiseFsClient; gitdir: string; cache: object },
   commit: string,
   segments: string[],
   what: string,
 ): Promise<CatalogFiles> {
-  const cache = {};
+  const folder = segments.join("/");
   const files: CatalogFiles = new Map();
-  let root: string;
-  try {
-    root = (await git.readTree({ fs, gitdir, oid: commit, filepath: segments.join("/") || undefined, cache }))
-      .oid;
-  } catch {
-    throw new CatalogSourceError(
-      "FolderNotFound",
-      `${what} has no folder ${segments.join("/")} at commit ${commit}.`,
-    );
-  }
-  const visit = async (treeOid: string, prefix: string): Promise<void> => {
-    const { tree } = await git.readTree({ fs, gitdir, oid: treeOid, cache });
-    for (const entry of tree) {
-      // Submodules ("commit" entries) are not part of the catalog's content; symbolic links (120000) are skipped as in a local folder.
-      if (entry.type === "tree") await visit(entry.oid, `${prefix}${entry.path}/`);
-      else if (entry.type === "blob" && entry.mode !== "120000") {
-        files.set(prefix + entry.path, (await git.readBlob({ fs, gitdir, oid: entry.oid, cache })).blob);
+  let found = folder === "";
+  await git.walk({
+    ...repo,
+    trees: [git.TREE({ ref: commit })],
+    map: async (filepath, [entry]) => {
+      if (!entry) return null;
+      const inside = folder === "" || filepath.startsWith(`${folder}/`);
+      const type = await entry.type();
+      if (type === "tree") {
+        if (filepath === folder) found = true;
+        // Descend into the folder, what is below it, and the folders on the way to it.
+        return inside || filepath === "." || filepath === folder || folder.startsWith(`${filepath}/`)
+          ? true
+          : null;
       }
-    }
-  };
-  await visit(root, "");
+      // Submodules ("commit" entries) are not part of the catalog's content; symbolic links (120000) are skipped as in a local folder.
+      if (inside && type === "blob" && (await entry.mode()) !== 0o120000) {
+        files.set(folder ? filepath.slice(folder.length + 1) : filepath, (await entry.content())!);
+      }
+      return null;
+    },
+  });
+  if (!found) {
+    throw new CatalogSourceError("FolderNotFound", `${what} has no folder ${folder} at commit ${commit}.`);
+  }
   return files;
 }
 

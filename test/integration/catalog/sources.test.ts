@@ -78,8 +78,14 @@ describe("git source over loopback smart HTTP", () => {
     const noBranch = new GitSource({ url: server.url("catalog"), branch: "no-such-branch", token });
     const noRepo = new GitSource({ url: server.url("missing"), branch: "main", token });
     const noFolder = new GitSource({ url: server.url("catalog"), branch: "main", path: "nope", token });
+    const fileNotFolder = new GitSource({
+      url: server.url("catalog"),
+      branch: "main",
+      path: "defs/a/environment.yaml",
+      token,
+    });
     const errors = await Promise.all(
-      [wrong, noToken, noBranch, noRepo, noFolder].map((s) =>
+      [wrong, noToken, noBranch, noRepo, noFolder, fileNotFolder].map((s) =>
         s.fetch(undefined).then(
           () => undefined,
           (e: unknown) => e,
@@ -91,6 +97,7 @@ describe("git source over loopback smart HTTP", () => {
       "AuthenticationFailed",
       "BranchNotFound",
       "RepositoryNotFound",
+      "FolderNotFound",
       "FolderNotFound",
     ]);
     for (const error of errors) {
