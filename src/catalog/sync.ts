@@ -49,7 +49,14 @@ type PassResult =
   | { kind: "unchanged"; commit: string }
   | { kind: "failed"; error: SyncError };
 
-type Claim = { claimed: true; leaseId: string; current?: CatalogSnapshotPointer } | { claimed: false };
+/** The record as this sync last wrote it: releasing tries to replace it before reading the record again. */
+interface Held {
+  value: CatalogRecord;
+  etag: string;
+}
+
+type Claim =
+  { claimed: true; leaseId: string; held: Held; current?: CatalogSnapshotPointer } | { claimed: false };
 
 export async function syncCatalog(deps: CatalogSyncDeps, ref: CatalogRef): Promise<SyncOutcome> {
   const claim = await claimCatalog(deps, ref);
@@ -58,6 +65,7 @@ export async function syncCatalog(deps: CatalogSyncDeps, ref: CatalogRef): Promi
     return { status: "AlreadyRunning" };
   }
   let current = claim.current;
+  let held: Held | undefined = claim.held;
   // A pass that finds the head unchanged after an earlier pass switched it still reports that switch.
   let switched: PassResult | undefined;
   for (;;) {
@@ -67,13 +75,17 @@ export async function syncCatalog(deps: CatalogSyncDeps, ref: CatalogRef): Promi
     } catch (error) {
       // Storage failed: record it, let go of the claim and let the trigger fail (Event Grid redelivers).
       const message = error instanceof Error ? error.message : String(error);
-      await release(deps, ref, claim.leaseId, {
-        kind: "failed",
-        error: { code: "SyncFailed", message },
-      }).catch(() => undefined);
+      await release(
+        deps,
+        ref,
+        claim.leaseId,
+        { kind: "failed", error: { code: "SyncFailed", message } },
+        held,
+      ).catch(() => undefined);
       throw error;
     }
-    const released = await release(deps, ref, claim.leaseId, result);
+    const released = await release(deps, ref, claim.leaseId, result, held);
+    held = released.held;
     if (result.kind === "synced") {
       current = result.pointer;
       switched = result;
@@ -128,8 +140,8 @@ async function claimCatalog(deps: CatalogSyncDeps, ref: CatalogRef): Promise<Cla
           catalog: ref.catalog,
           lease,
         };
-        await deps.records.create(partitionKey, rowKey, record);
-        return { claimed: true, leaseId };
+        const etag = await deps.records.create(partitionKey, rowKey, record);
+        return { claimed: true, leaseId, held: { value: record, etag } };
       }
       const held = stored.value.lease;
       if (held && new Date(held.expiresAt) > now) {
@@ -143,8 +155,9 @@ async function claimCatalog(deps: CatalogSyncDeps, ref: CatalogRef): Promise<Cla
         }
         return { claimed: false };
       }
-      await deps.records.replace(partitionKey, rowKey, { ...stored.value, lease }, stored.etag);
-      return { claimed: true, leaseId, current: usableCurrent(stored.value) };
+      const value = { ...stored.value, lease };
+      const etag = await deps.records.replace(partitionKey, rowKey, value, stored.etag);
+      return { claimed: true, leaseId, held: { value, etag }, current: usableCurrent(stored.value) };
     } catch (error) {
       // Someone else wrote the record between our read and write: look again.
       if (!isConflict(error)) throw error;
@@ -212,17 +225,22 @@ export async function readIndex(
 /**
  * Applies the pass's result and lets go of the claim, unless a request came in meanwhile: then the
  * claim is kept (renewed) and the caller runs another pass. A claim that expired and was taken by
- * another sync is not ours any more: that sync's result will be written, not this one's.
+ * another sync is not ours any more: that sync's result will be written, not this one's. The record
+ * as this sync wrote it is tried first (one request); whoever wrote it since (a request asking for
+ * another pass, a sync taking over) changed its ETag, and then it is read again.
  */
 async function release(
   deps: CatalogSyncDeps,
   ref: CatalogRef,
   leaseId: string,
   result: PassResult,
-): Promise<{ again: boolean }> {
+  held: Held | undefined,
+): Promise<{ again: boolean; held?: Held }> {
   const { partitionKey, rowKey } = catalogKeys(ref);
+  let known = held?.etag ? held : undefined;
   for (;;) {
-    const stored = await deps.records.get(partitionKey, rowKey);
+    const stored = known ?? (await deps.records.get(partitionKey, rowKey));
+    known = undefined;
     const lease = stored?.value.lease;
     if (!stored || lease?.id !== leaseId) {
       deps.log?.(`Sync of ${describeCatalog(ref)} lost its claim (it expired); its result is dropped.`);
@@ -249,8 +267,8 @@ async function release(
       delete record.lease;
     }
     try {
-      await deps.records.replace(partitionKey, rowKey, record, stored.etag);
-      return { again };
+      const etag = await deps.records.replace(partitionKey, rowKey, record, stored.etag);
+      return { again, held: { value: record, etag } };
     } catch (error) {
       if (!isConflict(error)) throw error;
     }

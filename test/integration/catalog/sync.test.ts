@@ -49,6 +49,7 @@ describe("catalog sync (Azurite)", () => {
   let root: string;
   let server: GitServer;
   let blobPuts: string[];
+  const recordCalls: string[] = [];
   let counter = 0;
 
   beforeAll(async () => {
@@ -62,7 +63,13 @@ describe("catalog sync (Azurite)", () => {
       blobPuts.push(name);
       return blobs.put(container, name, data, options);
     };
-    storage = { records: adapters.records<CatalogRecord>(CATALOG_TABLE), blobs: counting };
+    // The real record store, naming each call (to count the round trips of a sync).
+    const records = adapters.records<CatalogRecord>(CATALOG_TABLE);
+    const named: RecordStore<CatalogRecord> = Object.create(records);
+    named.get = (...args) => (recordCalls.push("get"), records.get(...args));
+    named.create = (...args) => (recordCalls.push("create"), records.create(...args));
+    named.replace = (...args) => (recordCalls.push("replace"), records.replace(...args));
+    storage = { records: named, blobs: counting };
     root = await mkdtemp(path.join(os.tmpdir(), "catalog-sync-"));
     server = await startGitServer({ root });
   });
@@ -137,8 +144,11 @@ describe("catalog sync (Azurite)", () => {
     const before = await record(ref);
     const puts = blobPuts.length;
     const requests = server.requests.length;
+    recordCalls.length = 0;
 
     expect(await syncCatalog(gitDeps(repo.name), ref)).toEqual({ status: "Unchanged", commit: repo.head });
+    // Read and claim the record, then release it with the ETag the claim got back.
+    expect(recordCalls).toEqual(["get", "replace", "replace"]);
     expect(blobPuts.length).toBe(puts);
     expect(server.requests.slice(requests).map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
       `GET /${repo.name}.git/info/refs`,
@@ -303,6 +313,44 @@ describe("catalog sync (Azurite)", () => {
     });
     expect(await syncCatalog(gitDeps(repo.name), ref)).toMatchObject({ status: "Synced", commit: repo.head });
     expect((await record(ref))?.lease).toBeUndefined();
+  });
+
+  it("a sync whose claim expired and was taken over while it ran does not overwrite the newer result", async () => {
+    const ref = nextRef();
+    const files = (name: string) =>
+      new Map([
+        [`${name}/environment.yaml`, Buffer.from(manifest(name))],
+        [`${name}/main.bicep`, Buffer.from(`// ${name}`)],
+      ]);
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    let fetching!: () => void;
+    const fetched = new Promise<void>((resolve) => (fetching = resolve));
+    const slow: CatalogSource = {
+      async fetch() {
+        fetching();
+        await resumed;
+        return { commit: "slow-commit", unchanged: false, files: files("slow") };
+      },
+    };
+    const fresh: CatalogSource = {
+      fetch: async () => ({ commit: "fresh-commit", unchanged: false, files: files("fresh") }),
+    };
+    // The slow sync's claim lasts 1 ms: the second sync finds it expired and takes over.
+    const first = syncCatalog({ ...storage, source: () => slow, leaseMs: 1 }, ref);
+    await fetched;
+    const expiresAt = new Date((await record(ref))!.lease!.expiresAt).getTime();
+    while (Date.now() <= expiresAt) await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(await syncCatalog({ ...storage, source: () => fresh }, ref)).toMatchObject({
+      status: "Synced",
+      commit: "fresh-commit",
+    });
+    resume();
+    await first;
+
+    const rec = await record(ref);
+    expect(rec?.current?.commit).toBe("fresh-commit");
+    expect(rec?.lease).toBeUndefined();
   });
 
   it("syncs a local folder, and a changed file makes a new snapshot", async () => {
