@@ -6,9 +6,14 @@
  * ProgrammingModel and every registerFunction call, and invoke handlers through the library's own
  * InvocationModel so all conversions (HttpRequest, InvocationContext, durable bindings) are the
  * library's. One app per process: the library caches the worker module it found.
+ *
+ * An app that calls `app.setup({ enableHttpStream: true })` gets HTTP streaming as in Azure: the
+ * library runs an HTTP proxy of its own (its `HttpUri` capability), each HTTP invocation's request is
+ * sent there with its invocation id, and the response comes back from there as it is written.
  */
 import { randomUUID } from "node:crypto";
 import Module from "node:module";
+import { Server as NetServer } from "node:net";
 import type { HostLogger } from "./logger";
 import { resolveBindingOptions, resolveMainFiles } from "./settings";
 import type {
@@ -129,6 +134,8 @@ export class FunctionsWorker {
     private readonly appRoot: string,
     private readonly logger: HostLogger,
     functions: RegisteredFunction[],
+    /** Where the library's HTTP stream proxy listens, when the app streams HTTP. */
+    readonly httpUri: URL | undefined,
   ) {
     for (const fn of functions) this.byName.set(fn.name.toLowerCase(), fn);
   }
@@ -157,9 +164,10 @@ export class FunctionsWorker {
       throw new Error(`The app in ${appRoot} registered no functions (is "main" in its package.json right?)`);
     }
     const model = core.getProgrammingModel();
-    const capabilities = (await model.getCapabilities?.({})) ?? {};
-    if (capabilities.HttpUri)
-      throw new Error("HTTP streaming (app.setup({ enableHttpStream })) is not supported");
+    const capabilities = await onLoopback(async () => (await model.getCapabilities?.({})) ?? {});
+    // The library names its proxy "localhost"; it listens on 127.0.0.1 (above).
+    const httpUri = capabilities.HttpUri ? new URL(capabilities.HttpUri) : undefined;
+    if (httpUri) httpUri.hostname = "127.0.0.1";
 
     const functions: RegisteredFunction[] = [];
     for (const { metadata, callback } of core.registrations) {
@@ -169,7 +177,7 @@ export class FunctionsWorker {
         logger.host("error", `Function ${metadata.name} is disabled: ${(error as Error).message}`);
       }
     }
-    return new FunctionsWorker(core, model, appRoot, logger, functions);
+    return new FunctionsWorker(core, model, appRoot, logger, functions, httpUri);
   }
 
   get functions(): RegisteredFunction[] {
@@ -226,8 +234,8 @@ export class FunctionsWorker {
     fn: RegisteredFunction,
     trigger: RpcTypedData | undefined,
     triggerMetadata: Record<string, RpcTypedData> = {},
+    invocationId: string = randomUUID(),
   ): Promise<Invocation> {
-    const invocationId = randomUUID();
     const inputData: ParameterBinding[] = [{ name: fn.triggerBindingName, data: trigger }];
     for (const [name, binding] of Object.entries(fn.bindings)) {
       if (binding.direction !== "in" || isTrigger(binding.type)) continue;
@@ -273,6 +281,25 @@ export class FunctionsWorker {
     coreContext.state = undefined;
     if (post.error !== undefined && post.error !== null) throw post.error;
     return { result: post.result, response: () => model.getResponse(context, post.result) };
+  }
+}
+
+/**
+ * Runs `action` with servers that listen without naming a port or address bound to 127.0.0.1, and
+ * unreferenced: the library's HTTP stream proxy would listen on every interface, and it is never
+ * closed, so it must not keep a stopped host's process alive.
+ */
+async function onLoopback<T>(action: () => Promise<T>): Promise<T> {
+  const prototype = NetServer.prototype as unknown as { listen(...args: unknown[]): unknown };
+  const listen = prototype.listen;
+  prototype.listen = function (this: NetServer, ...args: unknown[]) {
+    if (args.length > 0 && typeof args[0] !== "function") return listen.apply(this, args);
+    return (listen.call(this, 0, "127.0.0.1", ...args) as NetServer).unref();
+  };
+  try {
+    return await action();
+  } finally {
+    prototype.listen = listen;
   }
 }
 

@@ -13,7 +13,7 @@ import {
   type Server as NetServer,
   Socket,
 } from "node:net";
-import { Duplex } from "node:stream";
+import { Duplex, pipeline, Readable } from "node:stream";
 import { createSecureContext, TLSSocket, type SecureContext } from "node:tls";
 import type { HostLogger } from "./logger";
 
@@ -33,7 +33,8 @@ export interface HttpRequestIn {
 export interface HttpReply {
   status: number;
   headers?: Record<string, string | string[]>;
-  body?: Buffer | string;
+  /** A stream is sent as it comes (at the pace the client reads). */
+  body?: Buffer | string | Readable;
 }
 
 /** Answers a request, or returns undefined when the request is not for it. */
@@ -184,7 +185,10 @@ export class HttpServer {
       }
     }
     res.writeHead(reply.status, reply.headers);
-    res.end(reply.body);
+    const { body } = reply;
+    // A stream that breaks cuts the connection: the client must not take a part for the whole.
+    if (body instanceof Readable) pipeline(body, res, () => undefined);
+    else res.end(body);
   }
 
   private async dispatch(request: HttpRequestIn): Promise<HttpReply | undefined> {

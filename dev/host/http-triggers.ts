@@ -1,12 +1,15 @@
 /**
  * The app's HTTP triggers: route matching under the routePrefix, 404/405 answers, and the
- * conversion between node's request/response and the worker's RpcHttpData.
+ * conversion between node's request/response and the worker's RpcHttpData, or, for an app that
+ * streams HTTP, the exchange with the library's stream proxy.
  */
+import { randomUUID } from "node:crypto";
+import { Agent, request as httpRequest, type IncomingMessage } from "node:http";
 import type { FunctionsWorker, RegisteredFunction } from "./functions-worker";
 import { HttpHandler, HttpReply, HttpRequestIn, textReply } from "./http-server";
 import type { HostLogger } from "./logger";
 import { compileRoute, comparePrecedence, CompiledRoute } from "./routes";
-import type { RpcHttpCookie, RpcHttpData } from "./worker-types";
+import type { RpcHttpCookie, RpcHttpData, RpcTypedData } from "./worker-types";
 
 interface HttpRoute {
   fn: RegisteredFunction;
@@ -22,8 +25,13 @@ export interface HttpRouteSummary {
   path: string;
 }
 
+/** Headers of the proxy's answer that are about its own connection, not the client's. */
+const PROXY_ONLY_HEADERS = new Set(["connection", "keep-alive", "transfer-encoding", "x-ms-invocation-id"]);
+
 export class HttpTriggers {
   private readonly routes: HttpRoute[];
+  /** Connections to the library's stream proxy, kept open between invocations. */
+  private readonly proxyAgent = new Agent({ keepAlive: true });
 
   constructor(
     private readonly worker: FunctionsWorker,
@@ -97,6 +105,7 @@ export class HttpTriggers {
       body: request.body.length > 0 ? { bytes: request.body } : undefined,
     };
     try {
+      if (this.worker.httpUri) return await this.invokeStreaming(fn, request, http, this.worker.httpUri);
       const invocation = await this.worker.invoke(fn, { http });
       const response = await invocation.response();
       const out =
@@ -110,6 +119,71 @@ export class HttpTriggers {
         `Executed 'Functions.${fn.name}' (Failed): ${(error as Error)?.stack ?? error}`,
       );
       return { status: 500 };
+    }
+  }
+
+  /**
+   * As the Functions host streams HTTP: the request goes to the library's proxy with the invocation's
+   * id, the function gets the route parameters and headers as trigger metadata, and the proxy's
+   * answer is passed on as it comes. A function that fails before answering is a 500; one that fails
+   * while its body is on the way cuts the connection.
+   */
+  private async invokeStreaming(
+    fn: RegisteredFunction,
+    request: HttpRequestIn,
+    http: RpcHttpData,
+    proxy: URL,
+  ): Promise<HttpReply> {
+    const invocationId = randomUUID();
+    const proxied = httpRequest({
+      host: proxy.hostname,
+      port: proxy.port,
+      agent: this.proxyAgent,
+      method: request.method,
+      path: request.url.pathname + request.url.search,
+      headers: {
+        "x-ms-invocation-id": invocationId,
+        "x-forwarded-host": request.url.host,
+        "x-forwarded-proto": request.url.protocol.replace(/:$/, ""),
+        "content-length": String(request.body.length),
+      },
+    });
+    const answered = new Promise<IncomingMessage>((resolve, reject) => {
+      proxied.once("response", resolve).once("error", reject);
+    });
+    answered.catch(() => undefined); // awaited below, or abandoned after the function failed
+    proxied.end(request.body);
+    const metadata: Record<string, RpcTypedData> = { Headers: { json: JSON.stringify(http.headers) } };
+    for (const [name, value] of Object.entries(http.params ?? {})) metadata[name] = { string: value };
+    // The library writes the answer to the proxy while it converts the result.
+    const sent = this.worker.invoke(fn, { http }, metadata, invocationId).then(async (invocation) => {
+      if (invocation.result === undefined || invocation.result === null) return false;
+      await invocation.response();
+      return true;
+    });
+    sent.catch(() => undefined); // handled below, whichever comes first
+    try {
+      const first = await Promise.race([answered, sent]);
+      if (first === false) {
+        proxied.destroy();
+        return { status: 204 };
+      }
+      const response = first === true ? await answered : first;
+      sent.catch((error: unknown) => {
+        this.logger.host(
+          "error",
+          `Executed 'Functions.${fn.name}' (Failed): ${(error as Error)?.stack ?? error}`,
+        );
+        response.destroy(error as Error);
+      });
+      const headers: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (value !== undefined && !PROXY_ONLY_HEADERS.has(name)) headers[name] = value;
+      }
+      return { status: response.statusCode ?? 500, headers, body: response };
+    } catch (error) {
+      proxied.destroy();
+      throw error;
     }
   }
 }

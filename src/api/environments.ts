@@ -20,7 +20,7 @@ import {
   findOperation,
   listEnvironments as environmentsOf,
   listOperations as operationsOf,
-  readOperationLog,
+  openOperationLog,
   readOutputs,
   type EnvironmentReadDeps,
 } from "../operations/environment-queries";
@@ -31,6 +31,7 @@ import { requireName, requireProject, resolveUserId } from "./authz";
 import { retryAfter } from "./headers";
 import { ApiError, jsonResponse, notFound, type ApiRequest, type ApiResponse } from "./http";
 import { page, pageByKey } from "./paging";
+import { contentRange, resolveRange } from "./ranges";
 import type { CallContext, Handler } from "./pipeline";
 import type { ApiBaseDeps } from "./ports";
 
@@ -407,15 +408,37 @@ export const getOperation: H = async (request, call) => {
   return jsonResponse(operationView(call.baseUrl, operation, secure));
 };
 
-/** The operation's log as text; readable while the operation runs. */
+/**
+ * The operation's log as text, readable while the operation runs, streamed from storage. A single
+ * `Range: bytes=…` is served as 206 (`bytes=-N` is the tail); a range past the end is 416.
+ */
 export const getOperationLogs: H = async (request, call): Promise<ApiResponse> => {
   const t = target(request, call, true);
   const id = requireOperationId(request.params.operationId);
-  const text = await readOperationLog(call.deps, t.project.name, id, {
+  const log = await openOperationLog(call.deps, t.project.name, id, {
     user: t.user,
     environmentName: t.name,
   });
-  return { status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: text };
+  const range = resolveRange(request.headers.get("range"), log.size);
+  if (range.kind === "unsatisfiable") {
+    throw new ApiError(
+      416,
+      "RangeNotSatisfiable",
+      `The log has ${log.size} bytes; the requested range is not in it.`,
+      { headers: { "content-range": `bytes */${log.size}` } },
+    );
+  }
+  const { start, end } = range.kind === "part" ? range : { start: 0, end: log.size };
+  return {
+    status: range.kind === "part" ? 206 : 200,
+    headers: {
+      "content-type": "text/plain; charset=utf-8",
+      "accept-ranges": "bytes",
+      "content-length": String(end - start),
+      ...(range.kind === "part" && { "content-range": contentRange(start, end, log.size) }),
+    },
+    stream: log.read(start, end),
+  };
 };
 
 /** Everyone sees the statuses of their own operations; admins those of the project. */

@@ -38,10 +38,8 @@ export async function fromHttpRequest(request: HttpRequest): Promise<ApiRequest>
 }
 
 export function toHttpResponse(response: ApiResponse): HttpResponseInit {
-  // Text bodies (operation logs) go out as they are; everything else is JSON.
-  if (typeof response.body === "string") {
-    return { status: response.status, headers: response.headers, body: response.body };
-  }
+  // Streamed bodies (operation logs) go out as they come; everything else is JSON.
+  if (response.stream) return { status: response.status, headers: response.headers, body: response.stream };
   return {
     status: response.status,
     headers: response.headers,

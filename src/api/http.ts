@@ -21,6 +21,8 @@ export interface ApiResponse {
   headers?: Record<string, string>;
   /** Serialized as JSON; absent for empty responses. */
   body?: unknown;
+  /** Bytes sent as they come instead of a JSON body (operation logs). */
+  stream?: AsyncIterable<Uint8Array>;
 }
 
 export interface ErrorDetail {

@@ -7,6 +7,10 @@ import { app, type HttpFunctionOptions, type HttpMethod, type InvocationContext 
 import * as df from "durable-functions";
 import type { RouteSummary } from "../api/unmatched";
 
+// Response bodies go out as they are produced (operation logs of any size), not gathered in memory
+// first; needs Functions host 4.28 or later (the library checks).
+app.setup({ enableHttpStream: true });
+
 const routes: RouteSummary[] = [];
 
 function remember(route: string | undefined, name: string, methods: HttpMethod[] | undefined): void {

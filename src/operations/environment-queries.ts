@@ -20,7 +20,7 @@ export const OPERATION_RETENTION_DAYS = 90;
 export interface EnvironmentReadDeps {
   environments: IndexedRecordStore<EnvironmentRecord>;
   operations: IndexedRecordStore<OperationRecord>;
-  blobs: Pick<BlobStore, "get" | "readLog">;
+  blobs: Pick<BlobStore, "get" | "logSize" | "streamLog">;
   now(): Date;
 }
 
@@ -111,13 +111,21 @@ export async function listOperations(
     .sort((a, b) => b.startTime.localeCompare(a.startTime));
 }
 
-/** An operation's log as text ("" before anything was written); readable while it runs. */
-export async function readOperationLog(
+/** An operation's log: its size now and its bytes [start, end), streamed from storage. */
+export interface OperationLog {
+  size: number;
+  read(start: number, end: number): AsyncIterable<Uint8Array>;
+}
+
+/** An operation's log (empty before anything was written); readable while the operation runs. */
+export async function openOperationLog(
   deps: { operations: RecordStore<OperationRecord>; blobs: EnvironmentReadDeps["blobs"] },
   project: string,
   operationId: string,
   of: { user: string; environmentName: string },
-): Promise<string> {
+): Promise<OperationLog> {
   const operation = await findOperation(deps, project, operationId, of);
-  return (await deps.blobs.readLog(CONTAINERS.logs, operationLogBlob(operation.project, operation.id))) ?? "";
+  const blob = operationLogBlob(operation.project, operation.id);
+  const size = (await deps.blobs.logSize(CONTAINERS.logs, blob)) ?? 0;
+  return { size, read: (start, end) => deps.blobs.streamLog(CONTAINERS.logs, blob, start, end) };
 }

@@ -126,6 +126,19 @@ export interface BlobStore {
   appendLog(container: string, name: string, text: string, options?: AppendLogOptions): Promise<void>;
   /** The log's text, or undefined when nothing was ever appended. */
   readLog(container: string, name: string, options?: ReadLogOptions): Promise<string | undefined>;
+  /** The log's size in bytes now, or undefined when nothing was ever appended. */
+  logSize(container: string, name: string, options?: CallOptions): Promise<number | undefined>;
+  /**
+   * Bytes [start, end) of a log as they come from storage, never all held in memory: a log of any
+   * size can be served. `end` must not exceed a size the log had.
+   */
+  streamLog(
+    container: string,
+    name: string,
+    start: number,
+    end: number,
+    options?: CallOptions,
+  ): AsyncIterable<Uint8Array>;
 }
 
 /** Code BlobConflict (append position not met), InvalidContainerName or StorageRequestFailed. */

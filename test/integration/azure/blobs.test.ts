@@ -72,6 +72,24 @@ describe("AzureBlobStore against Azurite", () => {
     expect((await blobs.readLog("logs", "big.log")) === text).toBe(true);
   });
 
+  it("tells a log's size and streams a byte range of it, in chunks, without reading the rest", async () => {
+    expect(await blobs.logSize("logs", "stream.log")).toBeUndefined();
+    const text = "0123456789abcdef".repeat((MAX_APPEND_BLOCK_BYTES * 1.5) / 16);
+    await blobs.appendLog("logs", "stream.log", text);
+    expect(await blobs.logSize("logs", "stream.log")).toBe(text.length);
+    const read = async (start: number, end: number) => {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of blobs.streamLog("logs", "stream.log", start, end)) chunks.push(chunk);
+      return { chunks: chunks.length, text: Buffer.concat(chunks).toString("utf8") };
+    };
+    const whole = await read(0, text.length);
+    expect(whole.text === text).toBe(true);
+    expect(whole.chunks).toBeGreaterThan(1);
+    expect((await read(5, 21)).text).toBe(text.slice(5, 21));
+    expect((await read(text.length - 3, text.length)).text).toBe(text.slice(-3));
+    expect(await read(7, 7)).toEqual({ chunks: 0, text: "" });
+  });
+
   it("appends at an expected position once, and reports a stale position as a conflict", async () => {
     await blobs.appendLog("logs", "op-2.log", "batch 1\n", { appendPosition: 0 });
     await blobs.appendLog("logs", "op-2.log", "batch 2\n", { appendPosition: 8 });

@@ -83,7 +83,13 @@ async function depsWith(origin?: OriginSettings): Promise<EnvironmentApiDeps> {
     environments,
     operations: operationRecords(open),
     resourceGroupClaims: new MemoryRecords<ResourceGroupClaim>(),
-    blobs: { get: async () => undefined, readLog: async () => undefined },
+    blobs: {
+      get: async () => undefined,
+      logSize: async () => undefined,
+      streamLog: () => {
+        throw new Error("not used");
+      },
+    },
     scheduler: {
       start: async () => undefined,
       cancel: async () => undefined,

@@ -33,6 +33,12 @@ function memoryBlobs(): BlobStore & { names(): string[] } {
     async readLog() {
       return undefined;
     },
+    async logSize() {
+      return undefined;
+    },
+    streamLog() {
+      throw new Error("not used");
+    },
   };
 }
 
