@@ -97,6 +97,10 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Run
       ARM_ENDPOINT: endpoint,
       ARM_CA_CERT_FILE: tls.caCertFile,
       AZURE_CREDENTIAL: "emulator",
+      // This emulator's deployments take lroDurationMs and say no Retry-After: runner programs
+      // (runner/arm) look again every 100 ms, as the control plane does locally, not every 2 s
+      // (the SDK's default), which would be most of a local ARM deploy.
+      ARM_POLL_INTERVAL_MS: "100",
     }),
     resourceFault: (method, path) => faults.decideNamed(method, path),
   });
