@@ -7,7 +7,7 @@
  * and the lists of a user's environments and of the project's, in a project of `environments`
  * environments (seeded through the storage adapters) of which the user has `mine`.
  *
- *   npm run build && node dist/bench/api.js [--rate 200] [--seconds 5] [--runs 3]
+ *   npm run build && node dist/bench/api.js [--rate 200] [--seconds 3] [--runs 3]
  *     [--environments 1000] [--mine 5] [--project-rate 50] [--cpu-prof DIR]
  *
  * --cpu-prof writes a V8 CPU profile of the dev host (its whole run) into DIR.
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       rate: { type: "string", default: "200" },
-      seconds: { type: "string", default: "5" },
+      seconds: { type: "string", default: "3" },
       runs: { type: "string", default: "3" },
       environments: { type: "string", default: "1000" },
       mine: { type: "string", default: "5" },
