@@ -6,14 +6,7 @@
 import type { TokenCredential } from "@azure/identity";
 import { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
 import type { StorageConnection } from "../config";
-import {
-  AppendLogOptions,
-  BlobInfo,
-  BlobStore,
-  BlobStoreError,
-  PutBlobOptions,
-  ReadLogOptions,
-} from "../storage/ports";
+import { AppendLogOptions, BlobInfo, BlobStore, BlobStoreError, PutBlobOptions } from "../storage/ports";
 import { CallOptions } from "../core/ports";
 import { restCode, restStatus } from "./rest-errors";
 
@@ -126,22 +119,6 @@ export class AzureBlobStore implements BlobStore {
         throw this.failed("append to", container, name, error);
       }
       if (position !== undefined) position += block.length;
-    }
-  }
-
-  async readLog(container: string, name: string, options: ReadLogOptions = {}): Promise<string | undefined> {
-    const blob = this.container(container).getBlobClient(name);
-    const offset = options.offset ?? 0;
-    try {
-      const { contentLength = 0 } = await blob.getProperties({ abortSignal: options.abortSignal });
-      if (offset >= contentLength) return "";
-      const bytes = await blob.downloadToBuffer(offset, contentLength - offset, {
-        abortSignal: options.abortSignal,
-      });
-      return bytes.toString("utf8");
-    } catch (error) {
-      if (restStatus(error) === 404) return undefined;
-      throw this.failed("read", container, name, error);
     }
   }
 

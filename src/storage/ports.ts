@@ -104,11 +104,6 @@ export interface AppendLogOptions extends CallOptions {
   appendPosition?: number;
 }
 
-export interface ReadLogOptions extends CallOptions {
-  /** Start at this byte offset (for tailing). */
-  offset?: number;
-}
-
 /**
  * Block blobs and append-blob logs in named containers (created on first use). Container names:
  * 3-63 lowercase letters, digits and dashes.
@@ -124,8 +119,6 @@ export interface BlobStore {
   delete(container: string, name: string, options?: CallOptions): Promise<void>;
   /** Appends UTF-8 text to an append blob, creating it on first append (≤ 4 MiB per block). */
   appendLog(container: string, name: string, text: string, options?: AppendLogOptions): Promise<void>;
-  /** The log's text, or undefined when nothing was ever appended. */
-  readLog(container: string, name: string, options?: ReadLogOptions): Promise<string | undefined>;
   /** The log's size in bytes now, or undefined when nothing was ever appended. */
   logSize(container: string, name: string, options?: CallOptions): Promise<number | undefined>;
   /**

@@ -206,7 +206,8 @@ export class RunnerTestBed {
   }
 
   async operationLog(operationId: string): Promise<string> {
-    return (await this.storage.blobs.readLog("operation-logs", `${PROJECT}/${operationId}.log`)) ?? "";
+    const log = await this.storage.blobs.get("operation-logs", `${PROJECT}/${operationId}.log`);
+    return log?.toString("utf8") ?? "";
   }
 }
 

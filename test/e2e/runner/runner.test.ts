@@ -403,11 +403,8 @@ describe("the ade CLI", () => {
     expect(log).toMatch(/\[log\] plain line\n/);
     expect(log).toMatch(/\[error\] bad thing\n.*\[error\] second line\n/);
     expect(log).not.toContain("chatty");
-    const special = await bed.storage.blobs.readLog(
-      CONTAINERS.logs,
-      `${PROJECT}/${operation.id}/special.log`,
-    );
-    expect(special).toMatch(/\[verbose\] chatty\n/);
+    const special = await bed.storage.blobs.get(CONTAINERS.logs, `${PROJECT}/${operation.id}/special.log`);
+    expect(special?.toString("utf8")).toMatch(/\[verbose\] chatty\n/);
   });
 
   it("execute streams the command's output to the console and the log, and exits with its code", async () => {

@@ -50,7 +50,7 @@ describe("the local stack's Azurite", () => {
       expect(rows.map((row) => row.value.n).sort((a, b) => a - b)).toEqual(
         Array.from({ length: 20 }, (_, n) => n),
       );
-      expect(await again.blobs.readLog("durability", "log.txt")).toBe("one line\n");
+      expect((await again.blobs.get("durability", "log.txt"))?.toString("utf8")).toBe("one line\n");
     } finally {
       await second.stop();
     }

@@ -30,9 +30,6 @@ function memoryBlobs(): BlobStore & { names(): string[] } {
     async appendLog() {
       throw new Error("not used");
     },
-    async readLog() {
-      return undefined;
-    },
     async logSize() {
       return undefined;
     },
