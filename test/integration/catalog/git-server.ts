@@ -174,7 +174,17 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
 
   const uploadPack = async (dir: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const lines = readPktLines(await readBody(req));
-    if (options.packDelayMs) await new Promise((resolve) => setTimeout(resolve, options.packDelayMs));
+    if (options.packDelayMs) {
+      // Ends early when the client gives up, so that no timer outlives the test.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.packDelayMs);
+        res.on("close", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (res.destroyed) return;
+    }
     const wants = lines.filter((l) => l.startsWith("want ")).map((l) => l.slice(5, 45));
     const deepen = lines.some((l) => l.startsWith("deepen "));
     const parts: Buffer[] = [];

@@ -114,7 +114,10 @@ describe("git source over loopback smart HTTP", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const port = (silent.address() as { port: number }).port;
     const source = new GitSource({ url: `http://127.0.0.1:${port}/x.git`, branch: "main", timeoutMs: 300 });
-    await expect(source.fetch(undefined)).rejects.toMatchObject({ code: "SourceUnavailable" });
+    await expect(source.fetch(undefined)).rejects.toMatchObject({
+      code: "SourceUnavailable",
+      message: `The git repository http://127.0.0.1:${port}/x.git did not answer within 300 ms.`,
+    });
     sockets.forEach((socket) => socket.destroy());
     await new Promise<void>((resolve) => silent.close(() => resolve()));
   });
@@ -226,5 +229,14 @@ describe("git source against a server that is slow to send its pack", () => {
     const head = await commitFiles(path.join(root, "catalog"), { "a/environment.yaml": "name: a" });
     const fetched = await new GitSource({ url: server.url("catalog"), branch: "main" }).fetch(undefined);
     expect(fetched).toMatchObject({ commit: head, unchanged: false });
+  }, 60_000);
+
+  it("still fails clearly at its own timeout when the pack does not come in time", async () => {
+    await commitFiles(path.join(root, "catalog"), { "a/environment.yaml": "name: a2" });
+    const source = new GitSource({ url: server.url("catalog"), branch: "main", timeoutMs: 2000 });
+    await expect(source.fetch(undefined)).rejects.toMatchObject({
+      code: "SourceUnavailable",
+      message: `The git repository ${server.url("catalog")} did not answer within 2000 ms.`,
+    });
   }, 60_000);
 });
