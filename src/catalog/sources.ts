@@ -1,7 +1,8 @@
 /**
  * Where a catalog's files come from: a git branch (isomorphic-git over http(s), shallow, no git
- * binary) or a local folder (development), whose "commit" is a hash of its content. Both hand the
- * sync the files under the catalog's folder, keyed by "/"-separated paths relative to that folder.
+ * binary, the fetched repository held in memory) or a local folder (development), whose "commit" is
+ * a hash of its content. Both hand the sync the files under the catalog's folder, keyed by
+ * "/"-separated paths relative to that folder.
  */
 import { scrubSecrets } from "../core/secrets";
 import { createHash } from "node:crypto";
