@@ -47,7 +47,7 @@ interface Breakdown {
   script: number;
   /** The script's end until the control plane heard the runner had finished. */
   runnerEnd: number;
-  /** Heard the runner had finished until the operation Succeeded (collect, cleanup, finish). */
+  /** Heard the runner had finished until the operation's end (collect, cleanup, finish). */
   afterRunner: number;
 }
 
@@ -100,7 +100,10 @@ async function breakdown(
     (e) => e.EventType === "EventRaised" && e.Name === "RunnerFinished",
     "RunnerFinished",
   );
-  const completed = at((e) => e.EventType === "ExecutionCompleted", "ExecutionCompleted");
+  // The operation's end time, which its record has once it Succeeded (the orchestration completes
+  // a moment later, when the step's record is written too).
+  const completed = Date.parse(status.endTime as string);
+  if (Number.isNaN(completed)) throw new Error(`${name}: no endTime in ${JSON.stringify(status)}`);
   const scriptStart = sleeper.mark(name, "start");
   const scriptEnd = sleeper.mark(name, "end");
   return {
