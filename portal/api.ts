@@ -61,9 +61,17 @@ export class Api {
   async call<T>(
     method: string,
     path: string | URL,
-    options: { body?: unknown; signal?: AbortSignal; contentType?: string } = {},
+    options: {
+      body?: unknown;
+      signal?: AbortSignal;
+      contentType?: string;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<Reply<T>> {
-    const headers: Record<string, string> = { authorization: `Bearer ${await this.token()}` };
+    const headers: Record<string, string> = {
+      ...options.headers,
+      authorization: `Bearer ${await this.token()}`,
+    };
     if (options.body !== undefined) headers["content-type"] = options.contentType ?? "application/json";
     let response: Response;
     try {

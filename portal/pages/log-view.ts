@@ -1,9 +1,10 @@
 /**
  * An operation's log, streamed while the operation runs: the logs endpoint is read again every
- * second and new text is appended. Following keeps the end in view (scrolling up stops it); the log
+ * second for what was written after the bytes already shown (a Range request) and that text is
+ * appended. Following keeps the end in view (scrolling up stops it); the log
  * can be downloaded as a file.
  */
-import { describeFailure, type Api } from "../api";
+import { describeFailure, type Api, type Reply } from "../api";
 import { h } from "../dom";
 
 export interface LogView {
@@ -14,6 +15,8 @@ export interface LogView {
 
 export function logView(api: Api, logPath: string, fileName: string, signal: AbortSignal): LogView {
   let text = "";
+  /** Bytes of the log shown so far: the next read asks for what came after them. */
+  let bytes = 0;
   let follow = true;
   const lines = h("pre", {
     class: "log",
@@ -56,12 +59,28 @@ export function logView(api: Api, logPath: string, fileName: string, signal: Abo
     lines,
   );
 
+  /**
+   * What was written after the bytes shown, from the last of them on (`Range: bytes=N-`): every
+   * append ends with a newline, so the answer starts with the "\n" already shown, and a range
+   * that starts inside the log is never refused. Anything else, the whole log.
+   */
+  const readNew = async (): Promise<Reply<string>> => {
+    if (bytes > 0) {
+      const reply = await api.call<string>("GET", logPath, {
+        signal,
+        headers: { range: `bytes=${bytes - 1}-` },
+      });
+      if (reply.status === 206 && reply.body.startsWith("\n")) return reply;
+    }
+    return api.call<string>("GET", logPath, { signal });
+  };
+
   return {
     element,
     async refresh(running) {
-      let next: string;
+      let reply: Reply<string>;
       try {
-        next = (await api.call<string>("GET", logPath, { signal })).body;
+        reply = await readNew();
       } catch (error) {
         if (signal.aborted) return;
         failureSlot.replaceChildren(
@@ -70,9 +89,15 @@ export function logView(api: Api, logPath: string, fileName: string, signal: Abo
         return;
       }
       failureSlot.replaceChildren();
-      if (next.startsWith(text)) lines.append(next.slice(text.length));
-      else lines.textContent = next;
-      text = next;
+      if (reply.status === 206) {
+        lines.append(reply.body.slice(1));
+        text += reply.body.slice(1);
+        bytes = Number(/-(\d+)\//.exec(reply.headers.get("content-range") ?? "")?.[1]) + 1;
+      } else {
+        lines.textContent = reply.body;
+        text = reply.body;
+        bytes = new TextEncoder().encode(text).length;
+      }
       if (text === "") lines.textContent = "";
       state.textContent = running
         ? `Live: the operation is running; new lines appear as they come (${countLines(text)} so far).`
