@@ -30,7 +30,9 @@ export type SyncOutcome =
   | { status: "Synced"; commit: string; stats: SyncStats }
   | { status: "Unchanged"; commit: string }
   | { status: "Failed"; error: SyncError }
-  | { status: "AlreadyRunning" };
+  | { status: "AlreadyRunning" }
+  /** This sync's claim expired while it ran and another sync took over: its result was dropped. */
+  | { status: "Superseded" };
 
 export interface CatalogSyncDeps extends CatalogStorage {
   /** Made when the sync starts (so a missing secret is this sync's error, not the host's). */
@@ -85,6 +87,7 @@ export async function syncCatalog(deps: CatalogSyncDeps, ref: CatalogRef): Promi
       throw error;
     }
     const released = await release(deps, ref, claim.leaseId, result, held);
+    if (released.lost) return { status: "Superseded" };
     held = released.held;
     if (result.kind === "synced") {
       current = result.pointer;
@@ -235,7 +238,7 @@ async function release(
   leaseId: string,
   result: PassResult,
   held: Held | undefined,
-): Promise<{ again: boolean; held?: Held }> {
+): Promise<{ again: boolean; held?: Held; lost?: true }> {
   const { partitionKey, rowKey } = catalogKeys(ref);
   let known = held?.etag ? held : undefined;
   for (;;) {
@@ -244,7 +247,7 @@ async function release(
     const lease = stored?.value.lease;
     if (!stored || lease?.id !== leaseId) {
       deps.log?.(`Sync of ${describeCatalog(ref)} lost its claim (it expired); its result is dropped.`);
-      return { again: false };
+      return { again: false, lost: true };
     }
     const now = deps.now?.() ?? new Date();
     const record: CatalogRecord = { ...stored.value, lastSyncTime: now.toISOString() };
