@@ -8,6 +8,7 @@
  *   npm run build && node dist/bench/runners.js [runs=3]
  */
 import { Stack } from "../test/support/stack";
+import { print } from "./measure";
 
 interface Run {
   total: number;
@@ -15,13 +16,6 @@ interface Run {
   armDeploy: number;
   runnerStart: number;
   runnerFinish: number;
-}
-
-function summary(label: string, values: number[]): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  const f = (s: number) => `${s.toFixed(2)} s`;
-  return `${label}: min ${f(sorted[0])}, median ${f(median)}, max ${f(sorted[sorted.length - 1])}`;
 }
 
 /** ISO 8601 duration as ARM writes it (PT1M2.5S) → seconds. */
@@ -51,7 +45,7 @@ async function deployOnce(stack: Stack, token: string, name: string): Promise<Ru
   ).text;
   const deployment = stack.arm().deployments.find((d) => d.name === `ade-${status.name}`);
   if (!deployment) throw new Error(`the emulator has no deployment ade-${status.name}`);
-  const first = lineTime(log, "Checking the ade CLI");
+  const first = lineTime(log, "Initializing runner");
   const executing = lineTime(log, "Executing deploy:");
   const accepted = lineTime(log, "accepted (Incremental mode)");
   const written = lineTime(log, "outputs written to");
@@ -74,36 +68,14 @@ async function main(): Promise<void> {
     const results: Run[] = [];
     for (let i = 0; i < runs; i++) results.push(await deployOnce(stack, token, `arm-bench-${i}`));
     console.log(`arm-storage deploy, ${runs} runs (one environment each):`);
-    console.log(
-      summary(
-        "  through the whole system (PUT to Succeeded)",
-        results.map((r) => r.total),
-      ),
-    );
-    console.log(
-      summary(
-        "  the emulator's own deployment time",
-        results.map((r) => r.emulator),
-      ),
-    );
-    console.log(
-      summary(
-        "  arm-deploy from accepted to outputs written (polling)",
-        results.map((r) => r.armDeploy),
-      ),
-    );
-    console.log(
-      summary(
-        "  runner start: first log line to the deploy script (ade upgrade, init, files)",
-        results.map((r) => r.runnerStart),
-      ),
-    );
-    console.log(
-      summary(
-        "  runner finish: outputs written to done (uploads, finished)",
-        results.map((r) => r.runnerFinish),
-      ),
-    );
+    const figures: [string, (r: Run) => number][] = [
+      ["  through the whole system (PUT to Succeeded)", (r) => r.total],
+      ["  the emulator's own deployment time", (r) => r.emulator],
+      ["  arm-deploy from accepted to outputs written (polling)", (r) => r.armDeploy],
+      ["  runner start: first log line to the deploy script (ade init, state)", (r) => r.runnerStart],
+      ["  runner finish: outputs written to done (uploads, finished)", (r) => r.runnerFinish],
+    ];
+    for (const [label, value] of figures) print({ label, unit: "s", values: results.map(value) });
   } finally {
     await stack.stop();
   }
