@@ -13,7 +13,7 @@ import type { OperationFailure } from "../../../dev/arm";
 import { RUNNER_PRINCIPAL, Stack, type Json, type Reply } from "../../support/stack";
 
 const ENVIRONMENTS = "/projects/demo/users/me/environments";
-const CLI = path.join(REPO_ROOT, "dist", "src", "operations", "cli.js");
+const CLI = path.join(REPO_ROOT, "dist", "src", "operator", "main.js");
 
 const HANGING = {
   "environment.yaml": "name: hanging\nrunner: Bicep\ntemplatePath: main.bicep\n",

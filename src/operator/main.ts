@@ -1,6 +1,6 @@
 /**
  * `npm run operations -- stuck [options]`: for operators, the operations that are stuck, across
- * projects; `dismiss <project> <operation id>`: a cleanup that gave up, done by hand (see stuck.ts
+ * projects; `dismiss <project> <operation id>`: a cleanup that gave up, done by hand (see src/operations/stuck.ts
  * and docs/operations.md). Works on Dev Center Storage directly, so only whoever holds its
  * connection (DEVCENTER_STORAGE, else AzureWebJobsStorage) can run it.
  */
@@ -8,7 +8,12 @@ import { parseArgs } from "node:util";
 import { createStorageAdapters } from "../azure/storage";
 import { loadDevCenterStorageSetting, loadOperationTimeoutSetting } from "../config";
 import { operationRecords } from "../storage/indexed-records";
-import { dismissCleanup, stuckOperations, type StuckCriteria, type StuckOperation } from "./stuck";
+import {
+  dismissCleanup,
+  stuckOperations,
+  type StuckCriteria,
+  type StuckOperation,
+} from "../operations/stuck";
 
 const USAGE = `Usage: npm run operations -- stuck [options]
        npm run operations -- dismiss <project> <operation id>
