@@ -6,6 +6,7 @@
 import { environmentRecords, operationRecords } from "../storage/indexed-records";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { runCommand, UsageError } from "../command-line";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { createStorageAdapters } from "../azure/storage";
 import { loadDevCenterStorageSetting } from "../config";
@@ -51,8 +52,6 @@ function parseStates(values: string[]): StateFiles {
   }
   return states;
 }
-
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -140,14 +139,4 @@ async function main(argv: string[]): Promise<number> {
   return result.conflicts > 0 || result.failures > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const usage =
-      error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-    process.stderr.write(
-      `migrate: ${(error as Error).message}\n${usage ? "Run with --help for the options.\n" : ""}`,
-    );
-    process.exit(usage ? 2 : 1);
-  },
-);
+runCommand("migrate", main);

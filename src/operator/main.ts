@@ -5,6 +5,7 @@
  * connection (DEVCENTER_STORAGE, else AzureWebJobsStorage) can run it.
  */
 import { parseArgs } from "node:util";
+import { runCommand, UsageError } from "../command-line";
 import { createStorageAdapters } from "../azure/storage";
 import { loadDevCenterStorageSetting, loadOperationTimeoutSetting } from "../config";
 import { operationRecords } from "../storage/indexed-records";
@@ -30,8 +31,6 @@ Options:
   --running-minutes <m>   an operation running for m minutes (default OPERATION_TIMEOUT_MINUTES + 30)
   --json                  one JSON array instead of lines
   -h, --help              this text`;
-
-class UsageError extends Error {}
 
 function count(value: string | undefined, option: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -93,14 +92,4 @@ async function main(argv: string[]): Promise<number> {
   return stuck.length > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const usage =
-      error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-    process.stderr.write(
-      `operations: ${(error as Error).message}\n${usage ? "Run with --help for the options.\n" : ""}`,
-    );
-    process.exit(usage ? 2 : 1);
-  },
-);
+runCommand("operations", main);
