@@ -1,19 +1,12 @@
 /** The hostile-input test's bad bodies: PUTs of a new environment as bob, PATCHes of alice's as alice. */
 import { API_VERSION } from "../../support/stack";
-import { GOOD_BODY, MINE, type Case } from "./hostile-cases";
+import { caseAdder, GOOD_BODY, MINE, type Case } from "./hostile-cases";
 
 const V = `api-version=${API_VERSION}`;
 
 export function bodyCases(asAlice: string, asBob: string): Case[] {
   const cases: Case[] = [];
-  const add = (
-    what: string,
-    method: string,
-    route: string,
-    status: number,
-    code: string,
-    extra: Partial<Case> = {},
-  ) => cases.push({ what, method, path: route, token: asBob, status, code, ...extra });
+  const add = caseAdder(cases, asBob);
   // Bodies of a PUT
   const putBody = (
     what: string,

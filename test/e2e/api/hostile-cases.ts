@@ -20,6 +20,18 @@ export interface Case {
   code: string | undefined;
 }
 
+/** Adds a case sent with `token` to `cases`: what it is, the request, the status and code it must get. */
+export function caseAdder(cases: Case[], token: string) {
+  return (
+    what: string,
+    method: string,
+    route: string,
+    status: number,
+    code: string,
+    extra: Partial<Case> = {},
+  ) => cases.push({ what, method, path: route, token, status, code, ...extra });
+}
+
 export interface Answer {
   status: number;
   code?: string;
@@ -162,14 +174,7 @@ export async function hostileCases({ alice, bob, aliceOperation, key, masterKey 
   }
 
   const asBob = `Bearer ${bob}`;
-  const add = (
-    what: string,
-    method: string,
-    route: string,
-    status: number,
-    code: string,
-    extra: Partial<Case> = {},
-  ) => cases.push({ what, method, path: route, token: asBob, status, code, ...extra });
+  const add = caseAdder(cases, asBob);
 
   // api-version
   for (const [what, query] of [
