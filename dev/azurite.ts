@@ -1,13 +1,12 @@
 /**
- * Starts Azurite (blob, queue, table) from the `azurite` npm package on loopback, on free ports,
- * with telemetry off. Used by `npm start`, the dev host and the tests. It runs as a child process
+ * Starts Azurite (blob, queue, table) from the `azurite` npm package on loopback, on ports it picks
+ * itself (0: no window in which another process can take a port chosen for it), with telemetry off. Used by `npm start`, the dev host and the tests. It runs as a child process
  * (dev/azurite-process.ts) that saves every write before acknowledging it and exits when its
  * parent dies.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { freePort, waitForPort } from "./net";
 
 export const AZURITE_ACCOUNT = "devstoreaccount1";
 // The well-known Azurite development key (public, documented by Azurite; not a secret).
@@ -17,7 +16,7 @@ export const AZURITE_KEY =
 export interface AzuriteOptions {
   /** Folder for Azurite's data; in memory when omitted. */
   location?: string;
-  /** Fixed ports (0 or omitted: pick free ones). */
+  /** Fixed ports (0 or omitted: Azurite picks free ones). */
   blobPort?: number;
   queuePort?: number;
   tablePort?: number;
@@ -64,18 +63,43 @@ export function azuriteConnectionString(
   ].join(";");
 }
 
+/** Azurite's line for a started service: "Azurite Blob service is successfully listening at http://127.0.0.1:10000". */
+const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at https?:\/\/[^\s]*:(\d+)/g;
+
+/** The ports of the three services, once Azurite has said it listens on each; fails if it exits first. */
+function listeningPorts(child: ChildProcess, stderr: () => string): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    let stdout = "";
+    const timer = setTimeout(
+      () => reject(new Error(`Azurite did not start within 30 s: ${stdout}${stderr()}`)),
+      30_000,
+    );
+    const read = (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const ports = Object.fromEntries([...stdout.matchAll(LISTENING)].map((m) => [m[1], Number(m[2])]));
+      if (Object.keys(ports).length < 3) return;
+      clearTimeout(timer);
+      // What it prints from now on is not kept.
+      child.stdout?.off("data", read).resume();
+      resolve(ports);
+    };
+    child.stdout?.on("data", read);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      reject(new Error(`Azurite exited while starting: ${stderr().trim() || stdout.trim() || "no output"}`));
+    });
+  });
+}
+
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
-  const blobPort = options.blobPort || (await freePort());
-  const queuePort = options.queuePort || (await freePort());
-  const tablePort = options.tablePort || (await freePort());
   const args = [
     azuriteProcessScript(),
     "--blobHost=127.0.0.1",
     "--queueHost=127.0.0.1",
     "--tableHost=127.0.0.1",
-    `--blobPort=${blobPort}`,
-    `--queuePort=${queuePort}`,
-    `--tablePort=${tablePort}`,
+    `--blobPort=${options.blobPort ?? 0}`,
+    `--queuePort=${options.queuePort ?? 0}`,
+    `--tablePort=${options.tablePort ?? 0}`,
     "--skipApiVersionCheck",
     "--disableProductStyleUrl",
     "--disableTelemetry",
@@ -91,21 +115,18 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     args.push("--inMemoryPersistence");
   }
   // The IPC channel is how the child knows this process is alive (see azurite-process.ts).
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe", "ipc"] });
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe", "ipc"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let ports: Record<string, number>;
   try {
-    await Promise.race([
-      Promise.all([waitForPort(blobPort), waitForPort(queuePort), waitForPort(tablePort)]),
-      exited.then(() => {
-        throw new Error(`Azurite exited while starting: ${stderr.trim() || "no output"}`);
-      }),
-    ]);
+    ports = await listeningPorts(child, () => stderr);
   } catch (error) {
     child.kill("SIGKILL");
     throw error;
   }
+  const { Blob: blobPort, Queue: queuePort, Table: tablePort } = ports;
   const protocol = options.oauth ? "https" : "http";
   const base = `${protocol}://127.0.0.1`;
   return {
