@@ -129,6 +129,20 @@ async function deploy(
   return { seconds, parts: await breakdown(stack, sleeper, name, requested, status) };
 }
 
+/** The warnings and errors the dev host printed (it runs --quiet), to explain a failed deploy. */
+function hostComplaints(stack: Stack): string {
+  const lines = stack.host
+    .output()
+    .split("\n")
+    .filter((line) => /warn|error|fail/i.test(line));
+  return lines.length === 0
+    ? "    the dev host printed no warning or error\n"
+    : `    the dev host's last warnings and errors:\n${lines
+        .slice(-20)
+        .map((line) => `      ${line.slice(0, 600)}\n`)
+        .join("")}`;
+}
+
 const PARTS: [keyof Breakdown, string][] = [
   ["beforeRunner", "control plane: request → runner started"],
   ["runnerStart", "runner: started → script start"],
@@ -196,7 +210,8 @@ async function main(): Promise<void> {
         values: [ok.length],
         target: { min: concurrent },
       });
-      for (const error of failed.slice(0, 3)) process.stdout.write(`    ${error.message.slice(0, 300)}\n`);
+      for (const error of failed.slice(0, 3)) process.stdout.write(`    ${error.message.slice(0, 1000)}\n`);
+      if (failed.length > 0) process.stdout.write(hostComplaints(stack));
       print({
         label: "  dev host CPU per deploy",
         unit: "ms",
