@@ -187,6 +187,7 @@ export function createAppContext(config: Config): AppContext {
           retry: config.operations.retry,
           cleanupMaxAttempts: config.operations.cleanupMaxAttempts,
         },
+        ...(secureParameters && { secureParameters }),
         newRunnerToken,
         now: () => new Date(),
       });

@@ -16,6 +16,7 @@ import { RunnerApi } from "./api";
 import { parseFlags, requiredFlag } from "./args";
 import { CliError } from "./errors";
 import type { CliIo } from "./io";
+import { secureParameterIds } from "./secure-values";
 import { adeRoot, apiSettings } from "./settings";
 import { extractZip, zipFolder } from "./zip-files";
 
@@ -119,6 +120,9 @@ export async function initCommand(args: string[], io: CliIo): Promise<number> {
     ADE_ERROR_LOG: join(temp, "error.log"),
     ADE_OPERATION_NAME: context.operation.kind,
     ADE_OPERATION_PARAMETERS: JSON.stringify(context.environment.parameters),
+    [RUNNER_VARIABLES.secureParameterIds]: JSON.stringify(
+      secureParameterIds(context.definition.parametersSchema),
+    ),
     ADE_TEMPLATE_FILE: templateFile,
     ADE_MANIFEST_FOLDER: contentFolder,
     ADE_ENVIRONMENT_NAME: context.environment.name,

@@ -17,6 +17,7 @@ import { CliError } from "./errors";
 import type { CliIo } from "./io";
 import { LogPump } from "./log-pump";
 import { formatLogLines, logLinePrefix, type LogType } from "./logs";
+import { secureValuesToMask } from "./secure-values";
 import { apiSettings, logPumpSettings } from "./settings";
 
 /** The file `executeCommand` sources after `ade execute` (ADE's helpers read /tmp/diff.sh). */
@@ -103,7 +104,7 @@ async function execute(args: string[], io: CliIo, started: (child: ChildProcess)
   const api = runnerApi(io);
   const pump = new LogPump({
     ...logPumpSettings(io.env),
-    secrets: [settings.token],
+    secrets: [settings.token, ...secureValuesToMask(io.env, (message) => io.stderr(`ade: ${message}\n`))],
     send: (text) => api.appendLog(text, { retry: false }),
     isRetryable: (error) => error instanceof CliError && error.retryable,
     onDrop: (lines, error) =>

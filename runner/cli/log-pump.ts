@@ -20,7 +20,7 @@ export interface LogPumpOptions {
   isRetryable(error: unknown): boolean;
   /** Told when lines are given up on. */
   onDrop(lines: number, error: unknown): void;
-  /** Values that must never reach the log (the runner's token). */
+  /** Values that must never reach the log (the runner's token, secure parameter values). */
   secrets?: string[];
 }
 

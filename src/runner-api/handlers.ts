@@ -19,7 +19,11 @@ import {
 import type { OperationScheduler } from "../operations/requests";
 import { PortError } from "../core/ports";
 import { type BlobStore, type RecordStore } from "../storage/ports";
-import { openSealedParameters, type SecureParameterSealer } from "../storage/secure-parameters";
+import {
+  openSealedParameters,
+  sealedValueForms,
+  type SecureParameterSealer,
+} from "../storage/secure-parameters";
 import { updateRecord } from "../storage/update-record";
 import { DefinitionLoader, DefinitionUnavailableError, definitionInfo, definitionZip } from "./definition";
 import { validateEnvironmentOutputs } from "../runner-protocol/outputs";
@@ -98,13 +102,20 @@ function errorResponse(status: number, code: string, message: string): RunnerRes
   return { status, headers: { "x-ms-error-code": code }, jsonBody: { error: { code, message } } };
 }
 
-/** Removes the runner's own token from text it sends (a script might print its environment). */
-function scrub(text: string, token: string): string {
-  return scrubSecrets(text, [token]);
-}
-
 export function createRunnerApi(deps: RunnerApiDeps) {
   const definitions = new DefinitionLoader(deps.blobs);
+
+  /**
+   * Masks the runner's own token and the operation's secure parameter values in text it sends (a
+   * script might print its environment, an error quote a value): here, so that every image is
+   * covered, whether or not it sends its log through our `ade execute`.
+   */
+  function scrub(text: string, { token, operation }: Authorized): string {
+    return scrubSecrets(text, [
+      token,
+      ...sealedValueForms(deps.secureParameters, operation.sealedParameters),
+    ]);
+  }
 
   async function authorize(request: RunnerRequest): Promise<Authorized> {
     const match = /^Bearer ([A-Za-z0-9_-]{16,512})$/.exec(request.authorization ?? "");
@@ -295,14 +306,15 @@ export function createRunnerApi(deps: RunnerApiDeps) {
     return { status: 204 };
   });
 
-  const appendLog = handler(async (request, { project, operation, token }) => {
+  const appendLog = handler(async (request, auth) => {
+    const { project, operation } = auth;
     const file = request.query.get("file");
     if (file !== null && !isValidFileName(file)) {
       throw new RunnerApiError(400, "InvalidCliInput", `"${file}" is not a valid log file name.`);
     }
     const text = scrub(
       new TextDecoder().decode(await boundedBody(request, MAX_LOG_APPEND_BYTES, "A log batch")),
-      token,
+      auth,
     );
     if (text.length > 0) {
       const blob =
@@ -328,7 +340,8 @@ export function createRunnerApi(deps: RunnerApiDeps) {
     return { status: 204 };
   });
 
-  const putResult = handler(async (request, { project, operation, token }) => {
+  const putResult = handler(async (request, auth) => {
+    const { project, operation } = auth;
     const body = await jsonBody(request, 1024 * 1024, "The operation result");
     const code = isPlainObject(body) ? body.code : undefined;
     const message = isPlainObject(body) ? (body.message ?? "") : undefined;
@@ -339,9 +352,9 @@ export function createRunnerApi(deps: RunnerApiDeps) {
         'The result must be {"code": "<1-128 characters>", "message": "..."}.',
       );
     }
-    const clean = scrub(message, token);
+    const clean = scrub(message, auth);
     const result = {
-      code: scrub(code, token),
+      code: scrub(code, auth),
       message: clean.length > MAX_RESULT_MESSAGE_CHARS ? `…${clean.slice(-MAX_RESULT_MESSAGE_CHARS)}` : clean,
     };
     await updateRecord(deps.operations, project, operation.id, (record) =>

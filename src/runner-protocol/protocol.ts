@@ -50,6 +50,12 @@ export const RUNNER_VARIABLES = {
    * of their own and the log keeps its order.
    */
   pendingLog: "ADE_PENDING_LOG",
+  /**
+   * Ours, exported by `ade init`: a JSON array of the ids of the operation's secure parameters (those
+   * its definition's parametersSchema marks writeOnly), so that `ade execute` masks their values
+   * (from ADE_OPERATION_PARAMETERS) in the log before it cuts a long line.
+   */
+  secureParameterIds: "ADE_SECURE_PARAMETER_IDS",
 } as const;
 
 /** What `ade environment` prints (the documented shape). */

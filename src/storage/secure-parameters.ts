@@ -5,6 +5,7 @@
  * the runner API (for the operation's runner) open them.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { secureValueForms } from "../core/secrets";
 
 export interface SecureParameterSealer {
   seal(values: Record<string, unknown>): string;
@@ -53,4 +54,12 @@ export function openSealedParameters(
   if (!sealer)
     throw new Error("A record holds sealed secure parameters, but SECURE_PARAMETERS_KEY is not set.");
   return sealer.open(sealed);
+}
+
+/** The texts to mask wherever a runner's text is stored (logs, errors): the forms of the sealed values. */
+export function sealedValueForms(
+  sealer: SecureParameterSealer | undefined,
+  sealed: string | undefined,
+): string[] {
+  return secureValueForms(Object.values(openSealedParameters(sealer, sealed)));
 }

@@ -2,6 +2,7 @@
 import type { DevCenterConfig } from "../../core/devcenter-config";
 import type { BlobStore, RecordStore } from "../../storage/ports";
 import type { EnvironmentRecord, OperationRecord, ResourceGroupClaim } from "../../storage/records";
+import type { SecureParameterSealer } from "../../storage/secure-parameters";
 import type { ActivityLog } from "../activity-table";
 import { OperationError } from "../failures";
 import type { ResourceGroups, RoleAssignments, RunnerContainers } from "../ports";
@@ -17,6 +18,8 @@ export interface OperationDeps {
   containers: RunnerContainers;
   devCenter: DevCenterConfig;
   settings: OperationSettings;
+  /** Opens an operation's sealed secure parameters, to mask their values in the runner's output. */
+  secureParameters?: SecureParameterSealer;
   newRunnerToken(): { token: string; hash: string };
   now(): Date;
 }

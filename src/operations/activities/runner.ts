@@ -1,10 +1,11 @@
 /** The runner container: started with its token and variables, polled, read when it ends, deleted. */
 import { exitCodeName } from "../../core/exit-codes";
-import { scrubRecognised } from "../../core/secrets";
+import { scrubRecognised, scrubSecrets } from "../../core/secrets";
 import { RUNNER_TOKEN_CHARACTERS, runnerTokenMatches } from "../../runner-protocol/token";
 import { RUNNER_VARIABLES } from "../../runner-protocol/protocol";
 import { adeOperationVariables, runnerEndpoint } from "../../runner-protocol/variables";
 import { CONTAINERS, operationLogBlob, type ErrorDetail } from "../../storage/records";
+import { sealedValueForms } from "../../storage/secure-parameters";
 import { updateRecord } from "../../storage/update-record";
 import type { ActivityLog } from "../activity-table";
 import type { CollectInput, OperationOutcome, OperationPlan, RunnerDeletePoll, RunnerStatus } from "../plan";
@@ -88,11 +89,14 @@ export async function collectRunnerResults(
   // The runner's log pump already wrote what it ran; the container's own output also shows what
   // happened before the pump worked (a crash, an image that cannot start).
   // A script that prints its environment would print the runner's token (dead by now, still a
-  // secret): only its hash is stored, so words that hash to it are scrubbed.
-  const containerLog = scrubRecognised(
-    await deps.containers.logs(plan.runnerContainer),
-    RUNNER_TOKEN_CHARACTERS,
-    (word) => runnerTokenMatches(word, operation.runnerTokenHash),
+  // secret): only its hash is stored, so words that hash to it are scrubbed. The output also has
+  // whatever the script printed, secure parameter values included: those are masked as the runner
+  // API masks them.
+  const containerLog = scrubSecrets(
+    scrubRecognised(await deps.containers.logs(plan.runnerContainer), RUNNER_TOKEN_CHARACTERS, (word) =>
+      runnerTokenMatches(word, operation.runnerTokenHash),
+    ),
+    sealedValueForms(deps.secureParameters, operation.sealedParameters),
   );
   // A container that never ran (its image cannot be pulled) has no output: the platform's reason is the log.
   const notRun = exitCode === undefined && detail ? `The runner container did not run: ${detail}` : "";

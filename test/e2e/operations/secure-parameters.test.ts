@@ -1,11 +1,14 @@
 /**
  * Secure parameters (securestring / secureobject in a manifest) end to end: the runner gets the
  * values; the environment's owner and project admins read them back on a GET; lists show them to
- * nobody; no table of the storage account (records and durable state alike) holds them in clear.
+ * nobody; no table of the storage account (records and durable state alike) holds them in clear;
+ * a script that prints them and fails with them leaves them in no log, error or record.
  */
 import { randomUUID } from "node:crypto";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
-import { Stack } from "../../support/stack";
+import { createBlobStore } from "../../../src/azure/blobs";
+import { CONTAINERS } from "../../../src/storage/records";
+import { API_VERSION, Stack } from "../../support/stack";
 
 /** Writes the length of each secure value as outputs: proof that the runner got them, without them. */
 const VAULT = {
@@ -33,6 +36,37 @@ const VAULT = {
   ].join("\n"),
 };
 
+/**
+ * Prints its secure values every way a script might (plain, in the parameters' JSON, in a line long
+ * enough to be cut between log batches, through `ade log`, in a named log), then fails with one in
+ * its error, as a template's error might quote it.
+ */
+const LEAKY = {
+  "environment.yaml": [
+    "name: leaky",
+    "runner: Bicep",
+    "templatePath: main.bicep",
+    "parameters:",
+    "  - { id: password, type: securestring, required: true }",
+    "  - { id: settings, type: secureObject }",
+    "",
+  ].join("\n"),
+  "main.bicep": "// nothing\n",
+  "deploy.sh": [
+    "#!/bin/bash",
+    "set -e",
+    `password="$(node -e 'process.stdout.write(JSON.parse(process.env.ADE_OPERATION_PARAMETERS).password)')"`,
+    'echo "the password is $password"',
+    'echo "parameters: $ADE_OPERATION_PARAMETERS"',
+    'echo "$(printf "padding %.0s" {1..100}) then $password past a cut"',
+    'ade log --content "ade log says $password"',
+    'ade log --file named.log --content "named log says $password"',
+    "echo \"Deployment failed: the value '$password' of parameter password is not valid\" >&2",
+    "exit 1",
+    "",
+  ].join("\n"),
+};
+
 const ENV = "/projects/demo/users/me/environments/vaulted";
 
 describe("secure parameters", () => {
@@ -43,7 +77,11 @@ describe("secure parameters", () => {
   const token = `tok-${randomUUID()}`;
 
   beforeAll(async () => {
-    stack = await Stack.start({ definitions: { vault: VAULT } });
+    // Small log batches: the long line of the leaky script is cut between batches.
+    stack = await Stack.start({
+      definitions: { vault: VAULT, leaky: LEAKY },
+      settings: { RUNNER_LOG_BATCH_BYTES: "256" },
+    });
     alice = await stack.token("alice");
     bob = await stack.token("bob");
     await stack.catalogSynced(alice);
@@ -145,4 +183,88 @@ describe("secure parameters", () => {
     expect(refused.text).not.toContain(password);
     expect(refused.text).not.toContain(token);
   });
+
+  it("a script that prints them and fails with them leaves them in no log, error or record", async () => {
+    const leaked = `p"w-${randomUUID()}`;
+    const apiKey = `key-${randomUUID()}`;
+    const env = "/projects/demo/users/me/environments/leaky-one";
+    const created = await stack.request("PUT", env, alice, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "leaky",
+      parameters: { password: leaked, settings: { apiKey } },
+    });
+    expect(created.status).toBe(201);
+    const status = await stack.finished(created.headers.get("operation-location") as string, alice);
+    expect(status).toMatchObject({ status: "Failed" });
+    const operationId = status.name as string;
+    // Each form a value may take in the text: as printed, and escaped in JSON.
+    const forms = [leaked, JSON.stringify(leaked).slice(1, -1), apiKey, leaked.slice(-12), apiKey.slice(-12)];
+    const hasNone = (text: string) => forms.filter((form) => text.includes(form));
+
+    // The operation's error (from the error log) says what failed, with the value masked.
+    const error = status.error as { code: string; message: string };
+    expect(error.code).toBe("DeploymentError");
+    expect(error.message).toContain("Deployment failed: the value '***' of parameter password is not valid");
+    expect(hasNone(JSON.stringify(status))).toEqual([]);
+
+    // The logs API: every line is there, masked.
+    const logs = await fetch(
+      new URL(`${env}/operations/${operationId}/logs?api-version=${API_VERSION}`, stack.url),
+      { headers: { authorization: `Bearer ${alice}` } },
+    );
+    expect(logs.status).toBe(200);
+    const log = await logs.text();
+    for (const line of [
+      "the password is ***",
+      '"password":"***","settings":***}',
+      "ade log says ***",
+      "Deployment failed: the value '***' of parameter password is not valid",
+      "--- runner container output ---",
+    ]) {
+      expect(log).toContain(line);
+    }
+    // The long line came in several batches (its last piece has no timestamp of its own), masked.
+    const lines = log.split("\n");
+    expect(lines.some((line) => line.endsWith(" then *** past a cut") && !/^\d{4}-/.test(line))).toBe(true);
+    expect(hasNone(log)).toEqual([]);
+    expect(hasNone(log.replace(/\n/g, ""))).toEqual([]);
+
+    // The blobs behind it: the operation's log and its named log.
+    const blobs = createBlobStore({
+      kind: "connectionString",
+      connectionString: stack.services.azurite.connectionString,
+    });
+    const stored = await blobs.list(CONTAINERS.logs, `demo/${operationId}`);
+    expect(stored.map((blob) => blob.name).sort()).toEqual([
+      `demo/${operationId}.log`,
+      `demo/${operationId}/named.log`,
+    ]);
+    for (const blob of stored) {
+      const text = ((await blobs.get(CONTAINERS.logs, blob.name)) as Buffer).toString("utf8");
+      expect(text).toContain("***");
+      expect({ blob: blob.name, leaks: hasNone(text.replace(/\n/g, "")) }).toEqual({
+        blob: blob.name,
+        leaks: [],
+      });
+    }
+
+    // The environment and operation as the API shows them (but for the owner's parameters) and as stored.
+    const environment = await stack.request("GET", env, alice);
+    expect(environment.body.error).toMatchObject({ code: "DeploymentError" });
+    expect(hasNone(JSON.stringify({ ...environment.body, parameters: undefined }))).toEqual([]);
+    const connection = stack.services.azurite.connectionString;
+    const service = TableServiceClient.fromConnectionString(connection, { allowInsecureConnection: true });
+    for await (const table of service.listTables()) {
+      const client = TableClient.fromConnectionString(connection, table.name as string, {
+        allowInsecureConnection: true,
+      });
+      for await (const entity of client.listEntities()) {
+        expect({ table: table.name, leaks: hasNone(JSON.stringify(entity)) }).toEqual({
+          table: table.name,
+          leaks: [],
+        });
+      }
+    }
+  }, 120_000);
 });
