@@ -22,7 +22,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { createStorageAdapters } from "../src/azure/storage";
-import { environmentRecords } from "../src/storage/indexed-records";
+import { environmentRecords } from "../src/storage/environment-records";
 import type { EnvironmentRecord } from "../src/storage/records";
 import { localObjectId } from "../dev/token";
 import { API_VERSION, Stack } from "../test/support/stack";

@@ -5,7 +5,9 @@
  */
 // First: telemetry must be in place before any Azure SDK module loads.
 import "./telemetry/start";
-import { environmentRecords, operationRecords, type OpenTable } from "./storage/indexed-records";
+import { environmentRecords } from "./storage/environment-records";
+import { operationRecords } from "./storage/indexed-records";
+import type { OpenTable } from "./storage/ports";
 import { readFileSync } from "node:fs";
 import type { InvocationContext } from "@azure/functions";
 import { createVerifierFromConfig, TokenVerifier } from "./api/auth";

@@ -5,17 +5,22 @@
  * The stored JSON is ASCII (non-ASCII characters \u-escaped): chunks never split a character, and
  * Azurite 3.35, which decodes request bodies chunk by chunk, cannot garble multi-byte characters.
  * ETags give optimistic concurrency: conditional replace/delete map 412/409/404 to RecordConflictError.
+ * A batch is an entity group transaction (one partition, all or none). Azurite 3.35 ignores a
+ * delete's If-Match inside a batch, so batches take only unconditional deletes (the port says so).
  */
 import type { TokenCredential } from "@azure/identity";
-import { TableClient, TableEntity, odata } from "@azure/data-tables";
+import { TableClient, TableEntity, TransactionAction, odata } from "@azure/data-tables";
 import { CallOptions } from "../core/ports";
 import { restStatus } from "./rest-errors";
 import type { StorageConnection } from "../config";
 import {
   ListRecordsOptions,
+  MAX_BATCH_WRITES,
+  RecordBatchStore,
+  RecordConflict,
   RecordConflictError,
-  RecordStore,
   RecordStoreError,
+  RecordWrite,
   StoredRecord,
 } from "../storage/ports";
 
@@ -25,6 +30,9 @@ const CHUNK_CHARS = 32000;
 const MAX_CHUNKS = 15;
 export const MAX_RECORD_JSON_CHARS = CHUNK_CHARS * MAX_CHUNKS;
 const CHUNK_PREFIX = "json";
+
+/** The statuses a failed batch answers with when one of its writes conflicted. */
+const BATCH_CONFLICTS: Record<number, RecordConflict> = { 409: "exists", 412: "changed", 404: "missing" };
 
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
 // Characters Table storage forbids in PartitionKey/RowKey.
@@ -83,7 +91,7 @@ function prefixUpperBound(prefix: string): string | undefined {
   return undefined;
 }
 
-export class TableRecordStore<T extends object> implements RecordStore<T> {
+export class TableRecordStore<T extends object> implements RecordBatchStore<T> {
   private tableReady: Promise<void> | undefined;
 
   constructor(
@@ -124,14 +132,14 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
       return result.etag ?? "";
     } catch (error) {
       if (restStatus(error) === 409) {
-        throw this.conflict(partitionKey, rowKey, "already exists");
+        throw this.conflict(partitionKey, rowKey, "exists");
       }
       throw this.failed("create", partitionKey, rowKey, error);
     }
   }
 
-  private conflict(partitionKey: string, rowKey: string, reason: string): RecordConflictError {
-    return new RecordConflictError(this.table, partitionKey, rowKey, reason);
+  private conflict(partitionKey: string, rowKey: string, conflict: RecordConflict): RecordConflictError {
+    return new RecordConflictError(this.table, partitionKey, rowKey, conflict);
   }
 
   async replace(
@@ -152,10 +160,10 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
     } catch (error) {
       const status = restStatus(error);
       if (status === 412) {
-        throw this.conflict(partitionKey, rowKey, "was changed by someone else since it was read");
+        throw this.conflict(partitionKey, rowKey, "changed");
       }
       if (status === 404) {
-        throw this.conflict(partitionKey, rowKey, "was deleted by someone else since it was read");
+        throw this.conflict(partitionKey, rowKey, "missing");
       }
       throw this.failed("replace", partitionKey, rowKey, error);
     }
@@ -178,15 +186,48 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
       const status = restStatus(error);
       if (status === 404) return;
       if (status === 412) {
-        throw this.conflict(partitionKey, rowKey, "was changed by someone else since it was read");
+        throw this.conflict(partitionKey, rowKey, "changed");
       }
       throw this.failed("delete", partitionKey, rowKey, error);
+    }
+  }
+
+  async batch(partitionKey: string, writes: RecordWrite<T>[], options: CallOptions = {}): Promise<string[]> {
+    if (writes.length === 0) return [];
+    if (writes.length > MAX_BATCH_WRITES) {
+      throw new RecordStoreError(
+        "BatchTooLarge",
+        `A batch of table ${this.table} takes at most ${MAX_BATCH_WRITES} writes, not ${writes.length}.`,
+      );
+    }
+    const actions = writes.map((write): TransactionAction => {
+      if (write.kind === "delete") {
+        this.checkKeys(partitionKey, write.rowKey);
+        return ["delete", { partitionKey, rowKey: write.rowKey }];
+      }
+      const entity = this.toEntity(partitionKey, write.rowKey, write.value);
+      if (write.kind === "create") return ["create", entity];
+      if (write.kind === "upsert") return ["upsert", entity, "Replace"];
+      return ["update", entity, "Replace", { etag: write.etag }];
+    });
+    await this.ensureTable(options);
+    try {
+      const result = await this.client.submitTransaction(actions, { abortSignal: options.abortSignal });
+      return writes.map((_, i) => result.subResponses[i]?.etag ?? "");
+    } catch (error) {
+      const conflict = BATCH_CONFLICTS[restStatus(error) ?? 0];
+      // The service names the failed write by its index: "2:The specified resource does not exist."
+      const index = Number(/^(\d+):/.exec(error instanceof Error ? error.message : "")?.[1] ?? 0);
+      const rowKey = (writes[index] ?? writes[0]).rowKey;
+      if (conflict) throw this.conflict(partitionKey, rowKey, conflict);
+      throw this.failed("write a batch of", partitionKey, rowKey, error);
     }
   }
 
   async list(partitionKey: string, options: ListRecordsOptions = {}): Promise<StoredRecord<T>[]> {
     this.checkKeys(partitionKey, options.prefix ?? "");
     this.checkKeys(options.from ?? "", options.after ?? "");
+    this.checkKeys(options.before ?? "", "");
     await this.ensureTable(options);
     let filter = odata`PartitionKey eq ${partitionKey}`;
     if (options.prefix) {
@@ -196,6 +237,7 @@ export class TableRecordStore<T extends object> implements RecordStore<T> {
     }
     if (options.from !== undefined) filter += odata` and RowKey ge ${options.from}`;
     if (options.after !== undefined) filter += odata` and RowKey gt ${options.after}`;
+    if (options.before !== undefined) filter += odata` and RowKey lt ${options.before}`;
     const limit = options.limit ?? Infinity;
     const records: StoredRecord<T>[] = [];
     if (limit <= 0) return records;

@@ -4,7 +4,7 @@
  */
 import type { TokenCredential } from "@azure/identity";
 import type { StorageConnection } from "../config";
-import { BlobStore, RecordStore } from "../storage/ports";
+import { BlobStore, RecordBatchStore } from "../storage/ports";
 import { JsonObject } from "../core/ports";
 import { createBlobStore } from "./blobs";
 import { createStorageCredential } from "./credentials";
@@ -12,7 +12,7 @@ import { TableRecordStore, createTableClient } from "./records";
 
 export interface StorageAdapters {
   /** The record store for one table (3-63 letters and digits), created on first use. */
-  records<T extends object = JsonObject>(table: string): RecordStore<T>;
+  records<T extends object = JsonObject>(table: string): RecordBatchStore<T>;
   blobs: BlobStore;
 }
 
@@ -29,14 +29,14 @@ export function createStorageAdapters(
   const token = resolved.kind === "identity" ? (credential ?? createStorageCredential(resolved)) : undefined;
   const stores = new Map<string, TableRecordStore<object>>();
   return {
-    records<T extends object = JsonObject>(table: string): RecordStore<T> {
+    records<T extends object = JsonObject>(table: string): RecordBatchStore<T> {
       let store = stores.get(table);
       if (!store) {
         store = new TableRecordStore<object>(createTableClient(resolved, table, token), table);
         stores.set(table, store);
       }
       // One store (and one "table created" flag) per table, whatever value type callers read it as.
-      return store as unknown as RecordStore<T>;
+      return store as unknown as RecordBatchStore<T>;
     },
     blobs: createBlobStore(resolved, token),
   };

@@ -3,7 +3,8 @@
  * Deployment Environments to this control plane. See `--help` (USAGE below) and the README's
  * "Moving from Azure Deployment Environments".
  */
-import { environmentRecords, operationRecords } from "../storage/indexed-records";
+import { environmentRecords } from "../storage/environment-records";
+import { operationRecords } from "../storage/indexed-records";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { runCommand, UsageError } from "../command-line";

@@ -5,12 +5,12 @@
 import {
   CONTAINERS,
   environmentOutputsBlob,
-  environmentsOfUser,
   operationsOfEnvironment,
   operationLogBlob,
   type EnvironmentRecord,
   type OperationRecord,
 } from "../storage/records";
+import type { EnvironmentStore } from "../storage/environment-records";
 import type { BlobStore, IndexedRecordStore, RecordStore } from "../storage/ports";
 import { RequestRejected } from "./rejections";
 
@@ -18,7 +18,7 @@ import { RequestRejected } from "./rejections";
 export const OPERATION_RETENTION_DAYS = 90;
 
 export interface EnvironmentReadDeps {
-  environments: IndexedRecordStore<EnvironmentRecord>;
+  environments: EnvironmentStore;
   operations: IndexedRecordStore<OperationRecord>;
   blobs: Pick<BlobStore, "get" | "logSize" | "streamLog">;
   now(): Date;
@@ -46,7 +46,7 @@ export interface EnvironmentRange {
 }
 
 /**
- * A project's environments in name order; only `user`'s when given (read through the index by
+ * A project's environments in name order; only `user`'s when given (read from their copies by
  * user); only those of `range`, so a page costs a page.
  */
 export async function listEnvironments(
@@ -55,11 +55,8 @@ export async function listEnvironments(
   user?: string,
   range: EnvironmentRange = {},
 ): Promise<EnvironmentRecord[]> {
-  const records =
-    user === undefined
-      ? await deps.environments.list(project, range)
-      : await deps.environments.lookup(project, environmentsOfUser(project, user), range);
-  return records.map((r) => r.value).filter((r) => user === undefined || r.user === user);
+  if (user !== undefined) return deps.environments.listOfUser(project, user, range);
+  return (await deps.environments.list(project, range)).map((r) => r.value);
 }
 
 /** The environment's outputs document (`{ outputs: {} }` before a deploy wrote one). */

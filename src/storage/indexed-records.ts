@@ -1,8 +1,8 @@
 /**
  * A record table with a secondary index kept in step on every write: the index table holds one
- * pointer per record, under an index partition derived from the record (e.g. project and user), so
- * that "the environments of a user" or "the operations of an environment" is one partition read
- * and point reads, not a scan of the project's partition.
+ * pointer per record, under an index partition derived from the record (e.g. project and
+ * environment), so that "the operations of an environment" is one partition read and point reads,
+ * not a scan of the project's partition.
  *
  * The pointer is written before the record is created and removed after the record is deleted,
  * so a crash in between leaves at most a pointer to nothing, which lookups skip. The index keys
@@ -16,17 +16,11 @@ import {
   type IndexedRecordStore,
   type ListRecordsOptions,
   type LookupOptions,
+  type OpenTable,
   type RecordStore,
   type StoredRecord,
 } from "./ports";
-import {
-  environmentsOfUser,
-  operationIndexRow,
-  operationsOfEnvironment,
-  TABLES,
-  type EnvironmentRecord,
-  type OperationRecord,
-} from "./records";
+import { operationIndexRow, operationsOfEnvironment, TABLES, type OperationRecord } from "./records";
 
 /** An index row: where the indexed record is. */
 export interface IndexPointer {
@@ -144,21 +138,6 @@ export class IndexedRecords<T extends object> implements IndexedRecordStore<T> {
       if (!(error instanceof RecordConflictError)) throw error;
     }
   }
-}
-
-/** Opens a table of Dev Center Storage (StorageAdapters.records). */
-export type OpenTable = <T extends object>(table: string) => RecordStore<T>;
-
-/** The environments table with its index by project and user: every writer must use this one. */
-export function environmentRecords(open: OpenTable): IndexedRecords<EnvironmentRecord> {
-  return new IndexedRecords(
-    open<EnvironmentRecord>(TABLES.environments),
-    open<IndexPointer>(TABLES.environmentsByUser),
-    (environment) => ({
-      partition: environmentsOfUser(environment.project, environment.user),
-      row: environment.name,
-    }),
-  );
 }
 
 /**

@@ -21,6 +21,8 @@ export interface ListRecordsOptions extends CallOptions {
   from?: string;
   /** Only rows whose rowKey is greater than this (the last key of the page before). */
   after?: string;
+  /** Only rows whose rowKey is less than this. */
+  before?: string;
   /** At most this many rows (in rowKey order). */
   limit?: number;
 }
@@ -49,6 +51,30 @@ export interface RecordStore<T extends object = JsonObject> {
   list(partitionKey: string, options?: ListRecordsOptions): Promise<StoredRecord<T>[]>;
 }
 
+/** One write of a batch (RecordBatchStore.batch). A delete in a batch is unconditional. */
+export type RecordWrite<T> =
+  | { kind: "create"; rowKey: string; value: T }
+  | { kind: "replace"; rowKey: string; value: T; etag: string }
+  | { kind: "upsert"; rowKey: string; value: T }
+  | { kind: "delete"; rowKey: string };
+
+/** The most writes one batch takes (Table storage's limit for an entity group transaction). */
+export const MAX_BATCH_WRITES = 100;
+
+/** A record table that also writes several rows of one partition at once, all or none. */
+export interface RecordBatchStore<T extends object = JsonObject> extends RecordStore<T> {
+  /**
+   * Applies `writes` (at most MAX_BATCH_WRITES, each to another row) to one partition atomically:
+   * all or none. RecordConflictError when a create finds its row, a replace finds another etag or
+   * no row, or a delete finds no row; nothing was written then. Returns each write's new etag
+   * ("" for a delete).
+   */
+  batch(partitionKey: string, writes: RecordWrite<T>[], options?: CallOptions): Promise<string[]>;
+}
+
+/** Opens a table of Dev Center Storage (StorageAdapters.records). */
+export type OpenTable = <T extends object>(table: string) => RecordBatchStore<T>;
+
 /** A record table that can also be read through a secondary index (indexed-records.ts). */
 export interface IndexedRecordStore<T extends object> extends RecordStore<T> {
   lookup(
@@ -68,15 +94,24 @@ export interface LookupOptions {
   limit?: number;
 }
 
+/** Why a write conflicted: the row was there (create), had changed, or was not there (any longer). */
+export type RecordConflict = "exists" | "changed" | "missing";
+
+const CONFLICT_REASONS: Record<RecordConflict, string> = {
+  exists: "already exists",
+  changed: "was changed by someone else since it was read",
+  missing: "was deleted by someone else since it was read",
+};
+
 /** The record was created, changed or deleted by someone else (code RecordConflict). */
 export class RecordConflictError extends PortError {
   constructor(
     readonly table: string,
     readonly partitionKey: string,
     readonly rowKey: string,
-    reason: string,
+    readonly conflict: RecordConflict,
   ) {
-    super("RecordConflict", `Record ${table}/${partitionKey}/${rowKey} ${reason}.`, 409);
+    super("RecordConflict", `Record ${table}/${partitionKey}/${rowKey} ${CONFLICT_REASONS[conflict]}.`, 409);
   }
 }
 

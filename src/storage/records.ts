@@ -11,7 +11,8 @@ export interface ErrorDetail {
 
 /**
  * Table `environments`: partition = project, row = environment name (unique in a project without
- * regard to case, through its resource group claim).
+ * regard to case, through its resource group claim), and a copy per record under its owner
+ * (environment-records.ts).
  */
 export interface EnvironmentRecord {
   project: string;
@@ -119,8 +120,6 @@ export const RESOURCE_GROUP_CLAIMS_PARTITION = "resourceGroups";
 export const TABLES = {
   environments: "environments",
   operations: "operations",
-  /** Secondary index of environments: partition = project:user, row = environment name. */
-  environmentsByUser: "environmentsByUser",
   /** Secondary index of operations: partition = project:environment, row = startTime:operation id. */
   operationsByEnvironment: "operationsByEnvironment",
   resourceGroupClaims: "resourceGroupClaims",
@@ -146,11 +145,6 @@ export function environmentOutputsBlob(project: string, environment: string): st
 
 export function operationLogBlob(project: string, operationId: string): string {
   return `${project}/${operationId}.log`;
-}
-
-/** Where an environment's pointer goes in TABLES.environmentsByUser. */
-export function environmentsOfUser(project: string, user: string): string {
-  return `${project}:${user}`;
 }
 
 /** Where an operation's pointer goes in TABLES.operationsByEnvironment (rows sort by start time). */

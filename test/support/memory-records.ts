@@ -1,13 +1,21 @@
 /** An in-memory RecordStore with the same ETag rules as the table adapter, for unit tests of logic over records. */
 import {
+  MAX_BATCH_WRITES,
   RecordConflictError,
   type ListRecordsOptions,
-  type RecordStore,
+  type RecordBatchStore,
+  type RecordConflict,
+  type RecordWrite,
   type StoredRecord,
 } from "../../src/storage/ports";
 
-export class MemoryRecords<T extends object> implements RecordStore<T> {
-  private readonly rows = new Map<string, { value: T; etag: string }>();
+interface Row<T> {
+  value: T;
+  etag: string;
+}
+
+export class MemoryRecords<T extends object> implements RecordBatchStore<T> {
+  private readonly rows = new Map<string, Row<T>>();
   private version = 0;
 
   constructor(private readonly table = "memory") {}
@@ -16,8 +24,12 @@ export class MemoryRecords<T extends object> implements RecordStore<T> {
     return `${partitionKey}\u0000${rowKey}`;
   }
 
-  private stored(partitionKey: string, rowKey: string, row: { value: T; etag: string }): StoredRecord<T> {
+  private stored(partitionKey: string, rowKey: string, row: Row<T>): StoredRecord<T> {
     return { partitionKey, rowKey, value: structuredClone(row.value), etag: row.etag };
+  }
+
+  private row(value: T): Row<T> {
+    return { value: JSON.parse(JSON.stringify(value)) as T, etag: `v${++this.version}` };
   }
 
   async get(partitionKey: string, rowKey: string): Promise<StoredRecord<T> | undefined> {
@@ -26,26 +38,12 @@ export class MemoryRecords<T extends object> implements RecordStore<T> {
   }
 
   async create(partitionKey: string, rowKey: string, value: T): Promise<string> {
-    const key = this.key(partitionKey, rowKey);
-    if (this.rows.has(key)) throw new RecordConflictError(this.table, partitionKey, rowKey, "already exists");
-    const etag = `v${++this.version}`;
-    this.rows.set(key, { value: JSON.parse(JSON.stringify(value)) as T, etag });
+    const [etag] = await this.batch(partitionKey, [{ kind: "create", rowKey, value }]);
     return etag;
   }
 
   async replace(partitionKey: string, rowKey: string, value: T, etag: string): Promise<string> {
-    const key = this.key(partitionKey, rowKey);
-    const row = this.rows.get(key);
-    if (!row || row.etag !== etag) {
-      throw new RecordConflictError(
-        this.table,
-        partitionKey,
-        rowKey,
-        "was changed by someone else since it was read",
-      );
-    }
-    const next = `v${++this.version}`;
-    this.rows.set(key, { value: JSON.parse(JSON.stringify(value)) as T, etag: next });
+    const [next] = await this.batch(partitionKey, [{ kind: "replace", rowKey, value, etag }]);
     return next;
   }
 
@@ -53,19 +51,41 @@ export class MemoryRecords<T extends object> implements RecordStore<T> {
     const key = this.key(partitionKey, rowKey);
     const row = this.rows.get(key);
     if (row && etag !== undefined && row.etag !== etag) {
-      throw new RecordConflictError(
-        this.table,
-        partitionKey,
-        rowKey,
-        "was changed by someone else since it was read",
-      );
+      throw new RecordConflictError(this.table, partitionKey, rowKey, "changed");
     }
     this.rows.delete(key);
   }
 
+  /** All or none: every write is checked before any is applied. */
+  async batch(partitionKey: string, writes: RecordWrite<T>[]): Promise<string[]> {
+    if (writes.length > MAX_BATCH_WRITES)
+      throw new Error(`A batch takes at most ${MAX_BATCH_WRITES} writes.`);
+    for (const write of writes) {
+      const conflict = this.conflict(write, this.rows.get(this.key(partitionKey, write.rowKey)));
+      if (conflict) throw new RecordConflictError(this.table, partitionKey, write.rowKey, conflict);
+    }
+    return writes.map((write) => {
+      const key = this.key(partitionKey, write.rowKey);
+      if (write.kind === "delete") {
+        this.rows.delete(key);
+        return "";
+      }
+      const row = this.row(write.value);
+      this.rows.set(key, row);
+      return row.etag;
+    });
+  }
+
+  private conflict(write: RecordWrite<T>, row: Row<T> | undefined): RecordConflict | undefined {
+    if (write.kind === "create") return row && "exists";
+    if (write.kind === "upsert") return undefined;
+    if (!row) return "missing";
+    return write.kind === "replace" && row.etag !== write.etag ? "changed" : undefined;
+  }
+
   /** In row key order, as Table storage lists a partition. */
   async list(partitionKey: string, options: ListRecordsOptions = {}): Promise<StoredRecord<T>[]> {
-    const { prefix = "", from, after, limit = Infinity } = options;
+    const { prefix = "", from, after, before, limit = Infinity } = options;
     return [...this.rows.entries()]
       .filter(([key]) => key.startsWith(`${partitionKey}\u0000`))
       .map(([key, row]) => this.stored(partitionKey, key.split("\u0000")[1], row))
@@ -73,7 +93,8 @@ export class MemoryRecords<T extends object> implements RecordStore<T> {
         (r) =>
           r.rowKey.startsWith(prefix) &&
           (from === undefined || r.rowKey >= from) &&
-          (after === undefined || r.rowKey > after),
+          (after === undefined || r.rowKey > after) &&
+          (before === undefined || r.rowKey < before),
       )
       .sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0))
       .slice(0, limit);

@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createStorageAdapters } from "../../../src/azure/storage";
+import { environmentRecords } from "../../../src/storage/environment-records";
 import { localObjectId } from "../../../dev/token";
 import { REPO_ROOT } from "../../../dev/stack";
 import { TABLES } from "../../../src/storage/records";
@@ -65,9 +66,10 @@ describe("hostile input (dev host + Azurite + ARM emulator)", () => {
 
     // What there is before: everything stored and everything in ARM.
     const storage = createStorageAdapters(stack.services.azurite.connectionString);
+    const environments = environmentRecords((table) => storage.records(table));
     const snapshot = async () => ({
-      environments: await storage.records(TABLES.environments).list("demo"),
-      privateEnvironments: await storage.records(TABLES.environments).list("private"),
+      environments: await environments.list("demo"),
+      privateEnvironments: await environments.list("private"),
       operations: (await storage.records(TABLES.operations).list("demo")).map((r) => r.rowKey),
       claims: (await storage.records(TABLES.resourceGroupClaims).list("resourceGroups")).map((r) => r.rowKey),
       resourceGroups: stack.arm().resourceGroups.map((g) => g.name),

@@ -7,8 +7,9 @@
  * CRASH_ROUNDS make it bigger. It prints its figures (accepted, terminal, stuck, left behind).
  */
 import { createStorageAdapters } from "../../../src/azure/storage";
+import { environmentRecords } from "../../../src/storage/environment-records";
 import { isTerminalOperationState } from "../../../src/core/states";
-import { TABLES, type EnvironmentRecord, type OperationRecord } from "../../../src/storage/records";
+import { TABLES, type OperationRecord } from "../../../src/storage/records";
 import { RUNNER_PRINCIPAL, Stack, type Reply } from "../../support/stack";
 
 const ENVIRONMENTS = "/projects/demo/users/me/environments";
@@ -60,7 +61,7 @@ describe("operations through host crashes", () => {
       const next = random(SEED);
       const storage = createStorageAdapters(stack.services.azurite.connectionString);
       const operations = storage.records<OperationRecord>(TABLES.operations);
-      const environments = storage.records<EnvironmentRecord>(TABLES.environments);
+      const environments = environmentRecords((table) => storage.records(table));
       const names = Array.from({ length: ENVIRONMENT_COUNT }, (_, i) => `crash-${i}`);
       const answers: Record<number, number> = {};
       const leftovers = () => {

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { startAzurite, type RunningAzurite } from "../../../dev/azurite";
 import { createStorageAdapters, type StorageAdapters } from "../../../src/azure/storage";
+import { environmentRecords } from "../../../src/storage/environment-records";
 import { CATALOG_TABLE, catalogKeys, type CatalogRecord } from "../../../src/catalog/model";
 import { LocalFolderSource } from "../../../src/catalog/sources";
 import { readIndex, syncCatalog } from "../../../src/catalog/sync";
@@ -114,7 +115,7 @@ export class RunnerTestBed {
   }
 
   get environments() {
-    return this.storage.records<EnvironmentRecord>(TABLES.environments);
+    return environmentRecords((table) => this.storage.records(table));
   }
 
   /** An operation as the orchestration leaves it when it starts the runner: Running, with a token hash. */
@@ -267,7 +268,7 @@ async function startInProcess(
 ): Promise<{ url: string; stop: () => Promise<void> }> {
   const api = createRunnerApi({
     operations: storage.records<OperationRecord>(TABLES.operations),
-    environments: storage.records<EnvironmentRecord>(TABLES.environments),
+    environments: environmentRecords((table) => storage.records(table)),
     blobs: storage.blobs,
     devCenter: loadDevCenterConfig(join(ROOT, "samples/devcenter.yaml")),
     settings: { environmentStorageCapBytes: capBytes },

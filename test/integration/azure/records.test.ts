@@ -127,6 +127,65 @@ describe("TableRecordStore against Azurite", () => {
     );
   });
 
+  it("lists the rows before a key", async () => {
+    const records = storage.records<Env>("before");
+    for (const key of ["a", "b", "~x", "~y"]) await records.create("p", key, { name: key, state: "s" });
+    expect((await records.list("p", { before: "~" })).map((r) => r.rowKey)).toEqual(["a", "b"]);
+    expect((await records.list("p", { after: "a", before: "~y" })).map((r) => r.rowKey)).toEqual(["b", "~x"]);
+  });
+
+  it("writes a batch of one partition all or none, naming the write that conflicted", async () => {
+    const records = storage.records<Env>("batches");
+    const [etagA, etagB] = await records.batch("p", [
+      { kind: "create", rowKey: "a", value: { name: "a", state: "1" } },
+      { kind: "upsert", rowKey: "b", value: { name: "b", state: "1" } },
+    ]);
+    expect((await records.get("p", "a"))?.etag).toBe(etagA);
+    expect((await records.get("p", "b"))?.etag).toBe(etagB);
+
+    const [etagA2] = await records.batch("p", [
+      { kind: "replace", rowKey: "a", value: { name: "a", state: "2" }, etag: etagA },
+      { kind: "delete", rowKey: "b" },
+    ]);
+    expect(await records.get("p", "a")).toMatchObject({ value: { state: "2" }, etag: etagA2 });
+    expect(await records.get("p", "b")).toBeUndefined();
+
+    const failures: [Parameters<typeof records.batch>[1], string, string][] = [
+      [
+        [
+          { kind: "upsert", rowKey: "c", value: { name: "c", state: "x" } },
+          { kind: "replace", rowKey: "a", value: { name: "a", state: "x" }, etag: etagA },
+        ],
+        "a",
+        "changed",
+      ],
+      [
+        [
+          { kind: "upsert", rowKey: "c", value: { name: "c", state: "x" } },
+          { kind: "create", rowKey: "a", value: { name: "a", state: "x" } },
+        ],
+        "a",
+        "exists",
+      ],
+      [
+        [
+          { kind: "replace", rowKey: "a", value: { name: "a", state: "x" }, etag: etagA2 },
+          { kind: "delete", rowKey: "b" },
+        ],
+        "b",
+        "missing",
+      ],
+    ];
+    for (const [writes, rowKey, conflict] of failures) {
+      const error = await records.batch("p", writes).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RecordConflictError);
+      expect(error).toMatchObject({ table: "batches", partitionKey: "p", rowKey, conflict });
+    }
+    // Nothing of the failed batches was written.
+    expect(await records.get("p", "a")).toMatchObject({ value: { state: "2" }, etag: etagA2 });
+    expect(await records.get("p", "c")).toBeUndefined();
+  });
+
   it("splits large values across properties and refuses values over the limit", async () => {
     const records = storage.records<Env>("large");
     // Non-ASCII text and surrogate pairs spanning chunk and network-read boundaries come back intact.

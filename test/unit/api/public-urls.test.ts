@@ -18,8 +18,10 @@ import type { OriginSettings } from "../../../src/api/origin";
 import type { Handler } from "../../../src/api/pipeline";
 import { parseDevCenterConfig } from "../../../src/core/devcenter-config";
 import type { EnvironmentRecord, ResourceGroupClaim } from "../../../src/storage/records";
-import { environmentRecords, operationRecords, type OpenTable } from "../../../src/storage/indexed-records";
-import type { RecordStore } from "../../../src/storage/ports";
+import { environmentRecords } from "../../../src/storage/environment-records";
+import { operationRecords } from "../../../src/storage/indexed-records";
+import type { OpenTable } from "../../../src/storage/ports";
+import type { RecordBatchStore } from "../../../src/storage/ports";
 import { MemoryRecords } from "../../support/memory-records";
 
 const OWNER = "0f8fad5b-d9cb-469f-a165-70867728950e";
@@ -67,7 +69,7 @@ async function depsWith(origin?: OriginSettings): Promise<EnvironmentApiDeps> {
   const tables = new Map<string, MemoryRecords<object>>();
   const open: OpenTable = <T extends object>(table: string) => {
     if (!tables.has(table)) tables.set(table, new MemoryRecords<object>(table));
-    return tables.get(table) as unknown as RecordStore<T>;
+    return tables.get(table) as unknown as RecordBatchStore<T>;
   };
   const environments = environmentRecords(open);
   for (let i = 0; i < 101; i++) {

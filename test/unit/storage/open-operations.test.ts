@@ -4,16 +4,16 @@
  */
 import { operationRecords } from "../../../src/storage/indexed-records";
 import type { OpenOperationPointer } from "../../../src/storage/open-operations";
-import type { RecordStore } from "../../../src/storage/ports";
+import type { RecordBatchStore } from "../../../src/storage/ports";
 import { TABLES, type OperationRecord } from "../../../src/storage/records";
 import { updateRecord } from "../../../src/storage/update-record";
 import { MemoryRecords } from "../../support/memory-records";
 
 function tables() {
   const opened = new Map<string, MemoryRecords<object>>();
-  return <T extends object>(table: string): RecordStore<T> => {
+  return <T extends object>(table: string): RecordBatchStore<T> => {
     if (!opened.has(table)) opened.set(table, new MemoryRecords<object>(table));
-    return opened.get(table) as unknown as RecordStore<T>;
+    return opened.get(table) as unknown as RecordBatchStore<T>;
   };
 }
 
