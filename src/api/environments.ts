@@ -7,7 +7,12 @@
 import { isAdmin, type ProjectConfig } from "../core/devcenter-config";
 import { isUuid, isValidName } from "../core/names";
 import { isTerminalOperationState } from "../core/states";
-import type { EnvironmentRecord, OperationRecord } from "../storage/records";
+import {
+  isOperationIndexRow,
+  operationIndexRow,
+  type EnvironmentRecord,
+  type OperationRecord,
+} from "../storage/records";
 import { openSealedParameters } from "../storage/secure-parameters";
 import {
   cancelOperation as cancel,
@@ -366,14 +371,20 @@ function requireOperationId(value: string | undefined): string {
   return value.toLowerCase();
 }
 
+/** A page of the environment's operations, newest first: storage reads that page only. */
 export const listOperations: H = async (request, call) => {
   const t = target(request, call, true);
-  const records = await operationsOf(call.deps, t.project.name, t.name, t.user);
   return jsonResponse(
-    page(
-      records.map((r) => operationView(call.baseUrl, r)),
-      request,
-    ),
+    await pageByKey(request, isOperationIndexRow, async (after, limit) => {
+      const records = await operationsOf(call.deps, t.project.name, t.name, t.user, {
+        ...(after && { after }),
+        limit,
+      });
+      return records.map((r) => ({
+        key: operationIndexRow(r.startTime, r.id),
+        value: operationView(call.baseUrl, r),
+      }));
+    }),
   );
 };
 

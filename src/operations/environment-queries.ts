@@ -5,6 +5,8 @@
 import {
   CONTAINERS,
   environmentOutputsBlob,
+  operationIndexRow,
+  operationIndexRowsSince,
   operationsOfEnvironment,
   operationLogBlob,
   type EnvironmentRecord,
@@ -91,21 +93,42 @@ export async function findOperation(
   return stored.value;
 }
 
-/** The operations of one environment that started in the last 90 days, newest first (through the index). */
+/** Which operations of a list: after the one of index row `after`, at most `limit`. */
+export interface OperationRange {
+  after?: string;
+  limit?: number;
+}
+
+/**
+ * The operations of one environment that started in the last 90 days, newest first (through the
+ * index, whose rows sort so: operationIndexRow); only those of `range`, so a page costs a page.
+ */
 export async function listOperations(
   deps: Pick<EnvironmentReadDeps, "operations" | "now">,
   project: string,
   environmentName: string,
   user: string,
+  range: OperationRange = {},
 ): Promise<OperationRecord[]> {
   const since = new Date(deps.now().getTime() - OPERATION_RETENTION_DAYS * 86_400_000).toISOString();
-  const records = await deps.operations.lookup(project, operationsOfEnvironment(project, environmentName), {
-    from: since,
-  });
-  return records
-    .map((r) => r.value)
-    .filter((r) => r.environmentName === environmentName && r.user === user)
-    .sort((a, b) => b.startTime.localeCompare(a.startTime));
+  const limit = range.limit ?? Infinity;
+  const found: OperationRecord[] = [];
+  let after = range.after;
+  for (;;) {
+    const wanted = limit - found.length;
+    const records = await deps.operations.lookup(project, operationsOfEnvironment(project, environmentName), {
+      before: operationIndexRowsSince(since),
+      ...(after !== undefined && { after }),
+      ...(wanted !== Infinity && { limit: wanted }),
+    });
+    // An environment of the same name another user had before has its operations here too.
+    found.push(
+      ...records.map((r) => r.value).filter((r) => r.environmentName === environmentName && r.user === user),
+    );
+    if (found.length >= limit || records.length < wanted) return found;
+    const last = records[records.length - 1].value;
+    after = operationIndexRow(last.startTime, last.id);
+  }
 }
 
 /** An operation's log: its size now and its bytes [start, end), streamed from storage. */

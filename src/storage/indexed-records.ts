@@ -98,6 +98,7 @@ export class IndexedRecords<T extends object> implements IndexedRecordStore<T> {
       const pointers = await this.index.list(indexPartition, {
         ...(options.from !== undefined && { from: options.from }),
         ...(after !== undefined && { after }),
+        ...(options.before !== undefined && { before: options.before }),
         ...(wanted !== Infinity && { limit: wanted }),
       });
       const records = await Promise.all(

@@ -90,6 +90,8 @@ export interface LookupOptions {
   from?: string;
   /** Pointers whose row key is greater than this (the last key of the page before). */
   after?: string;
+  /** Pointers whose row key is less than this. */
+  before?: string;
   /** At most this many records. */
   limit?: number;
 }

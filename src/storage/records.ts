@@ -120,8 +120,12 @@ export const RESOURCE_GROUP_CLAIMS_PARTITION = "resourceGroups";
 export const TABLES = {
   environments: "environments",
   operations: "operations",
-  /** Secondary index of operations: partition = project:environment, row = startTime:operation id. */
-  operationsByEnvironment: "operationsByEnvironment",
+  /**
+   * Secondary index of operations: partition = project:environment, row = operationIndexRow (newest
+   * first). Earlier versions kept an oldest-first index in table `operationsByEnvironment`, no
+   * longer read; this one is built from the operations table on first lookup of each project.
+   */
+  operationsByEnvironment: "operationsByEnvironmentNewest",
   resourceGroupClaims: "resourceGroupClaims",
   /** Operations not finished (running, or cleaning up after an abandoned end): see open-operations.ts. */
   openOperations: "openOperations",
@@ -147,11 +151,34 @@ export function operationLogBlob(project: string, operationId: string): string {
   return `${project}/${operationId}.log`;
 }
 
-/** Where an operation's pointer goes in TABLES.operationsByEnvironment (rows sort by start time). */
+/** Where an operation's pointer goes in TABLES.operationsByEnvironment. */
 export function operationsOfEnvironment(project: string, environmentName: string): string {
   return `${project}:${environmentName}`;
 }
 
+/** Milliseconds since 1970 up to which start times sort (the year 2286): 13 digits. */
+const LAST_TIME_MS = 9_999_999_999_999;
+const OPERATION_INDEX_ROW = /^\d{13}:[0-9A-Za-z-]+$/;
+
+/**
+ * An operation's row in TABLES.operationsByEnvironment: rows sort newest first (the time left until
+ * LAST_TIME_MS, 13 digits), then by operation id, because Table storage reads only in ascending
+ * row key order and lists are read newest first a page at a time.
+ */
 export function operationIndexRow(startTime: string, operationId: string): string {
-  return `${startTime}:${operationId}`;
+  const time = Date.parse(startTime);
+  if (!Number.isFinite(time) || time < 0 || time > LAST_TIME_MS) {
+    throw new Error(`The operation ${operationId} has no valid start time (${JSON.stringify(startTime)}).`);
+  }
+  return `${String(LAST_TIME_MS - time).padStart(13, "0")}:${operationId}`;
+}
+
+/** Whether `row` has the shape of an operationIndexRow (a `$skipToken` of the operations list). */
+export function isOperationIndexRow(row: string): boolean {
+  return OPERATION_INDEX_ROW.test(row);
+}
+
+/** The row key that the rows of every operation started at or after `since` sort before. */
+export function operationIndexRowsSince(since: string): string {
+  return operationIndexRow(since, "~");
 }
