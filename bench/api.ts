@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { Agent, request as httpRequest } from "node:http";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -191,12 +191,13 @@ async function main(): Promise<void> {
   const projectRate = Number(values["project-rate"]);
   const profileDir = values["cpu-prof"];
 
+  const hook = profileDir ? profilerHook(profileDir) : undefined;
   const floor = await startFloorServer();
   const stack = await Stack.start({
     samples: ["counter"],
     settings: {
       CATALOG_SYNC_ON_STARTUP: "false",
-      ...(profileDir && { NODE_OPTIONS: `--require=${profilerHook(profileDir)}` }),
+      ...(hook && { NODE_OPTIONS: `--require=${hook}` }),
     },
   }).catch((error: unknown) => {
     floor.child.kill();
@@ -322,6 +323,7 @@ async function main(): Promise<void> {
     agent.destroy();
     floor.child.kill();
     await stack.stop();
+    if (hook) rmSync(path.dirname(hook), { recursive: true, force: true });
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Operation logs through the whole local product (dev host, Azurite, ARM emulator, Core entrypoint +
- * ade CLI): (a) a deploy.sh printing 100,000 lines against the same script bare and against a quiet
- * deploy through the stack (what the lines themselves cost); how soon a line printed while the
+ * ade CLI): (a) a deploy.sh printing 100,000 lines (every 100th with a secure parameter's value,
+ * which must arrive masked) against the same script bare and against a quiet deploy through the
+ * stack (what the lines themselves cost); how soon a line printed while the
  * operation runs can be read through the logs API; (b) GET …/logs of a ~200 MB log (written straight
  * into Azurite): dev host RSS before and at its peak during 3 parallel GETs, time to first byte;
  * (c) a tail request (`Range: bytes=-65536`) of that log.
@@ -9,7 +10,8 @@
  *   npm run build && node dist/bench/logs.js [runs=3] [logMegabytes=200, 0 to skip (b) and (c)]
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -19,18 +21,23 @@ import { API_VERSION, Stack } from "../test/support/stack";
 import { print, repeat } from "./measure";
 
 const LINES = 100_000;
+/** The loud and quiet definitions' secure parameter: masking it is part of what the lines cost. */
+const SECRET = `bench-secret-${randomUUID()}`;
+const SECRET_EVERY = 100;
 const LOUD_SH =
   "#!/bin/bash\nset -e\n" +
-  `awk 'BEGIN { for (i = 1; i <= ${LINES}; i++) printf "line %06d of the deploy: the quick brown fox jumps over the lazy dog\\n", i }'\n`;
+  '[[ $ADE_OPERATION_PARAMETERS =~ \\"password\\":\\"([^\\"]*)\\" ]] && secret="${BASH_REMATCH[1]}"\n' +
+  `awk -v s="$secret" 'BEGIN { for (i = 1; i <= ${LINES}; i++) printf "line %06d of the deploy: the quick brown fox jumps over the lazy dog%s\\n", i, (i % ${SECRET_EVERY} == 0 ? " " s : "") }'\n`;
 const QUIET_SH = "#!/bin/bash\nset -e\necho quiet\n";
 /** Prints a marker, then waits (up to 60 s) for the bench to say it has read it through the API. */
 const LIVE_SH =
   '#!/bin/bash\nset -e\necho "live marker $(date +%s%N)"\n' +
   'for i in $(seq 600); do [ -f "$LIVE_SEEN_FILE" ] && exit 0; sleep 0.1; done\nexit 1\n';
 
-function definition(name: string, script: string): Record<string, string> {
+function definition(name: string, script: string, secure = false): Record<string, string> {
+  const parameters = `parameters:\n  - { id: password, type: securestring, default: ${SECRET} }\n`;
   return {
-    "environment.yaml": `name: ${name}\nrunner: Bicep\ntemplatePath: main.bicep\n`,
+    "environment.yaml": `name: ${name}\nrunner: Bicep\ntemplatePath: main.bicep\n${secure ? parameters : ""}`,
     "main.bicep": "// nothing\n",
     "deploy.sh": script,
   };
@@ -40,10 +47,14 @@ function bareSeconds(script: string): number {
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-logs-bare-"));
   const file = path.join(dir, "deploy.sh");
   writeFileSync(file, script, { mode: 0o755 });
-  const started = performance.now();
-  const result = spawnSync("bash", [file], { stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 30 });
-  if (result.status !== 0) throw new Error(`bare deploy.sh failed with ${result.status}`);
-  return (performance.now() - started) / 1000;
+  try {
+    const started = performance.now();
+    const result = spawnSync("bash", [file], { stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 30 });
+    if (result.status !== 0) throw new Error(`bare deploy.sh failed with ${result.status}`);
+    return (performance.now() - started) / 1000;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Resident set size of a process in MB (Linux /proc). */
@@ -85,6 +96,12 @@ async function pumpFigures(stack: Stack, token: string, runs: number): Promise<v
     if (printed.length !== LINES || !inOrder) {
       throw new Error(
         `the log of loud-${run} has ${printed.length} of ${LINES} lines (in order: ${inOrder})`,
+      );
+    }
+    const masked = printed.filter((line) => line.endsWith(" dog ***")).length;
+    if (log.includes(SECRET) || masked !== LINES / SECRET_EVERY) {
+      throw new Error(
+        `the log of loud-${run} has ${masked} masked lines and the secret: ${log.includes(SECRET)}`,
       );
     }
     // The lines' own timestamps: when ade execute read the first and the last, and when the
@@ -244,12 +261,16 @@ async function main(): Promise<void> {
   const runs = Math.max(3, Number(process.argv[2] ?? 3));
   const megabytes = Number(process.argv[3] ?? 200);
   const seenDir = mkdtempSync(path.join(os.tmpdir(), "bench-logs-live-"));
+  const removeSeenDir = () => rmSync(seenDir, { recursive: true, force: true });
   const stack = await Stack.start({
     definitions: {
-      loud: definition("loud", LOUD_SH),
-      quiet: definition("quiet", QUIET_SH),
+      loud: definition("loud", LOUD_SH, true),
+      quiet: definition("quiet", QUIET_SH, true),
       live: definition("live", LIVE_SH.replace("$LIVE_SEEN_FILE", `${seenDir}/seen-$ADE_ENVIRONMENT_NAME`)),
     },
+  }).catch((error: unknown) => {
+    removeSeenDir();
+    throw error;
   });
   try {
     const token = await stack.token("bench");
@@ -259,6 +280,7 @@ async function main(): Promise<void> {
     if (megabytes > 0) await bigLogFigures(stack, token, runs, megabytes);
   } finally {
     await stack.stop();
+    removeSeenDir();
   }
 }
 

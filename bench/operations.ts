@@ -13,7 +13,7 @@
  *   npm run build && node dist/bench/operations.js [concurrent=50] [rounds=2] [runs=3]
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Stack, type Json } from "../test/support/stack";
@@ -70,6 +70,10 @@ class Sleeper {
     const started = process.hrtime.bigint();
     spawnSync("bash", [script], { stdio: "ignore", env: { ...process.env, ADE_ENVIRONMENT_NAME: "" } });
     return Number(process.hrtime.bigint() - started) / 1e9;
+  }
+
+  remove(): void {
+    rmSync(this.marks, { recursive: true, force: true });
   }
 }
 
@@ -164,6 +168,9 @@ async function main(): Promise<void> {
         "deploy.sh": sleeper.script,
       },
     },
+  }).catch((error: unknown) => {
+    sleeper.remove();
+    throw error;
   });
   try {
     const token = await stack.token("bench");
@@ -244,6 +251,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await stack.stop();
+    sleeper.remove();
   }
 }
 

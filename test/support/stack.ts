@@ -77,11 +77,22 @@ export class Stack {
       sample.replace("localPath: samples/catalog", `localPath: ${JSON.stringify(catalog)}`),
     );
 
-    const services = await startLocalServices({ dataDir: dir, persistent: false, images: options.images });
+    const services = await startLocalServices({
+      dataDir: dir,
+      persistent: false,
+      images: options.images,
+    }).catch(async (error: unknown) => {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    });
+    const stopServices = async () => {
+      await services.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
     try {
       await options.beforeHost?.(services);
     } catch (error) {
-      await services.stop();
+      await stopServices();
       throw error;
     }
     // A free port can be taken by another process before the host binds it (tests run in parallel):
@@ -99,7 +110,7 @@ export class Stack {
         return new Stack(dir, services, port, env, host, quiet);
       } catch (error) {
         if (attempt < 3 && String(error).includes("EADDRINUSE")) continue;
-        await services.stop();
+        await stopServices();
         throw error;
       }
     }

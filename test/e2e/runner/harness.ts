@@ -74,6 +74,9 @@ export interface TestBedOptions {
 }
 
 export class RunnerTestBed {
+  /** Folders made for runs (each run's $ADE_ROOT, tempDir's), removed by stop(). */
+  private readonly tempDirs: string[] = [];
+
   private constructor(
     /** The external events the runner API raised, in order (in-process host only). */
     readonly events: RaisedEvent[],
@@ -108,6 +111,14 @@ export class RunnerTestBed {
   async stop(): Promise<void> {
     await this.stopHost();
     await this.azurite.stop();
+    await Promise.all(this.tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  }
+
+  /** A new folder below the system's temp folder, removed by stop(). */
+  async tempDir(prefix: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    this.tempDirs.push(dir);
+    return dir;
   }
 
   get operations() {
@@ -188,7 +199,7 @@ export class RunnerTestBed {
     cwd?: string,
     onStart?: (child: ChildProcess) => void,
   ): Promise<RunResult & { root: string }> {
-    const root = await mkdtemp(join(tmpdir(), "ade-root-"));
+    const root = await this.tempDir("ade-root-");
     // The run's own /tmp, as a container has (ade execute leaves diff.sh there).
     await mkdir(join(root, "tmp"));
     const result = await runProcess(
@@ -237,6 +248,7 @@ async function startDevHost(
   // The app checks data-plane tokens at load: it needs a key of its own, not the developer's .local one.
   const keys = await mkdtemp(join(tmpdir(), "runner-e2e-keys-"));
   const keyFiles = { privateKeyFile: join(keys, "signing-key.json"), jwksFile: join(keys, "jwks.json") };
+  const removeKeys = () => rm(keys, { recursive: true, force: true });
   await ensureLocalSigningKey(keyFiles);
   const host = await spawnDevHost({
     appRoot: ROOT,
@@ -250,12 +262,15 @@ async function startDevHost(
       CATALOG_SYNC_ON_STARTUP: "false",
       RUNNER_ENVIRONMENT_STORAGE_CAP_BYTES: String(capBytes),
     },
+  }).catch(async (error: unknown) => {
+    await removeKeys();
+    throw error;
   });
   return {
     url: host.url,
     stop: async () => {
       await host.stop();
-      await rm(keys, { recursive: true, force: true });
+      await removeKeys();
     },
   };
 }

@@ -15,8 +15,6 @@ import {
   truncateSync,
   writeFileSync,
 } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { ADE_EXIT_CODES } from "../../../src/core/exit-codes";
@@ -158,7 +156,7 @@ describe("the core entrypoint", () => {
       parameters: { step: 1, label: "x" },
     });
     // The script's state, beyond what one file may take (random bytes: the zip stays as large).
-    const root = await mkdtemp(join(tmpdir(), "ade-root-huge-"));
+    const root = await bed.tempDir("ade-root-huge-");
     mkdirSync(join(root, "storage"));
     writeFileSync(join(root, "storage/huge.bin"), randomBytes(MAX_ENVIRONMENT_FILE_BYTES + 1));
     const run = await bed.run(["bash", join(IMAGE, "entrypoint.sh")], {
@@ -202,7 +200,7 @@ describe("the ade CLI", () => {
       parameters: { step: 4, label: 'it\'s "quoted"' },
     });
     variables = bed.runnerVariables(operation);
-    work = await mkdtemp(join(tmpdir(), "ade-cli-"));
+    work = await bed.tempDir("ade-cli-");
   });
 
   const run = (...argv: string[]) => bed.run([ade, ...argv], variables, work);
@@ -225,6 +223,7 @@ describe("the ade CLI", () => {
       ADE_ERROR_LOG: join(result.root, "temp/error.log"),
       ADE_OPERATION_NAME: "deploy",
       ADE_OPERATION_PARAMETERS: JSON.stringify({ step: 4, label: 'it\'s "quoted"' }),
+      ADE_SECURE_PARAMETER_IDS: "[]",
       ADE_TEMPLATE_FILE: join(result.root, "repository/samples/counter/main.bicep"),
       ADE_MANIFEST_FOLDER: join(result.root, "repository/samples/counter"),
       ADE_ENVIRONMENT_NAME: "cli-e2e",
@@ -630,6 +629,7 @@ const INIT_VARIABLES = [
   "ADE_ERROR_LOG",
   "ADE_OPERATION_NAME",
   "ADE_OPERATION_PARAMETERS",
+  "ADE_SECURE_PARAMETER_IDS",
   "ADE_TEMPLATE_FILE",
   "ADE_MANIFEST_FOLDER",
   "ADE_ENVIRONMENT_NAME",

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RunnerError } from "../../../runner/arm/errors";
@@ -95,6 +95,7 @@ describe("linked templates (templateLink.relativePath)", () => {
 
 describe("loadTemplate", () => {
   const dir = mkdtempSync(join(tmpdir(), "arm-template-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("reads JSON (with a byte-order mark) and names a file that is not JSON", () => {
     writeFileSync(join(dir, "ok.json"), `\uFEFF${JSON.stringify({ $schema: SCHEMA, resources: [] })}`);
