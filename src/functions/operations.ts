@@ -1,7 +1,7 @@
 /** The environment operation orchestration and its activities (src/operations). */
 import * as df from "durable-functions";
 import { getAppContext } from "../app-context";
-import { ACTIVITY_NAMES, runActivity, type ActivityInput } from "../operations/activity-table";
+import { ACTIVITY_NAMES, runActivity, type ActivityRequest } from "../operations/activity-table";
 import { abandonedOperationCleanup, CLEANUP_ORCHESTRATION } from "../operations/cleanup";
 import { activityLog } from "../telemetry/invocations";
 import { environmentOperation, OPERATION_ORCHESTRATION } from "../operations/orchestration";
@@ -13,7 +13,7 @@ const activities = getAppContext().operationActivities();
 
 for (const name of ACTIVITY_NAMES) {
   df.app.activity(name, {
-    handler: (input: ActivityInput<typeof name>, invocation) =>
-      runActivity(activities, name, input, activityLog(invocation, input)),
+    handler: (request: ActivityRequest<typeof name>, invocation) =>
+      runActivity(activities, name, request, activityLog(invocation, request.input)),
   });
 }

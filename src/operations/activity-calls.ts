@@ -4,8 +4,15 @@
  * context.df.currentUtcDateTime), so it replays.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import type { ActivityInput, ActivityName, ActivityOutput, ActivityResult } from "./activity-table";
+import type {
+  ActivityInput,
+  ActivityName,
+  ActivityOutput,
+  ActivityRequest,
+  ActivityResult,
+} from "./activity-table";
 import { thrownFailure, type Failure } from "./failures";
+import type { StepInput } from "./plan";
 import type { ArmProgress } from "./ports";
 
 export interface RetryPolicy {
@@ -44,8 +51,8 @@ export interface RetryNotice {
 /**
  * Calls an activity, retrying with exponential backoff on durable timers — but not failures that
  * a retry cannot change (a 403, a missing definition), which fail the step at once. `onRetry` runs
- * before each pause. `alongside`, a task whose outcome does not matter (recording the step), is
- * scheduled with the first attempt: one round trip for both instead of one after the other.
+ * before each pause. `step`, the step this call begins, goes with the first attempt (see
+ * ActivityRequest): the activity writes it on the operation record while it works.
  */
 export function* callActivity<N extends ActivityName>(
   context: OrchestrationContext,
@@ -53,16 +60,14 @@ export function* callActivity<N extends ActivityName>(
   input: ActivityInput<N>,
   retry: RetryPolicy,
   onRetry?: (notice: RetryNotice) => Generator<Task, void, unknown>,
-  alongside?: Task,
+  step?: StepInput,
 ): Generator<Task, ActivityOutput<N>, unknown> {
   for (let attempt = 1; ; attempt++) {
     let failure: Failure;
     try {
-      const task = context.df.callActivity(name, input);
+      const request: ActivityRequest<N> = attempt === 1 && step ? { input, step } : { input };
       // The one place an activity's answer is typed: runActivity gave this shape for this name.
-      const result = (
-        attempt === 1 && alongside ? yield* withAlongside(context, task, alongside) : yield task
-      ) as ActivityResult<ActivityOutput<N>>;
+      const result = (yield context.df.callActivity(name, request)) as ActivityResult<ActivityOutput<N>>;
       if (result.ok) return result.value;
       failure = result.failure;
     } catch (error) {
@@ -76,20 +81,6 @@ export function* callActivity<N extends ActivityName>(
     if (onRetry) yield* onRetry({ activity: name, attempts: attempt, failure, retryAt });
     yield context.df.createTimer(retryAt);
   }
-}
-
-/** Waits for `task` with `alongside` scheduled in the same episode; only `task`'s outcome counts. */
-function* withAlongside(
-  context: OrchestrationContext,
-  task: Task,
-  alongside: Task,
-): Generator<Task, unknown, unknown> {
-  try {
-    yield context.df.Task.all([task, alongside]);
-  } catch {
-    // all() ends at the first failure, whichever task it was: `task` itself says how it went.
-  }
-  return yield task;
 }
 
 export function* sleep(context: OrchestrationContext, seconds: number): Generator<Task, void, unknown> {

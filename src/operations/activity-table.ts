@@ -81,6 +81,16 @@ const NAMES: Record<ActivityName, true> = {
 /** Every activity name, as registered with the Functions host. */
 export const ACTIVITY_NAMES = Object.keys(NAMES) as ActivityName[];
 
+/**
+ * What the orchestration sends an activity: its input and, with the first attempt of a step's first
+ * activity, the step to write on the operation record while the activity runs (one invocation for
+ * both, instead of an activity of its own per step).
+ */
+export interface ActivityRequest<N extends ActivityName> {
+  input: ActivityInput<N>;
+  step?: StepInput;
+}
+
 /** What an activity answers on the wire: its output, or an expected failure as a value. */
 export type ActivityResult<T> = { ok: true; value: T } | { ok: false; failure: Failure };
 
@@ -91,19 +101,29 @@ export function failedResult(error: unknown): { ok: false; failure: Failure } {
   return { ok: false, failure };
 }
 
-/** Runs one activity as the host invokes it: `input` is what the orchestration passed for `name`. */
+/**
+ * Runs one activity as the host invokes it: `request` is what the orchestration sent for `name`.
+ * The step is only informational: failing to write it is logged, and the activity's answer stands.
+ */
 export async function runActivity<N extends ActivityName>(
   activities: OperationActivities,
   name: N,
-  input: ActivityInput<N>,
+  { input, step }: ActivityRequest<N>,
   log: ActivityLog,
 ): Promise<ActivityResult<ActivityOutput<N>>> {
   const run = activities[name] as (input: ActivityInput<N>, log: ActivityLog) => Promise<ActivityOutput<N>>;
+  const recorded = step
+    ? activities.recordStep(step).catch((error: unknown) => {
+        log(`Recording step ${step.step} failed: ${(error as Error)?.message ?? String(error)}`);
+      })
+    : undefined;
   try {
     return { ok: true, value: await run.call(activities, input, log) };
   } catch (error) {
     const failed = failedResult(error);
     log(`${name} failed (${failed.failure.code}): ${failed.failure.message}`);
     return failed;
+  } finally {
+    await recorded;
   }
 }

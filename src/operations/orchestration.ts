@@ -67,22 +67,21 @@ export function* environmentOperation(
 ): Generator<Task, OperationOutcome, unknown> {
   const input = context.df.getInput<OperationInput>();
   // The step is the orchestration's custom status and goes on the operation record, for people
-  // watching. The record is written alongside the step's first activity (one round trip for both);
-  // its outcome does not matter. A step that ends before any activity is not written.
-  let stepRecord: Task | undefined;
+  // watching: the step's first activity writes it while it works (see ActivityRequest). A step
+  // that ends before any activity is not written.
+  let pendingStep: StepInput | undefined;
   const step = (name: OperationStep): void => {
     context.df.setCustomStatus({ step: name });
-    const at: StepInput = { project: input.project, operationId: input.operationId, step: name };
-    stepRecord = context.df.callActivity("recordStep", at);
+    pendingStep = { project: input.project, operationId: input.operationId, step: name };
   };
-  /** The step's record, to schedule with its first activity (once). */
-  const recordingStep = (): Task | undefined => {
-    const task = stepRecord;
-    stepRecord = undefined;
-    return task;
+  /** The step to write with the next activity (once). */
+  const takeStep = (): StepInput | undefined => {
+    const taken = pendingStep;
+    pendingStep = undefined;
+    return taken;
   };
   const call = <N extends ActivityName>(name: N, activityInput: ActivityInput<N>, retry: RetryPolicy) =>
-    callActivity(context, name, activityInput, retry, undefined, recordingStep());
+    callActivity(context, name, activityInput, retry, undefined, takeStep());
   const compensations: Compensation[] = [];
   let plan: OperationPlan | undefined;
   let outcome: OperationOutcome;
@@ -116,9 +115,9 @@ export function* environmentOperation(
       compensations.push({ activity: "deleteRunner", ref: plan.runnerContainer, poll: deletePoll(plan) });
       yield* call("startRunner", plan, retry);
 
-      // Written while the runner starts: the wait below begins with no activity to go with.
+      // The wait below begins with no activity to go with: written on its own.
       step("RunningRunner");
-      yield* recordAlone(recordingStep());
+      yield* recordAlone(context, takeStep());
       const end: RunnerEnd = yield* waitForRunner(context, plan);
 
       step("Collecting");
@@ -152,7 +151,7 @@ export function* environmentOperation(
         subscriptionId: plan.subscriptionId,
         resourceGroupName: plan.resourceGroupName,
       };
-      yield* deleteResourceGroup(context, group, deletePoll(plan), retry, recordingStep());
+      yield* deleteResourceGroup(context, group, deletePoll(plan), retry, takeStep());
     }
   } catch (error) {
     const { code, message } = failureOf(error);
@@ -164,7 +163,7 @@ export function* environmentOperation(
   const onRetry = cleanupReporter(context, input);
   for (const compensation of compensations.reverse()) {
     try {
-      yield* undo(context, compensation, cleanup, onRetry, recordingStep());
+      yield* undo(context, compensation, cleanup, onRetry, takeStep());
     } catch (error) {
       // Out of retries: the operation must still end, saying what is left behind for an operator.
       const { code, message } = failureOf(error);
@@ -180,15 +179,21 @@ export function* environmentOperation(
   return outcome;
 }
 
-/** Waits for a step's record on its own; its outcome does not matter. */
-function* recordAlone(record: Task | undefined): Generator<Task, void, unknown> {
-  if (!record) return;
+/** Writes a step on its own; its outcome does not matter. */
+function* recordAlone(
+  context: OrchestrationContext,
+  at: StepInput | undefined,
+): Generator<Task, void, unknown> {
+  if (!at) return;
   try {
-    yield record;
+    yield* callActivity(context, "recordStep", at, RECORD_ONCE);
   } catch {
     // Only informational: the operation goes on without it.
   }
 }
+
+/** A step written on its own is not worth a wait: one attempt. */
+const RECORD_ONCE: RetryPolicy = { firstIntervalSeconds: 1, maxIntervalSeconds: 1, maxAttempts: 1 };
 
 /** Recording a cleanup retry is worth a short retry, not a long one. */
 const STEP_RETRY: RetryPolicy = { firstIntervalSeconds: 1, maxIntervalSeconds: 5, maxAttempts: 3 };
@@ -232,20 +237,20 @@ export function cleanupReporter(
   };
 }
 
-/** Undoes one compensation; `alongside` goes with its first activity (see callActivity). */
+/** Undoes one compensation; `step` goes with its first activity (see callActivity). */
 export function* undo(
   context: OrchestrationContext,
   compensation: Compensation,
   retry: RetryPolicy,
   onRetry: (notice: RetryNotice) => Generator<Task, void, unknown>,
-  alongside?: Task,
+  step?: StepInput,
 ): Generator<Task, void, unknown> {
   if (compensation.activity === "revokeRole") {
-    yield* callActivity(context, "revokeRole", compensation.grant, retry, onRetry, alongside);
+    yield* callActivity(context, "revokeRole", compensation.grant, retry, onRetry, step);
     return;
   }
   const { ref, poll } = compensation;
-  const started = yield* callActivity(context, "deleteRunner", ref, retry, onRetry, alongside);
+  const started = yield* callActivity(context, "deleteRunner", ref, retry, onRetry, step);
   const next = (resumeFrom: string) =>
     callActivity(context, "pollRunnerDelete", { ref, resumeFrom }, retry, onRetry);
   if (!(yield* followArmOperation(context, started, next, poll))) {
@@ -263,9 +268,9 @@ function* deleteResourceGroup(
   group: ResourceGroupRef,
   poll: PollPolicy,
   retry: RetryPolicy,
-  alongside?: Task,
+  step?: StepInput,
 ): Generator<Task, void, unknown> {
-  const started = yield* callActivity(context, "deleteResourceGroup", group, retry, undefined, alongside);
+  const started = yield* callActivity(context, "deleteResourceGroup", group, retry, undefined, step);
   const next = (resumeFrom: string) =>
     callActivity(context, "pollResourceGroupDelete", { group, resumeFrom }, retry);
   if (!(yield* followArmOperation(context, started, next, poll))) {

@@ -126,7 +126,9 @@ function recordFailure(step: string, ms: number): void {
 
 function activityHandler(invocation: InvocationContext, handler: FunctionHandler): FunctionHandler {
   const step = invocation.functionName;
-  return (input, context) => {
+  return (request, context) => {
+    // Every activity gets { input, step? } (src/operations/activity-table.ts: ActivityRequest).
+    const input = (request as { input?: unknown } | undefined)?.input;
     const fields = operationFields(activityInstanceId(invocation), input);
     const attributes: Attributes = {
       "devcenter.step": step,
@@ -138,7 +140,7 @@ function activityHandler(invocation: InvocationContext, handler: FunctionHandler
       const started = Date.now();
       let answer: Answer | undefined;
       try {
-        answer = (await handler(input, context)) as Answer | undefined;
+        answer = (await handler(request, context)) as Answer | undefined;
       } catch (error) {
         recordFailure(step, Date.now() - started);
         invocation.warn(operationLogLine(fields, step, `${step} threw (${errorCode(error)}).`));

@@ -8,10 +8,20 @@ import {
   RUNNER_FINISHED_EVENT,
   RUNNER_REPORTED_EVENT,
 } from "../../../src/operations/events";
-import { failedResult, type ActivityName } from "../../../src/operations/activity-table";
+import {
+  failedResult,
+  type ActivityName,
+  type ActivityRequest,
+} from "../../../src/operations/activity-table";
 import { OperationError } from "../../../src/operations/failures";
 import { environmentOperation } from "../../../src/operations/orchestration";
-import type { CollectInput, FinishInput, OperationInput, OperationPlan } from "../../../src/operations/plan";
+import type {
+  CollectInput,
+  FinishInput,
+  OperationInput,
+  OperationPlan,
+  StepInput,
+} from "../../../src/operations/plan";
 import { output, simulate, type Activities, type RaisedLater } from "../../support/durable-simulator";
 
 const INPUT: OperationInput = {
@@ -82,7 +92,16 @@ function activities(thePlan: OperationPlan, overrides: Partial<Record<ActivityNa
   return Object.fromEntries(
     Object.entries(stubs).map(([name, stub]) => [
       name,
-      (input: unknown, attempt: number) => {
+      (request: unknown, attempt: number) => {
+        // As runActivity: the step a request carries is written too, and its failure does not count.
+        const { input, step } = request as ActivityRequest<ActivityName>;
+        if (step) {
+          try {
+            stubs.recordStep(step, 1);
+          } catch {
+            // Only informational.
+          }
+        }
         try {
           return { ok: true, value: stub(input, attempt) };
         } catch (error) {
@@ -105,17 +124,19 @@ async function run(
   events: RaisedLater[] = [],
 ) {
   const sim = await simulate(environmentOperation, thePlan, activities(thePlan, overrides), { events });
-  // recordStep calls are checked on their own below; the other assertions are about the work.
-  const names = sim.calls
+  // The activities' own inputs, and the step each call carried (see ActivityRequest).
+  const calls = sim.calls.map(({ name, input }) => ({ name, ...(input as ActivityRequest<ActivityName>) }));
+  // Recording steps and retries is checked on its own below; the other assertions are about the work.
+  const names = calls
     .map((c) => c.name)
     .filter((name) => name !== "recordStep" && name !== "recordCleanupRetry");
-  const finish = sim.calls.find((c) => c.name === "finishOperation")?.input as FinishInput | undefined;
-  return { sim, names, finish };
+  const finish = calls.find((c) => c.name === "finishOperation")?.input as FinishInput | undefined;
+  return { sim, calls, names, finish };
 }
 
 describe("the operation orchestration (replayed by the SDK's executor)", () => {
   it("deploys: resource group, roles, runner, collect, then deletes the runner and revokes its role", async () => {
-    const { sim, names, finish } = await run(plan(), {}, [finished(0)]);
+    const { sim, calls, names, finish } = await run(plan(), {}, [finished(0)]);
     expect(sim.record.status).toBe("Completed");
     expect(names).toEqual([
       "resolveOperation",
@@ -132,7 +153,7 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
     expect(output(sim)).toEqual({ status: "Succeeded" });
     expect(JSON.parse(sim.record.customStatusJson ?? "null")).toEqual({ step: "Finishing" });
     // Only the runner's role is revoked, by the assignment name its grant answered; the creator keeps hers.
-    const revoked = sim.calls.filter((c) => c.name === "revokeRole").map((c) => c.input);
+    const revoked = calls.filter((c) => c.name === "revokeRole").map((c) => c.input);
     expect(revoked).toEqual([{ ...plan().runnerRoleGrants[0], assignmentName: "assignment-1" }]);
   });
 
@@ -191,7 +212,7 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
   });
 
   it("records every failed cleanup attempt on the operation: activity, attempts, error, next retry", async () => {
-    const { sim, finish } = await run(
+    const { calls, finish } = await run(
       plan(),
       {
         revokeRole: (_input, attempt) => {
@@ -201,7 +222,7 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
       },
       [finished(0)],
     );
-    const reports = sim.calls.filter((c) => c.name === "recordCleanupRetry").map((c) => c.input);
+    const reports = calls.filter((c) => c.name === "recordCleanupRetry").map((c) => c.input);
     expect(reports).toEqual([
       {
         project: "demo",
@@ -237,19 +258,19 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
 
   it("notices a crashed runner by polling and collects its exit code", async () => {
     let polls = 0;
-    const { names, sim } = await run(plan(), {
+    const { names, calls } = await run(plan(), {
       getRunnerState: () => (++polls < 3 ? { state: "Running" } : { state: "Terminated", exitCode: 3 }),
     });
     expect(polls).toBe(3);
-    const collect = sim.calls.find((c) => c.name === "collectRunnerResults")?.input as { exitCode?: number };
+    const collect = calls.find((c) => c.name === "collectRunnerResults")?.input as { exitCode?: number };
     expect(collect.exitCode).toBe(3);
     expect(names.slice(-3)).toEqual(["deleteRunner", "revokeRole", "finishOperation"]);
   });
 
   it("hands the platform's reason to the collection when the runner never ran (image pull)", async () => {
     const detail = 'ErrImagePull: Failed to pull image "example.azurecr.io/missing:1"';
-    const { sim } = await run(plan(), { getRunnerState: () => ({ state: "Terminated", detail }) });
-    const collect = sim.calls.find((c) => c.name === "collectRunnerResults")?.input as CollectInput;
+    const { calls } = await run(plan(), { getRunnerState: () => ({ state: "Terminated", detail }) });
+    const collect = calls.find((c) => c.name === "collectRunnerResults")?.input as CollectInput;
     expect(collect.detail).toBe(detail);
     expect(collect.exitCode).toBeUndefined();
   });
@@ -401,22 +422,24 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
     ]);
   });
 
-  it("records each step on the operation, cleanup included, and goes on when recording fails", async () => {
-    let calls = 0;
-    const { sim, finish } = await run(
+  it("records each step with its first activity, cleanup included, and goes on when recording fails", async () => {
+    const written: string[] = [];
+    const { calls, finish } = await run(
       plan(),
       {
-        recordStep: () => {
-          if (++calls === 2) throw new OperationError("StorageRequestFailed", "Table storage is away.");
+        recordStep: (at) => {
+          const { step } = at as StepInput;
+          written.push(step);
+          if (written.length === 2)
+            throw new OperationError("StorageRequestFailed", "Table storage is away.");
           return null;
         },
       },
       [finished(0)],
     );
-    const steps = sim.calls
-      .filter((c) => c.name === "recordStep")
-      .map((c) => (c.input as { step: string }).step);
-    expect([...new Set(steps)]).toEqual([
+    // Each step once, in order: the step's first activity carries it (the wait for the runner has
+    // none, so RunningRunner is written by a recordStep of its own).
+    expect(written).toEqual([
       "Resolving",
       "PreparingResourceGroup",
       "GrantingRoles",
@@ -426,11 +449,39 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
       "CleaningUp",
       "Finishing",
     ]);
-    expect(sim.calls.find((c) => c.name === "recordStep")?.input).toEqual({
+    const carried = calls.filter((c) => c.step).map((c) => [c.name, c.step?.step]);
+    expect(carried).toEqual([
+      ["resolveOperation", "Resolving"],
+      ["ensureResourceGroup", "PreparingResourceGroup"],
+      ["grantRole", "GrantingRoles"],
+      ["startRunner", "StartingRunner"],
+      ["collectRunnerResults", "Collecting"],
+      ["deleteRunner", "CleaningUp"],
+      ["finishOperation", "Finishing"],
+    ]);
+    expect(calls.filter((c) => c.name === "recordStep").map((c) => c.input)).toEqual([
+      { project: "demo", operationId: INPUT.operationId, step: "RunningRunner" },
+    ]);
+    expect(calls.find((c) => c.step)?.step).toEqual({
       project: "demo",
       operationId: INPUT.operationId,
       step: "Resolving",
     });
     expect(finish?.outcome).toEqual({ status: "Succeeded" });
+  });
+
+  it("sends a step only with the first attempt of its activity", async () => {
+    const { calls } = await run(
+      plan(),
+      {
+        ensureResourceGroup: (_input, attempt) => {
+          if (attempt < 2) throw new OperationError("ServiceUnavailable", "ARM is busy.");
+          return null;
+        },
+      },
+      [finished(0)],
+    );
+    const attempts = calls.filter((c) => c.name === "ensureResourceGroup").map((c) => c.step?.step);
+    expect(attempts).toEqual(["PreparingResourceGroup", undefined]);
   });
 });
