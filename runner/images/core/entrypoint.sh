@@ -61,8 +61,15 @@ finish() {
             echo "The environment state in $ADE_STORAGE did not reach storage; the resources the script changed may not match the saved state." >>"$ADE_ERROR_LOG"
         fi
         note error "Operation failed with $name (exit code $code)"
+        # The error log's last 16000 bytes, from a line's start: a cut inside a line could keep the
+        # end of a secure value, too little of it to be recognised and masked.
+        local details
+        details="$(tail -c 16000 "$ADE_ERROR_LOG")"
+        if (($(wc -c <"$ADE_ERROR_LOG") > 16000)) && [[ "$details" == *$'\n'* ]]; then
+            details="${details#*$'\n'}"
+        fi
         ade operation-result --code "$name" \
-            --message "${ADE_OPERATION_NAME:-The operation} failed with $name (exit code $code): $(tail -c 16000 "$ADE_ERROR_LOG")"
+            --message "${ADE_OPERATION_NAME:-The operation} failed with $name (exit code $code): $details"
     else
         note log "Operation completed successfully!"
     fi

@@ -39,7 +39,7 @@ const VAULT = {
 /**
  * Prints its secure values every way a script might (plain, in the parameters' JSON, in a line long
  * enough to be cut between log batches, through `ade log`, in a named log), then fails with one in
- * its error, as a template's error might quote it.
+ * its error, as a template's error might quote it, and one where the error's tail is cut.
  */
 const LEAKY = {
   "environment.yaml": [
@@ -61,7 +61,13 @@ const LEAKY = {
     'echo "$(printf "padding %.0s" {1..100}) then $password past a cut"',
     'ade log --content "ade log says $password"',
     'ade log --file named.log --content "named log says $password"',
-    "echo \"Deployment failed: the value '$password' of parameter password is not valid\" >&2",
+    `fail="Deployment failed: the value '$password' of parameter password is not valid"`,
+    // The error log ends with a line that the entrypoint's 16000-byte tail cuts 11 characters
+    // before its end, padding, and the failure.
+    'printf "cut %s\\n" "$password" >>"$ADE_ERROR_LOG"',
+    'printf "%$((16000 - 14 - ${#fail}))s\\n" "" | tr " " x >>"$ADE_ERROR_LOG"',
+    'printf "%s\\n" "$fail" >>"$ADE_ERROR_LOG"',
+    'echo "$fail"',
     "exit 1",
     "",
   ].join("\n"),
@@ -199,13 +205,15 @@ describe("secure parameters", () => {
     expect(status).toMatchObject({ status: "Failed" });
     const operationId = status.name as string;
     // Each form a value may take in the text: as printed, and escaped in JSON.
-    const forms = [leaked, JSON.stringify(leaked).slice(1, -1), apiKey, leaked.slice(-12), apiKey.slice(-12)];
+    const forms = [leaked, JSON.stringify(leaked).slice(1, -1), apiKey, leaked.slice(-10), apiKey.slice(-10)];
     const hasNone = (text: string) => forms.filter((form) => text.includes(form));
 
-    // The operation's error (from the error log) says what failed, with the value masked.
+    // The operation's error (the error log's tail, from a line's start) says what failed, masked.
     const error = status.error as { code: string; message: string };
     expect(error.code).toBe("DeploymentError");
-    expect(error.message).toContain("Deployment failed: the value '***' of parameter password is not valid");
+    expect(error.message).toMatch(
+      /^deploy failed with DeploymentError \(exit code 1\): x+\nDeployment failed: the value '\*\*\*' of parameter password is not valid$/,
+    );
     expect(hasNone(JSON.stringify(status))).toEqual([]);
 
     // The logs API: every line is there, masked.
