@@ -44,9 +44,19 @@ interface Breakdown {
   beforeRunner: number;
   /** The runner's start until its script began (entrypoint, ade init). */
   runnerStart: number;
+  /** ... of which: until the entrypoint's first log line (process and node start). */
+  processStart: number;
+  /** ... its first line until it ran the script (the init requests and downloads). */
+  init: number;
+  /** ... until the script's first command (bash start). */
+  spawn: number;
   script: number;
   /** The script's end until the control plane heard the runner had finished. */
   runnerEnd: number;
+  /** ... of which: until the entrypoint's last log line (the script's exit, the uploads). */
+  uploads: number;
+  /** ... its last line until the control plane heard (the last log batch and the finished call). */
+  finishedCall: number;
   /** Heard the runner had finished until the operation's end (collect, cleanup, finish). */
   afterRunner: number;
 }
@@ -77,17 +87,37 @@ class Sleeper {
   }
 }
 
+/** When the first (or last) line of the operation's log that contains `text` was written. */
+function lineTime(log: string, text: string, last = false): number {
+  const lines = log.split("\n").filter((line) => line.includes(text));
+  const line = last ? lines[lines.length - 1] : lines[0];
+  if (!line) throw new Error(`no log line with "${text}"`);
+  return Date.parse(line.slice(0, line.indexOf(" ")));
+}
+
 async function breakdown(
   stack: Stack,
   sleeper: Sleeper,
+  token: string,
   name: string,
   requested: number,
   status: Json,
 ): Promise<Breakdown> {
-  const reply = await stack.request(
+  const log = (
+    await stack.request(
+      "GET",
+      `/projects/demo/users/me/environments/${name}/operations/${status.name}/logs`,
+      token,
+    )
+  ).text;
+  // The operation's record says Succeeded a moment before its orchestration completes (202 until then).
+  const reply = await stack.until(
     "GET",
     `/runtime/webhooks/durabletask/instances/${status.name}?showHistory=true`,
-    undefined,
+    "",
+    (r) => r.status !== 202,
+    60_000,
+    20,
   );
   if (reply.status !== 200) throw new Error(`history of ${name}: ${reply.status} ${reply.text}`);
   const history = reply.body.historyEvents as Json[];
@@ -110,11 +140,19 @@ async function breakdown(
   if (Number.isNaN(completed)) throw new Error(`${name}: no endTime in ${JSON.stringify(status)}`);
   const scriptStart = sleeper.mark(name, "start");
   const scriptEnd = sleeper.mark(name, "end");
+  const firstLine = lineTime(log, "[verbose] Initializing runner");
+  const executing = lineTime(log, "[verbose] Executing deploy: ");
+  const lastLine = lineTime(log, "Operation completed successfully!", true);
   return {
     beforeRunner: runnerStarted - requested,
     runnerStart: scriptStart - runnerStarted,
+    processStart: firstLine - runnerStarted,
+    init: executing - firstLine,
+    spawn: scriptStart - executing,
     script: scriptEnd - scriptStart,
     runnerEnd: runnerFinished - scriptEnd,
+    uploads: lastLine - scriptEnd,
+    finishedCall: runnerFinished - lastLine,
     afterRunner: completed - runnerFinished,
   };
 }
@@ -130,7 +168,7 @@ async function deploy(
   const requested = Date.now();
   const { seconds, status } = await stack.deployAndWait(token, name, "sleeper", pollMs);
   if (status.status !== "Succeeded") throw new Error(`${name}: ${JSON.stringify(status)}`);
-  return { seconds, parts: await breakdown(stack, sleeper, name, requested, status) };
+  return { seconds, parts: await breakdown(stack, sleeper, token, name, requested, status) };
 }
 
 /** The warnings and errors the dev host printed (it runs --quiet), to explain a failed deploy. */
@@ -150,8 +188,13 @@ function hostComplaints(stack: Stack): string {
 const PARTS: [keyof Breakdown, string][] = [
   ["beforeRunner", "control plane: request → runner started"],
   ["runnerStart", "runner: started → script start"],
+  ["processStart", "  started → entrypoint's first log line (process, node)"],
+  ["init", "  first line → running the script (init requests, downloads)"],
+  ["spawn", "  running the script → its first command (bash)"],
   ["script", "deploy.sh itself"],
   ["runnerEnd", "runner: script end → control plane told"],
+  ["uploads", "  script end → entrypoint's last log line (exit, uploads)"],
+  ["finishedCall", "  last line → control plane told (last log batch, finished)"],
   ["afterRunner", "control plane: runner finished → Succeeded"],
 ];
 
@@ -240,7 +283,7 @@ async function main(): Promise<void> {
         ["local runners (start + end)", share((p) => p.runnerStart + p.runnerEnd)],
         [
           "overhead in all (request → Succeeded − deploy.sh)",
-          share((p) => Object.values(p).reduce((a, b) => a + b) - p.script),
+          share((p) => p.beforeRunner + p.runnerStart + p.runnerEnd + p.afterRunner),
         ],
       ];
       for (const [label, values] of shares) {

@@ -1,5 +1,4 @@
 /** The runner API as the CLI calls it: one method per route, errors mapped to exit-code names. */
-import { readFile, rm } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import type { EnvironmentOutputs } from "../../src/runner-protocol/outputs";
 import type {
@@ -30,13 +29,7 @@ interface RequestOptions {
 }
 
 export class RunnerApi {
-  private pendingSent: Promise<void> | undefined;
-
-  constructor(
-    private readonly settings: ApiSettings,
-    /** Told what went wrong with something the command itself does not depend on. */
-    private readonly warn: (message: string) => void = (message) => process.stderr.write(`ade: ${message}\n`),
-  ) {}
+  constructor(private readonly settings: ApiSettings) {}
 
   async context(): Promise<OperationContext> {
     return (await this.request("GET", "")).json() as OperationContext;
@@ -83,33 +76,7 @@ export class RunnerApi {
     await this.request("POST", "/finished", { body: JSON.stringify(body), contentType: "application/json" });
   }
 
-  /**
-   * Sends the lines the entrypoint queued (ADE_PENDING_LOG) and empties the file. A failure does not
-   * fail this command (the lines are also on the console): lines that may still go through stay
-   * queued for the next command; after an error no retry can fix (a refused token) they are dropped.
-   */
-  private async sendPendingLog(file: string): Promise<void> {
-    const text = await readFile(file, "utf8").catch(() => "");
-    if (!text) return;
-    try {
-      await this.send("POST", "/logs", { body: text, contentType: "text/plain; charset=utf-8" });
-      await rm(file, { force: true });
-    } catch (error) {
-      const retryable = error instanceof CliError && error.retryable;
-      if (!retryable) await rm(file, { force: true });
-      this.warn(
-        `the entrypoint's log lines were ${retryable ? "not sent yet" : "dropped"}: ${(error as Error).message}`,
-      );
-    }
-  }
-
   private async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
-    const { pendingLog } = this.settings;
-    if (pendingLog) await (this.pendingSent ??= this.sendPendingLog(pendingLog));
-    return this.send(method, path, options);
-  }
-
-  private async send(method: string, path: string, options: RequestOptions): Promise<Reply> {
     const url = new URL(
       `${this.settings.endpoint}/operations/${encodeURIComponent(this.settings.operationId)}${path}`,
     );

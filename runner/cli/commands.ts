@@ -21,7 +21,7 @@ import { adeRoot, apiSettings } from "./settings";
 import { extractZip, zipFolder } from "./zip-files";
 
 export function api(io: CliIo): RunnerApi {
-  return new RunnerApi(apiSettings(io.env), (message) => io.stderr(`ade: ${message}\n`));
+  return new RunnerApi(apiSettings(io.env));
 }
 
 function printJson(io: CliIo, value: unknown): void {
@@ -81,26 +81,46 @@ const STATE_FILE = "storage.zip";
  * Prints `export NAME='value'` for every ADE variable and downloads the definition to
  * $ADE_ROOT/repository/{catalog}/{definition folder}. Meant for `eval "$(ade init)"`. Checks the
  * runner protocol as `ade upgrade` does. Ours: `--download-state` also unzips the environment's
- * storage.zip into $ADE_STORAGE when it has one, so that the core entrypoint needs no `upgrade`,
- * `files list` and `files download` processes of its own.
+ * storage.zip into $ADE_STORAGE when it has one (as `ade entrypoint` does), saving an entrypoint
+ * written for ADE the `upgrade`, `files list` and `files download` processes.
  */
 export async function initCommand(args: string[], io: CliIo): Promise<number> {
   const flags = parseFlags(args, { values: [], switches: ["download-state"] });
-  const client = api(io);
-  const withState = flags.switches.has("download-state");
+  const variables = await initialize(api(io), io.env, flags.switches.has("download-state"));
+  io.stdout(
+    Object.entries(variables)
+      .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
+      .join(""),
+  );
+  return 0;
+}
+
+/**
+ * What `ade init` does, for it and `ade entrypoint`: checks the protocol, downloads the definition
+ * (and with `withState` the saved state) and resolves with the ADE variables.
+ */
+export async function initialize(
+  client: RunnerApi,
+  env: Record<string, string | undefined>,
+  withState: boolean,
+): Promise<Record<string, string>> {
+  // The definition is asked for with the context (one round trip, not two); it is unzipped only
+  // once the context says where, and a failed context leaves it unread.
+  const definition = client.definitionContent();
+  definition.catch(() => undefined);
   // A failed listing fails init: deploying without the saved state would overwrite it.
   const [context, files] = await Promise.all([
     client.context(),
     withState ? client.listFiles() : Promise.resolve<string[]>([]),
   ]);
   checkProtocol(context);
-  const root = adeRoot(io.env);
+  const root = adeRoot(env);
   const repository = join(root, "repository");
   // The server builds these paths from catalog names; they must still stay below the repository.
   const contentFolder = join(repository, ...safeEntrySegments(context.definition.contentSourcePath));
   const templateFile = join(repository, ...safeEntrySegments(context.definition.templatePath));
   await Promise.all([
-    downloadDefinition(client, contentFolder),
+    definition.then((data) => extractZip(data, contentFolder)),
     files.includes(STATE_FILE) &&
       client.downloadFile(STATE_FILE).then((data) => extractZip(data, join(root, "storage"))),
   ]);
@@ -112,7 +132,7 @@ export async function initCommand(args: string[], io: CliIo): Promise<number> {
     context.environment.resourceGroupId ?? "",
   );
   const temp = join(root, "temp");
-  const variables: Record<string, string> = {
+  return {
     ADE_ROOT: root,
     ADE_TEMP: temp,
     ADE_STORAGE: join(root, "storage"),
@@ -130,17 +150,11 @@ export async function initCommand(args: string[], io: CliIo): Promise<number> {
     ADE_ENVIRONMENT_LOCATION: context.environment.location ?? "",
     ADE_RESOURCE_GROUP_NAME: rg?.[2] ?? "",
     ADE_SUBSCRIPTION_ID: rg?.[1] ?? "",
-    ADE_TENANT_ID: io.env.ADE_TENANT_ID ?? "",
-    ADE_CLIENT_ID: io.env.ADE_CLIENT_ID ?? "",
+    ADE_TENANT_ID: env.ADE_TENANT_ID ?? "",
+    ADE_CLIENT_ID: env.ADE_CLIENT_ID ?? "",
     ADE_HTTP__OPERATIONID: context.operation.id,
-    ADE_HTTP__DEVCENTERID: io.env[RUNNER_VARIABLES.devCenterId] ?? "",
+    ADE_HTTP__DEVCENTERID: env[RUNNER_VARIABLES.devCenterId] ?? "",
   };
-  io.stdout(
-    Object.entries(variables)
-      .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
-      .join(""),
-  );
-  return 0;
 }
 
 /**
@@ -214,28 +228,18 @@ export async function filesCommand(args: string[], io: CliIo): Promise<number> {
     if ((filePath === undefined) === (folderPath === undefined)) {
       throw new CliError("InvalidCliInput", "Give either --file-path or --folder-path.");
     }
-    let name: string;
-    let data: Uint8Array;
     if (filePath !== undefined) {
       const path = resolve(io.cwd, filePath);
-      name = basename(path);
-      data = await readUserFile(path, MAX_ENVIRONMENT_FILE_BYTES, "EnvironmentStorageExceeded");
+      const name = basename(path);
+      const data = await readUserFile(path, MAX_ENVIRONMENT_FILE_BYTES, "EnvironmentStorageExceeded");
+      if (!isValidFileName(name))
+        throw new CliError("InvalidCliInput", `"${name}" is not a valid file name.`);
+      await api(io).uploadFile(name, data);
     } else {
-      const path = resolve(io.cwd, folderPath as string);
-      if (!(await stat(path).catch(() => undefined))?.isDirectory()) {
-        throw new CliError("FileOperationError", `${path} is not a folder.`);
-      }
-      name = `${basename(path)}.zip`;
-      data = await zipFolder(path, (message) => io.stderr(`ade: ${message}\n`));
-      if (data.length > MAX_ENVIRONMENT_FILE_BYTES) {
-        throw new CliError(
-          "EnvironmentStorageExceeded",
-          `${path} zips to ${data.length} bytes (${name}); at most ${MAX_ENVIRONMENT_FILE_BYTES} are accepted in one file.`,
-        );
-      }
+      await uploadFolder(api(io), resolve(io.cwd, folderPath as string), (message) =>
+        io.stderr(`ade: ${message}\n`),
+      );
     }
-    if (!isValidFileName(name)) throw new CliError("InvalidCliInput", `"${name}" is not a valid file name.`);
-    await api(io).uploadFile(name, data);
     return 0;
   }
   throw new CliError("InvalidCliInput", 'Use "ade files list", "ade files download" or "ade files upload".');
@@ -245,7 +249,33 @@ export async function outputsCommand(args: string[], io: CliIo): Promise<number>
   const [action, ...rest] = args;
   if (action !== "upload") throw new CliError("InvalidCliInput", 'Use "ade outputs upload --file PATH".');
   const flags = parseFlags(rest, { values: ["file"] });
-  const path = resolve(io.cwd, requiredFlag(flags, "file"));
+  await uploadOutputsFile(api(io), resolve(io.cwd, requiredFlag(flags, "file")));
+  return 0;
+}
+
+/** Zips a folder into `{folder name}.zip` among the environment's files (`ade files upload --folder-path`). */
+export async function uploadFolder(
+  client: RunnerApi,
+  path: string,
+  warn: (message: string) => void,
+): Promise<void> {
+  if (!(await stat(path).catch(() => undefined))?.isDirectory()) {
+    throw new CliError("FileOperationError", `${path} is not a folder.`);
+  }
+  const name = `${basename(path)}.zip`;
+  if (!isValidFileName(name)) throw new CliError("InvalidCliInput", `"${name}" is not a valid file name.`);
+  const data = await zipFolder(path, warn);
+  if (data.length > MAX_ENVIRONMENT_FILE_BYTES) {
+    throw new CliError(
+      "EnvironmentStorageExceeded",
+      `${path} zips to ${data.length} bytes (${name}); at most ${MAX_ENVIRONMENT_FILE_BYTES} are accepted in one file.`,
+    );
+  }
+  await client.uploadFile(name, data);
+}
+
+/** Validates an EnvironmentOutputs file and stores it (`ade outputs upload`). */
+export async function uploadOutputsFile(client: RunnerApi, path: string): Promise<void> {
   let document: unknown;
   try {
     document = JSON.parse((await readUserFile(path, MAX_OUTPUTS_BYTES)).toString("utf8"));
@@ -255,8 +285,7 @@ export async function outputsCommand(args: string[], io: CliIo): Promise<number>
   }
   const checked = validateEnvironmentOutputs(document, path);
   if (!checked.ok) throw new CliError("InvalidCliInput", `Invalid outputs:\n${formatIssues(checked.errors)}`);
-  await api(io).uploadOutputs(checked.value);
-  return 0;
+  await client.uploadOutputs(checked.value);
 }
 
 export async function operationResultCommand(args: string[], io: CliIo): Promise<number> {

@@ -20,3 +20,11 @@ export class CliError extends Error {
 export function isExitCodeName(code: unknown): code is AdeExitCodeName {
   return typeof code === "string" && Object.prototype.hasOwnProperty.call(ADE_EXIT_CODES, code);
 }
+
+/** Any failure as a CliError: Node's file system errors are FileOperationErrors, the rest UnknownErrors. */
+export function asCliError(error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  // Node's file system errors carry a syscall ("open", "mkdir", ...).
+  if (error instanceof Error && "syscall" in error) return new CliError("FileOperationError", error.message);
+  return new CliError("UnknownError", error instanceof Error ? error.message : String(error));
+}

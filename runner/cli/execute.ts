@@ -10,13 +10,13 @@ import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
-import { RUNNER_VARIABLES } from "../../src/runner-protocol/protocol";
 import { parseFlags, requiredFlag } from "./args";
 import { api as runnerApi, shellQuote } from "./commands";
 import { CliError } from "./errors";
 import type { CliIo } from "./io";
 import { LogPump } from "./log-pump";
 import { formatLogLines, logLinePrefix, type LogType } from "./logs";
+import type { RunnerApi } from "./api";
 import { secureValuesToMask } from "./secure-values";
 import { apiSettings, logPumpSettings } from "./settings";
 
@@ -76,8 +76,53 @@ export function variablesDiff(before: Record<string, string | undefined>, after:
 }
 
 export async function executeCommand(args: string[], io: CliIo): Promise<number> {
-  // Signals that come before the command runs are kept for it: installing the handlers first means
-  // a SIGTERM can never end this process without the command hearing of it.
+  const spec = { values: ["operation", "command"], words: "command" };
+  const flags = parseFlags(args, spec);
+  const command = requiredFlag(flags, "command");
+  const pump = newLogPump(io, apiSettings(io.env).token, runnerApi(io));
+  return forwardingSignals(async (started) => {
+    const exitCode = await runLogged({
+      command,
+      words: flags.words,
+      operation: flags.values.get("operation"),
+      cwd: io.cwd,
+      env: io.env,
+      pump,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      started,
+    });
+    await pump.close();
+    return exitCode;
+  });
+}
+
+/**
+ * The pump that sends a command's output to the operation's log, masking the token and the secure
+ * parameter values `env` names (init's variables); what it drops is said on stderr.
+ */
+export function newLogPump(io: CliIo, token: string, api: RunnerApi, env = io.env): LogPump {
+  const warn = (message: string) => io.stderr(`ade: ${message}\n`);
+  return new LogPump({
+    ...logPumpSettings(io.env),
+    secrets: [token, ...secureValuesToMask(env, warn)],
+    send: (text) => api.appendLog(text, { retry: false }),
+    isRetryable: (error) => error instanceof CliError && error.retryable,
+    onDrop: (lines, error) =>
+      io.stderr(
+        `ade: ${lines} log line(s) could not be sent: ${error instanceof Error ? error.message : error}\n`,
+      ),
+  });
+}
+
+/**
+ * Runs `work` with SIGTERM and SIGINT passed on to the child it starts. Signals that come before the
+ * child runs are kept for it: the handlers are in place first, so a SIGTERM can never end this
+ * process without the command hearing of it.
+ */
+export async function forwardingSignals<T>(
+  work: (started: (child: ChildProcess) => void) => Promise<T>,
+): Promise<T> {
   let child: ChildProcess | undefined;
   let pending: NodeJS.Signals | undefined;
   const forward = (signal: NodeJS.Signals) => {
@@ -86,7 +131,7 @@ export async function executeCommand(args: string[], io: CliIo): Promise<number>
   };
   process.on("SIGTERM", forward).on("SIGINT", forward);
   try {
-    return await execute(args, io, (spawned) => {
+    return await work((spawned) => {
       child = spawned;
       if (pending) spawned.kill(pending);
     });
@@ -95,44 +140,45 @@ export async function executeCommand(args: string[], io: CliIo): Promise<number>
   }
 }
 
-async function execute(args: string[], io: CliIo, started: (child: ChildProcess) => void): Promise<number> {
-  const spec = { values: ["operation", "command"], words: "command" };
-  const flags = parseFlags(args, spec);
-  const command = requiredFlag(flags, "command");
-  const operation = flags.values.get("operation");
-  const settings = apiSettings(io.env);
-  const api = runnerApi(io);
-  const pump = new LogPump({
-    ...logPumpSettings(io.env),
-    secrets: [settings.token, ...secureValuesToMask(io.env, (message) => io.stderr(`ade: ${message}\n`))],
-    send: (text) => api.appendLog(text, { retry: false }),
-    isRetryable: (error) => error instanceof CliError && error.retryable,
-    onDrop: (lines, error) =>
-      io.stderr(
-        `ade: ${lines} log line(s) could not be sent: ${error instanceof Error ? error.message : error}\n`,
-      ),
-  });
+export interface LoggedRun {
+  /** The command line, and its separate words when it was given as several. */
+  command: string;
+  words?: string[];
+  /** The operation named in the log's "Executing" line. */
+  operation?: string;
+  cwd: string;
+  /** The command's environment ($TMPDIR in it says where diff.sh goes). */
+  env: Record<string, string | undefined>;
+  /** Gets the command's lines; left open for the caller to close. */
+  pump: LogPump;
+  stdout(chunk: Uint8Array | string): void;
+  stderr(chunk: Uint8Array | string): void;
+  started(child: ChildProcess): void;
+}
+
+/**
+ * Runs a command as `ade execute` does: its output passed on and to the log line by line, then the
+ * variables it exported left in diff.sh. Resolves with its exit code once every line is queued.
+ */
+export async function runLogged(run: LoggedRun): Promise<number> {
+  const { command, operation, pump } = run;
   for (const line of formatLogLines("verbose", `Executing${operation ? ` ${operation}` : ""}: ${command}`)) {
     pump.push(line);
   }
-
-  const work = await mkdtemp(join(io.env.TMPDIR?.trim() || "/tmp", "ade-execute-"));
+  const work = await mkdtemp(join(run.env.TMPDIR?.trim() || "/tmp", "ade-execute-"));
   const dump = join(work, "variables");
-  const [first, ...rest] = flags.words ?? [command];
-  const script = resolve(io.cwd, first);
+  const [first, ...rest] = run.words ?? [command];
+  const script = resolve(run.cwd, first);
   const argv = isShellScript(script)
     ? ["-c", WRAPPER_SOURCE, script, ...rest]
     : ["-c", WRAPPER_EVAL, "ade-execute"];
-  // The entrypoint's queue is this process's to send: the command's own ade calls leave it alone.
-  const commandEnv = { ...io.env };
-  delete commandEnv[RUNNER_VARIABLES.pendingLog];
   try {
     const child = spawn("bash", argv, {
-      cwd: io.cwd,
-      env: { ...commandEnv, ADE_EXECUTE_DUMP: dump, ADE_EXECUTE_COMMAND: command },
+      cwd: run.cwd,
+      env: { ...run.env, ADE_EXECUTE_DUMP: dump, ADE_EXECUTE_COMMAND: command },
       stdio: ["inherit", "pipe", "pipe"],
     });
-    started(child);
+    run.started(child);
     // Lines that arrive together share one timestamp: formatting a time per line would cost a
     // script that prints fast more than sending its lines does.
     const logged = (type: LogType) => (lines: string[]) => {
@@ -140,16 +186,15 @@ async function execute(args: string[], io: CliIo, started: (child: ChildProcess)
       for (const line of lines) pump.push(prefix + line);
     };
     const streamed = [
-      pipeLines(child.stdout!, io.stdout, logged("log")),
-      pipeLines(child.stderr!, io.stderr, logged("error")),
+      pipeLines(child.stdout!, run.stdout, logged("log")),
+      pipeLines(child.stderr!, run.stderr, logged("error")),
     ];
     const exitCode = await new Promise<number>((done, fail) => {
       child.once("error", fail);
       child.once("close", (code, signal) => done(code ?? 128 + (signal ? constants.signals[signal] : 0)));
     });
     await Promise.all(streamed);
-    await pump.close();
-    await writeVariablesDiff(io, commandEnv, dump);
+    await writeVariablesDiff(run, dump);
     return exitCode;
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -157,17 +202,13 @@ async function execute(args: string[], io: CliIo, started: (child: ChildProcess)
 }
 
 /** Writes diff.sh; when the command left no variables (it replaced the EXIT trap), says so. */
-async function writeVariablesDiff(
-  io: CliIo,
-  before: Record<string, string | undefined>,
-  dump: string,
-): Promise<void> {
+async function writeVariablesDiff(run: LoggedRun, dump: string): Promise<void> {
   const after = await readFile(dump, "utf8").catch(() => undefined);
-  const target = variablesDiffFile(io.env);
+  const target = variablesDiffFile(run.env);
   if (after === undefined) {
-    io.stderr(`ade execute: the command's exported variables could not be read; ${target} is empty.\n`);
+    run.stderr(`ade execute: the command's exported variables could not be read; ${target} is empty.\n`);
   }
-  await writeFile(target, after === undefined ? "" : variablesDiff(before, after), { mode: 0o600 });
+  await writeFile(target, after === undefined ? "" : variablesDiff(run.env, after), { mode: 0o600 });
 }
 
 /** Copies a stream to `write` as it comes and hands the complete lines of each chunk to `onLines`. */

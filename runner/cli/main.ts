@@ -10,7 +10,8 @@ import {
   outputsCommand,
   upgradeCommand,
 } from "./commands";
-import { CliError } from "./errors";
+import { entrypointCommand } from "./entrypoint";
+import { asCliError, CliError } from "./errors";
 import type { CliIo } from "./io";
 import { executeCommand } from "./execute";
 import { logCommand } from "./logs";
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   upgrade: upgradeCommand,
   info: infoCommand,
   finished: finishedCommand,
+  entrypoint: entrypointCommand,
 };
 
 export const USAGE = `Usage: ade <command> [options]
@@ -45,6 +47,8 @@ export const USAGE = `Usage: ade <command> [options]
   upgrade                                print nothing when this CLI is current
   info client-id|tenant-id               print the runner identity's client or tenant id
   finished --exit-code N                 tell the control plane the runner is done
+  entrypoint                             the core image's entrypoint: init, the operation's script,
+                                         uploads, result and finished in one process
 `;
 
 /** Runs one command line; resolves with the exit code (ADE exit codes; errors explained on stderr). */
@@ -68,11 +72,4 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`ade ${name ?? ""}: ${failure.codeName}: ${failure.message}\n`);
     return failure.exitCode;
   }
-}
-
-function asCliError(error: unknown): CliError {
-  if (error instanceof CliError) return error;
-  // Node's file system errors carry a syscall ("open", "mkdir", ...).
-  if (error instanceof Error && "syscall" in error) return new CliError("FileOperationError", error.message);
-  return new CliError("UnknownError", error instanceof Error ? error.message : String(error));
 }

@@ -18,8 +18,6 @@ export interface ApiSettings {
   devCenterId: string;
   /** When the operation times out (ms since the epoch); undefined when not given. */
   deadline?: number;
-  /** The entrypoint's queued log lines (ADE_PENDING_LOG), sent before this process's first request. */
-  pendingLog?: string;
 }
 
 export const DEFAULT_ROOT = "/ade";
@@ -75,13 +73,11 @@ export function apiSettings(env: Env): ApiSettings {
       `${RUNNER_VARIABLES.deadline} must be an ISO 8601 time, not "${rawDeadline}".`,
     );
   }
-  const pendingLog = env[RUNNER_VARIABLES.pendingLog]?.trim();
   return {
     endpoint: endpoint.replace(/\/+$/, ""),
     token,
     operationId,
     devCenterId,
     ...(deadline !== undefined && { deadline }),
-    ...(pendingLog && { pendingLog }),
   };
 }

@@ -45,12 +45,6 @@ export const RUNNER_VARIABLES = {
   /** How long a failing batch is retried before the pump gives up on it. */
   logRetryMs: "ADE_LOG_RETRY_MS",
   /**
-   * Ours, set by the core entrypoint: a file of log lines it queued while no ade process ran. The
-   * next ade command sends them before anything else, so the entrypoint's messages cost no process
-   * of their own and the log keeps its order.
-   */
-  pendingLog: "ADE_PENDING_LOG",
-  /**
    * Ours, exported by `ade init`: a JSON array of the ids of the operation's secure parameters (those
    * its definition's parametersSchema marks writeOnly), so that `ade execute` masks their values
    * (from ADE_OPERATION_PARAMETERS) in the log before it cuts a long line.

@@ -89,7 +89,6 @@ describe("the core entrypoint", () => {
     ].map((pattern) => log.search(pattern));
     expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]))).toBe(true);
     expect(log).not.toContain(operation.token);
-    expect(existsSync(join(run.root, "temp", "entrypoint-log.txt"))).toBe(false);
 
     expect((await bed.operations.get(PROJECT, operation.id))?.value.result).toBeUndefined();
   });
@@ -142,9 +141,8 @@ describe("the core entrypoint", () => {
     expect(run.code).toBe(ADE_EXIT_CODES.SecurityError);
     expect(run.stderr).toContain("SecurityError");
     expect(run.stderr).toContain("ade finished: SecurityError");
-    // A refused token drops the queued messages at once (init's, then the failure message queued by
-    // the exit handler) rather than having operation-result and finished try them again.
-    expect(run.stderr.match(/the entrypoint's log lines were dropped/g)).toHaveLength(2);
+    // A refused token drops the log's lines at once, said once, rather than trying each again.
+    expect(run.stderr.match(/log line\(s\) could not be sent/g)).toHaveLength(1);
     expect((await bed.operations.get(PROJECT, operation.id))?.value.result).toBeUndefined();
     expect(existsSync(join(run.root, "repository"))).toBe(false);
   });
@@ -184,6 +182,68 @@ describe("the core entrypoint", () => {
     expect(run.stderr).toContain("The core image has no deploy action: nothing was deployed");
     expect((await bed.operations.get(PROJECT, operation.id))?.value.result?.code).toBe("DeploymentError");
     expect(statSync(join(run.root, "repository/samples/counter/deploy.sh")).mode & 0o111).not.toBe(0);
+  });
+
+  it.each([
+    ["has no script for the operation", {}, "Operation deploy is not supported: no deploy.sh in"],
+    ["has a script that is not executable", { "Deploy.SH": 0o644 }, "is not marked as executable"],
+  ])("fails as a DeploymentError when the image %s", async (_, files: Record<string, number>, message) => {
+    const scripts = await bed.tempDir("ade-scripts-");
+    for (const [name, mode] of Object.entries(files))
+      writeFileSync(join(scripts, name), "#!/bin/bash\n", { mode });
+    const operation = await bed.seedOperation({ environmentName: "counter-noscript", definition: "counter" });
+    const run = await bed.run(["bash", join(IMAGE, "entrypoint.sh")], {
+      ...bed.runnerVariables(operation),
+      ADE_ENABLE_CUSTOM_DEPLOY: "false",
+      ADE_SCRIPTS_DIR: scripts,
+    });
+    expect(run.code).toBe(ADE_EXIT_CODES.DeploymentError);
+    expect(run.stderr).toContain(message);
+    const result = (await bed.operations.get(PROJECT, operation.id))?.value.result;
+    expect(result?.code).toBe("DeploymentError");
+    expect(result?.message).toContain(message);
+  });
+
+  it("passes SIGTERM on to the script, then still uploads the state, reports the failure and finishes", async () => {
+    const scripts = await bed.tempDir("ade-scripts-");
+    const marker = join(scripts, "started");
+    writeFileSync(
+      join(scripts, "deploy.sh"),
+      [
+        "#!/bin/bash",
+        `trap 'echo stopping; echo partial > "$ADE_STORAGE/state.txt"; exit 143' TERM`,
+        `touch ${marker}`,
+        "while :; do sleep 0.05; done",
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const operation = await bed.seedOperation({ environmentName: "counter-stopped", definition: "counter" });
+    let child: ChildProcess | undefined;
+    const running = bed.run(
+      ["bash", join(IMAGE, "entrypoint.sh")],
+      { ...bed.runnerVariables(operation), ADE_ENABLE_CUSTOM_DEPLOY: "false", ADE_SCRIPTS_DIR: scripts },
+      undefined,
+      (c) => {
+        child = c;
+      },
+    );
+    while (!existsSync(marker)) await new Promise((resolve) => setTimeout(resolve, 20));
+    child?.kill("SIGTERM");
+    const run = await running;
+    expect(run.code).toBe(143);
+    expect(run.stdout).toContain("stopping\n");
+    expect(run.stderr).toMatch(NO_ORCHESTRATION);
+    expect(
+      await bed.storage.blobs.list(CONTAINERS.environments, `${PROJECT}/counter-stopped/files/`),
+    ).toEqual([expect.objectContaining({ name: `${PROJECT}/counter-stopped/files/storage.zip` })]);
+    const result = (await bed.operations.get(PROJECT, operation.id))?.value.result;
+    expect(result?.code).toBe("UnknownError");
+    expect(result?.message).toContain("deploy failed with UnknownError (exit code 143)");
+    const log = await bed.operationLog(operation.id);
+    expect(log).toMatch(
+      /\[log\] stopping\n[^]*\[error\] Operation failed with UnknownError \(exit code 143\)\n$/,
+    );
   });
 });
 

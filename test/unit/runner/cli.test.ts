@@ -1,6 +1,4 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { ADE_EXIT_CODES } from "../../../src/core/exit-codes";
 import { isValidFileName } from "../../../src/runner-protocol/protocol";
 import { parseFlags } from "../../../runner/cli/args";
@@ -77,6 +75,7 @@ describe("ade", () => {
     [["log"], ADE_EXIT_CODES.InvalidCliInput, "--content is required"],
     [["files", "upload"], ADE_EXIT_CODES.InvalidCliInput, "either --file-path or --folder-path"],
     [["finished", "--exit-code", "-1"], ADE_EXIT_CODES.InvalidCliInput, "0 to 255"],
+    [["entrypoint", "--now"], ADE_EXIT_CODES.InvalidCliInput, "Unknown option --now"],
   ])("%j exits with %i and says why on stderr", async (argv, code, message) => {
     const { cli, out, err } = io();
     expect(await runCli(argv, cli)).toBe(code);
@@ -105,6 +104,10 @@ describe("ade", () => {
     expect(await runCli(["environment"], io({ ...full, ADE_RUNNER_ENDPOINT: "ftp://x" }).cli)).toBe(
       ADE_EXIT_CODES.InvalidEndpoint,
     );
+    // Before any request: the entrypoint cannot find a script without the image's scripts folder.
+    const entrypoint = io(full);
+    expect(await runCli(["entrypoint"], entrypoint.cli)).toBe(ADE_EXIT_CODES.CliSetupError);
+    expect(entrypoint.err.join("")).toContain("ADE_SCRIPTS_DIR is not set");
   });
 
   it("info prints the identity's ids, as ADE's 2.3.3-preview entrypoint reads them", async () => {
@@ -167,17 +170,6 @@ describe("environment file names", () => {
     "x".repeat(256),
     "tab\t",
   ])("refuse %j", (name) => expect(isValidFileName(name)).toBe(false));
-});
-
-describe("the core entrypoint", () => {
-  it("maps exit codes to the same names as the ADE exit-code map", () => {
-    const script = readFileSync(join(__dirname, "../../../runner/images/core/entrypoint.sh"), "utf8");
-    const declared = /declare -A exitCodeMap=\(([^)]*)\)/.exec(script)?.[1] ?? "";
-    const map = Object.fromEntries(
-      [...declared.matchAll(/\[(\d+)\]=(\w+)/g)].map((m) => [m[2], Number(m[1])]),
-    );
-    expect(map).toEqual({ ...ADE_EXIT_CODES });
-  });
 });
 
 describe("ade reading the files it is given", () => {
