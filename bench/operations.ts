@@ -119,7 +119,11 @@ async function breakdown(
     60_000,
     20,
   );
-  if (reply.status !== 200) throw new Error(`history of ${name}: ${reply.status} ${reply.text}`);
+  // 202 while the orchestration still runs: the operation's record says Succeeded as soon as
+  // finishOperation wrote it, one episode before the orchestration completes.
+  if (reply.status !== 200 && reply.status !== 202) {
+    throw new Error(`history of ${name}: ${reply.status} ${reply.text.slice(0, 300)}`);
+  }
   const history = reply.body.historyEvents as Json[];
   const at = (match: (event: Json) => boolean, what: string): number => {
     const event = history.find(match);
