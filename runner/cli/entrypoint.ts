@@ -8,8 +8,8 @@
  * `[operation].sh` from the definition folder when ADE_ENABLE_CUSTOM_DEPLOY is "true" and it has one,
  * else from $ADE_SCRIPTS_DIR, run as `ade execute` runs it, its stderr also appended to
  * $ADE_ERROR_LOG. Then, whatever happened: $ADE_STORAGE uploaded as storage.zip and $ADE_OUTPUTS
- * when not empty (a failure there fails a successful run; a state that did not reach storage is
- * EnvironmentStateNotSaved); on failure the operation's result (the exit code's name and the last
+ * when not empty, side by side (a failure there fails a successful run; a state that did not reach
+ * storage is EnvironmentStateNotSaved); on failure the operation's result (the exit code's name and the last
  * 16 KB of the error log); the finished notice with the exit code, which is also this process's.
  * SIGTERM and SIGINT go to the script, and the steps after it still run.
  */
@@ -145,25 +145,30 @@ class EntrypointRun {
 
   /** The steps that run whatever happened before; resolves with the run's exit code. */
   private async finish(exitCode: number, operationName: string | undefined): Promise<number> {
-    let code = exitCode;
-    let stateLost = false;
-    if (await hasEntries(this.paths.storage)) {
-      this.note("verbose", `Uploading environment state from ${this.paths.storage}`);
-      const status = await this.step("files upload", () =>
-        uploadFolder(this.client, this.paths.storage, (message) => this.io.stderr(`ade: ${message}\n`)),
-      );
-      // Retried until the operation's deadline, or over a limit: either way the state the script
-      // made is lost (the step's error, in the error log, says why).
-      stateLost = status !== 0;
-      if (code === 0) code = status;
-    }
-    if ((await stat(this.paths.outputs).catch(() => undefined))?.size) {
-      this.note("verbose", "Uploading outputs");
-      const status = await this.step("outputs upload", () =>
-        uploadOutputsFile(this.client, this.paths.outputs),
-      );
-      if (code === 0) code = status;
-    }
+    const [hasState, outputsBytes] = await Promise.all([
+      hasEntries(this.paths.storage),
+      stat(this.paths.outputs).then(
+        ({ size }) => size,
+        () => 0,
+      ),
+    ]);
+    if (hasState) this.note("verbose", `Uploading environment state from ${this.paths.storage}`);
+    if (outputsBytes > 0) this.note("verbose", "Uploading outputs");
+    // Side by side: neither upload depends on the other.
+    const [stateStatus, outputsStatus] = await Promise.all([
+      hasState
+        ? this.step("files upload", () =>
+            uploadFolder(this.client, this.paths.storage, (message) => this.io.stderr(`ade: ${message}\n`)),
+          )
+        : 0,
+      outputsBytes > 0
+        ? this.step("outputs upload", () => uploadOutputsFile(this.client, this.paths.outputs))
+        : 0,
+    ]);
+    // A failed state upload was retried until the operation's deadline, or is over a limit: either
+    // way the state the script made is lost (the step's error, in the error log, says why).
+    const stateLost = stateStatus !== 0;
+    const code = exitCode || stateStatus || outputsStatus;
     let reported: Promise<unknown> = Promise.resolve();
     if (code !== 0) {
       let name: string = exitCodeName(code);
