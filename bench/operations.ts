@@ -110,14 +110,10 @@ async function breakdown(
       token,
     )
   ).text;
-  // The operation's record says Succeeded a moment before its orchestration completes (202 until then).
-  const reply = await stack.until(
+  const reply = await stack.request(
     "GET",
     `/runtime/webhooks/durabletask/instances/${status.name}?showHistory=true`,
-    "",
-    (r) => r.status !== 202,
-    60_000,
-    20,
+    undefined,
   );
   // 202 while the orchestration still runs: the operation's record says Succeeded as soon as
   // finishOperation wrote it, one episode before the orchestration completes.
