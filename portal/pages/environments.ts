@@ -1,5 +1,5 @@
 /**
- * My environments (admins may switch to everyone's), with state badges that follow running
+ * My environments (admins and project admins may switch to everyone's), with state badges that follow running
  * operations, a filter and a sort. The list is read again while any environment is changing.
  */
 import { path } from "../api";
@@ -17,6 +17,11 @@ export interface Environment {
   resourceGroupId?: string;
   expirationDate?: string;
   error?: { code: string; message: string };
+}
+
+/** GET /management/projects/{projectName}/access (src/api/access.ts). */
+interface ProjectAccess {
+  projectAdmin: boolean;
 }
 
 type SortKey = "name" | "state" | "definition" | "expiration";
@@ -65,7 +70,15 @@ export const environmentsPage: Page = async ({ api, session, signal, params }, r
     { id: "environment-sort" },
     SORTS.map(([value, text]) => h("option", { value }, text)),
   );
-  const scope = session.admin
+  // Project admins (named in the dev center's config) see everyone's too. If asking fails, the
+  // choice is left out; the list below shows what is wrong.
+  const administers =
+    session.admin ||
+    (await api.get<ProjectAccess>(path("management", "projects", project, "access"), signal).then(
+      (access) => access.projectAdmin,
+      () => false,
+    ));
+  const scope = administers
     ? h(
         "fieldset",
         { class: "inline" },

@@ -2,7 +2,7 @@
  * Authorization from the dev center config: project members (or "*") may read and use a project;
  * the DevCenter.Admin app role sees every project and may request catalog syncs.
  */
-import { DevCenterConfig, findProject, isMember, ProjectConfig } from "../core/devcenter-config";
+import { DevCenterConfig, findProject, isAdmin, isMember, ProjectConfig } from "../core/devcenter-config";
 import { isUuid, isValidName, NAME_RULE } from "../core/names";
 import { Caller, hasAdminRole, ADMIN_ROLE } from "./auth";
 import { ApiError, notFound } from "./http";
@@ -24,6 +24,11 @@ export function requireName(value: string | undefined, parameter: string): strin
 
 export function canUseProject(project: ProjectConfig, caller: Caller): boolean {
   return hasAdminRole(caller) || isMember(project, caller.objectId);
+}
+
+/** Project admins (the config's `admins`) and DevCenter.Admin may act on everyone's environments. */
+export function canAdminister(project: ProjectConfig, caller: Caller): boolean {
+  return hasAdminRole(caller) || isAdmin(project, caller.objectId);
 }
 
 /** The project, if it exists (404) and the caller may use it (403). */

@@ -4,7 +4,7 @@
  * and `/operationstatuses/{id}` is what clients poll. Each handler parses the request (path,
  * caller's rights, body shape), makes one call into src/operations, and maps the answer.
  */
-import { isAdmin, type ProjectConfig } from "../core/devcenter-config";
+import type { ProjectConfig } from "../core/devcenter-config";
 import { isUuid, isValidName } from "../core/names";
 import { isTerminalOperationState } from "../core/states";
 import {
@@ -30,9 +30,7 @@ import {
   type EnvironmentReadDeps,
 } from "../operations/environment-queries";
 import { changeExpiration } from "../operations/expiration";
-import type { Caller } from "./auth";
-import { hasAdminRole } from "./auth";
-import { requireName, requireProject, resolveUserId } from "./authz";
+import { canAdminister, requireName, requireProject, resolveUserId } from "./authz";
 import { retryAfter } from "./headers";
 import { ApiError, jsonResponse, notFound, type ApiRequest, type ApiResponse } from "./http";
 import { page, pageByKey } from "./paging";
@@ -65,10 +63,6 @@ function target(request: ApiRequest, call: Call, withName: boolean): Environment
   }
   const name = withName ? requireName(request.params.environmentName, "environmentName") : "";
   return { project, user, name };
-}
-
-function canAdminister(project: ProjectConfig, caller: Caller): boolean {
-  return hasAdminRole(caller) || isAdmin(project, caller.objectId);
 }
 
 function environmentUri(baseUrl: string, record: EnvironmentRecord): string {

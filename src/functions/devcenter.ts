@@ -1,4 +1,7 @@
-/** Data-plane routes: projects, catalogs, environment definitions, environment types (GET). */
+/**
+ * Data-plane routes: projects, catalogs, environment definitions, environment types (GET); and the
+ * caller's access to a project (ours, for the portal).
+ */
 import {
   getCatalog,
   getDefinition,
@@ -10,6 +13,7 @@ import {
   listEnvironmentTypes,
   listProjects,
 } from "../api/devcenter";
+import { describeProjectAccess } from "../api/access";
 import { functionsHandler } from "../api/host";
 import { DevCenterApiDeps } from "../api/ports";
 import { Handler } from "../api/pipeline";
@@ -41,6 +45,7 @@ const routes: [name: string, route: string, handler: Handler<DevCenterApiDeps>][
   ],
   ["listEnvironmentTypes", "projects/{projectName}/environmentTypes", listEnvironmentTypes],
   ["getEnvironmentType", "projects/{projectName}/environmentTypes/{environmentTypeName}", getEnvironmentType],
+  ["describeProjectAccess", "management/projects/{projectName}/access", describeProjectAccess],
 ];
 
 for (const [name, route, handler] of routes) {

@@ -20,6 +20,8 @@ export interface StackOptions {
   /** Extra definitions: folder name → files (paths may name subfolders), next to the copied samples. */
   definitions?: Record<string, Record<string, string>>;
   settings?: Record<string, string>;
+  /** Object ids of the sample project's admins (its `admins`, empty in the sample). */
+  projectAdmins?: string[];
   /** A dev center config to run with instead of the sample's (its local catalogs as they are). */
   devCenterConfigFile?: string;
   /** Runs once the services are up, before the dev host starts (e.g. to prepare its storage). */
@@ -72,9 +74,14 @@ export class Stack {
       }
     }
     const sample = await readFile(path.join(REPO_ROOT, "samples", "devcenter.yaml"), "utf8");
+    if (options.projectAdmins && !sample.includes("admins: []")) {
+      throw new Error("samples/devcenter.yaml no longer says `admins: []`: projectAdmins cannot be set");
+    }
     await writeFile(
       path.join(dir, "devcenter.yaml"),
-      sample.replace("localPath: samples/catalog", `localPath: ${JSON.stringify(catalog)}`),
+      sample
+        .replace("localPath: samples/catalog", `localPath: ${JSON.stringify(catalog)}`)
+        .replace("admins: []", `admins: ${JSON.stringify(options.projectAdmins ?? [])}`),
     );
 
     const services = await startLocalServices({

@@ -125,6 +125,7 @@ describe("developer portal (Chromium + dev host + real runner)", () => {
         hanging: HANGING,
         secretive: SECRETIVE,
       },
+      projectAdmins: [localObjectId("dana")],
     });
     alice = await stack.token("alice");
     admin = await stack.services.token("ops", { admin: true });
@@ -381,6 +382,29 @@ describe("developer portal (Chromium + dev host + real runner)", () => {
     await page.getByRole("button", { name: "Sync samples now" }).click();
     await page.getByText("Sync of samples done: Succeeded.").waitFor();
     await tab.screenshot("catalogs");
+  });
+
+  it("offers a project admin from the dev center's config everyone's environments", async () => {
+    const created = await stack.request("PUT", `${ENVIRONMENTS}/alice-shared`, alice, {
+      environmentType: "Dev",
+      catalogName: "samples",
+      environmentDefinitionName: "plain",
+    });
+    expect(created.status).toBe(201);
+    await stack.finished(created.headers.get("operation-location") as string, alice, WAIT_MS);
+
+    // Dana has no admin role in her token: the project's config makes her its admin.
+    tab = await browser.open(`${portal()}#/p/demo/environments`);
+    const { page } = tab;
+    await signIn(tab, "dana");
+    await page.getByText("You have no environments in this project yet.").waitFor();
+    await page.getByLabel("Everyone's").check();
+    const list = page.getByRole("region", { name: "Environments" });
+    const row = list.locator("tr", { has: page.getByRole("link", { name: "alice-shared" }) });
+    await row.getByText(localObjectId("alice")).waitFor();
+    await list.getByRole("link", { name: "alice-shared" }).click();
+    await page.getByRole("heading", { name: /^Environment alice-shared/ }).waitFor();
+    expect(tab.errors()).toEqual([]);
   });
 
   it("works at phone width without sideways scrolling", async () => {

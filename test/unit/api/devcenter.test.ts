@@ -4,6 +4,7 @@
  */
 import { createLocalJWKSet, exportJWK, generateKeyPair, KeyLike, SignJWT } from "jose";
 import { ADMIN_ROLE, createTokenVerifier } from "../../../src/api/auth";
+import { describeProjectAccess } from "../../../src/api/access";
 import { requestDevCenterCatalogSync, requestProjectCatalogSync } from "../../../src/api/catalog-sync";
 import {
   getCatalog,
@@ -26,6 +27,7 @@ import { parseDevCenterConfig } from "../../../src/core/devcenter-config";
 
 const MEMBER = "0f8fad5b-d9cb-469f-a165-70867728950e";
 const STRANGER = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+const PROJECT_ADMIN = "5b7c1e2a-8d4f-4c3b-9a6e-1f2d3c4b5a69";
 const BASE = "https://devcenter.example.test";
 const VERSION = "2026-01-01-preview";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -60,6 +62,7 @@ projects:
           principalId: 22222222-2222-2222-2222-222222222222
   - name: private
     members: ["${MEMBER}"]
+    admins: ["${PROJECT_ADMIN}"]
 `;
 
 const FOO_MANIFEST = `
@@ -505,6 +508,40 @@ describe("environment types", () => {
     expect((await call(getEnvironmentType, "/projects/demo/environmentTypes/dev", params)).body).toEqual(dev);
     const none = await call(getEnvironmentType, "/x", { ...params, environmentTypeName: "Test" });
     expect(none).toMatchObject({ status: 404, body: { error: { code: "EnvironmentTypeNotFound" } } });
+  });
+});
+
+describe("a caller's access to a project", () => {
+  const access = (projectName: string, options: { oid?: string; roles?: string[] } = {}) =>
+    call(describeProjectAccess, `/management/projects/${projectName}/access`, { projectName }, options);
+
+  it("says whether the caller administers the project: by its config or by the admin role", async () => {
+    expect((await access("private", { oid: PROJECT_ADMIN })).body).toEqual({
+      projectName: "private",
+      objectId: PROJECT_ADMIN,
+      projectAdmin: true,
+    });
+    expect((await access("private")).body).toEqual({
+      projectName: "private",
+      objectId: MEMBER,
+      projectAdmin: false,
+    });
+    // A project admin of one project is a plain member of another.
+    expect((await access("demo", { oid: PROJECT_ADMIN })).body).toMatchObject({ projectAdmin: false });
+    expect((await access("demo", { oid: STRANGER, roles: [ADMIN_ROLE] })).body).toMatchObject({
+      projectAdmin: true,
+    });
+  });
+
+  it("answers only members, as the project itself", async () => {
+    expect(await access("private", { oid: STRANGER })).toMatchObject({
+      status: 403,
+      body: { error: { code: "Forbidden" } },
+    });
+    expect(await access("nowhere")).toMatchObject({
+      status: 404,
+      body: { error: { code: "ProjectNotFound" } },
+    });
   });
 });
 
