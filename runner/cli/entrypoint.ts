@@ -5,12 +5,13 @@
  * notice share one process, one keep-alive connection and one log pump.
  *
  * "Initializing runner"; what `ade init --download-state` does; in the template's folder,
- * `[operation].sh` from the definition folder when ADE_ENABLE_CUSTOM_DEPLOY is "true" and it has one,
- * else from $ADE_SCRIPTS_DIR, run as `ade execute` runs it, its stderr also appended to
- * $ADE_ERROR_LOG. Then, whatever happened: $ADE_STORAGE uploaded as storage.zip and $ADE_OUTPUTS
- * when not empty, side by side (a failure there fails a successful run; a state that did not reach
- * storage is EnvironmentStateNotSaved); on failure the operation's result (the exit code's name and the last
- * 16 KB of the error log); the finished notice with the exit code, which is also this process's.
+ * `[operation].sh` from the definition folder when ADE_ENABLE_CUSTOM_DEPLOY is "true" and it has
+ * one, else from $ADE_SCRIPTS_DIR, run as `ade execute` runs it (without diff.sh), its stderr also
+ * appended to $ADE_ERROR_LOG. Then, whatever happened: $ADE_STORAGE uploaded as storage.zip and
+ * $ADE_OUTPUTS when not empty, side by side (a failure there fails a successful run; a state that
+ * did not reach storage is EnvironmentStateNotSaved); on failure the operation's result (the exit
+ * code's name and the last 16 KB of the error log); the finished notice with the exit code, which
+ * is also this process's.
  * SIGTERM and SIGINT go to the script, and the steps after it still run.
  */
 import type { ChildProcess } from "node:child_process";
@@ -136,6 +137,8 @@ class EntrypointRun {
         cwd: folder,
         env: { ...this.base.env, ...variables },
         pump,
+        // Nothing runs after the script that would take over its variables.
+        variablesDiff: false,
         stdout: this.io.stdout,
         stderr: this.io.stderr,
         started,

@@ -28,10 +28,11 @@ export function variablesDiffFile(env: Record<string, string | undefined>): stri
 /**
  * The command runs in bash. A shell script given as the first word is sourced (with $0 set to its
  * path, so `dirname "$0"` still finds its neighbours) so that its exports can be read at its end;
- * anything else is run as a command line. The EXIT trap writes the exported variables.
+ * anything else is run as a command line. The EXIT trap, when the variables are wanted, writes them.
  */
-const WRAPPER_EVAL = 'trap \'env -0 > "$ADE_EXECUTE_DUMP"\' EXIT; eval "$ADE_EXECUTE_COMMAND"';
-const WRAPPER_SOURCE = 'trap \'env -0 > "$ADE_EXECUTE_DUMP"\' EXIT; source "$0" "$@"';
+const RUN_EVAL = 'eval "$ADE_EXECUTE_COMMAND"';
+const RUN_SOURCE = 'source "$0" "$@"';
+const DUMP_TRAP = "trap 'env -0 > \"$ADE_EXECUTE_DUMP\"' EXIT; ";
 
 /** Variables bash sets or changes by itself: not the command's doing. */
 const SHELL_OWN = new Set(["_", "PWD", "OLDPWD", "SHLVL", "ADE_EXECUTE_DUMP", "ADE_EXECUTE_COMMAND"]);
@@ -88,6 +89,7 @@ export async function executeCommand(args: string[], io: CliIo): Promise<number>
       cwd: io.cwd,
       env: io.env,
       pump,
+      variablesDiff: true,
       stdout: io.stdout,
       stderr: io.stderr,
       started,
@@ -151,54 +153,63 @@ export interface LoggedRun {
   env: Record<string, string | undefined>;
   /** Gets the command's lines; left open for the caller to close. */
   pump: LogPump;
+  /** Leave the variables the command exported in diff.sh (what `ade execute` promises). */
+  variablesDiff: boolean;
   stdout(chunk: Uint8Array | string): void;
   stderr(chunk: Uint8Array | string): void;
   started(child: ChildProcess): void;
 }
 
 /**
- * Runs a command as `ade execute` does: its output passed on and to the log line by line, then the
- * variables it exported left in diff.sh. Resolves with its exit code once every line is queued.
+ * Runs a command as `ade execute` does: its output passed on and to the log line by line, then
+ * (with `variablesDiff`) the variables it exported left in diff.sh. Resolves with its exit code once
+ * every line is queued.
  */
 export async function runLogged(run: LoggedRun): Promise<number> {
   const { command, operation, pump } = run;
   for (const line of formatLogLines("verbose", `Executing${operation ? ` ${operation}` : ""}: ${command}`)) {
     pump.push(line);
   }
-  const work = await mkdtemp(join(run.env.TMPDIR?.trim() || "/tmp", "ade-execute-"));
-  const dump = join(work, "variables");
   const [first, ...rest] = run.words ?? [command];
   const script = resolve(run.cwd, first);
-  const argv = isShellScript(script)
-    ? ["-c", WRAPPER_SOURCE, script, ...rest]
-    : ["-c", WRAPPER_EVAL, "ade-execute"];
+  const [body, ...args] = isShellScript(script) ? [RUN_SOURCE, script, ...rest] : [RUN_EVAL, "ade-execute"];
+  if (!run.variablesDiff) return runBash(run, ["-c", body, ...args], {});
+  const work = await mkdtemp(join(run.env.TMPDIR?.trim() || "/tmp", "ade-execute-"));
+  const dump = join(work, "variables");
   try {
-    const child = spawn("bash", argv, {
-      cwd: run.cwd,
-      env: { ...run.env, ADE_EXECUTE_DUMP: dump, ADE_EXECUTE_COMMAND: command },
-      stdio: ["inherit", "pipe", "pipe"],
-    });
-    run.started(child);
-    // Lines that arrive together share one timestamp: formatting a time per line would cost a
-    // script that prints fast more than sending its lines does.
-    const logged = (type: LogType) => (lines: string[]) => {
-      const prefix = logLinePrefix(type);
-      for (const line of lines) pump.push(prefix + line);
-    };
-    const streamed = [
-      pipeLines(child.stdout!, run.stdout, logged("log")),
-      pipeLines(child.stderr!, run.stderr, logged("error")),
-    ];
-    const exitCode = await new Promise<number>((done, fail) => {
-      child.once("error", fail);
-      child.once("close", (code, signal) => done(code ?? 128 + (signal ? constants.signals[signal] : 0)));
-    });
-    await Promise.all(streamed);
+    const exitCode = await runBash(run, ["-c", DUMP_TRAP + body, ...args], { ADE_EXECUTE_DUMP: dump });
     await writeVariablesDiff(run, dump);
     return exitCode;
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** Runs bash with `argv`, its output to the caller and the log; resolves with its exit code. */
+async function runBash(run: LoggedRun, argv: string[], extraEnv: Record<string, string>): Promise<number> {
+  const { pump } = run;
+  const child = spawn("bash", argv, {
+    cwd: run.cwd,
+    env: { ...run.env, ...extraEnv, ADE_EXECUTE_COMMAND: run.command },
+    stdio: ["inherit", "pipe", "pipe"],
+  });
+  run.started(child);
+  // Lines that arrive together share one timestamp: formatting a time per line would cost a
+  // script that prints fast more than sending its lines does.
+  const logged = (type: LogType) => (lines: string[]) => {
+    const prefix = logLinePrefix(type);
+    for (const line of lines) pump.push(prefix + line);
+  };
+  const streamed = [
+    pipeLines(child.stdout!, run.stdout, logged("log")),
+    pipeLines(child.stderr!, run.stderr, logged("error")),
+  ];
+  const exitCode = await new Promise<number>((done, fail) => {
+    child.once("error", fail);
+    child.once("close", (code, signal) => done(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+  });
+  await Promise.all(streamed);
+  return exitCode;
 }
 
 /** Writes diff.sh; when the command left no variables (it replaced the EXIT trap), says so. */

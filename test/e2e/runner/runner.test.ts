@@ -89,6 +89,8 @@ describe("the core entrypoint", () => {
     ].map((pattern) => log.search(pattern));
     expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]))).toBe(true);
     expect(log).not.toContain(operation.token);
+    // Nothing after the script takes over its variables: no diff.sh is written for it.
+    expect(existsSync(join(run.root, "tmp", "diff.sh"))).toBe(false);
 
     expect((await bed.operations.get(PROJECT, operation.id))?.value.result).toBeUndefined();
   });
