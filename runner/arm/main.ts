@@ -67,13 +67,13 @@ async function signIn(env: Env): Promise<DeploymentsClient> {
       `Signing in as the runner identity${clientId ? ` (client id ${clientId})` : ""} failed: ${(error as Error).message.split("\n")[0]}`,
     );
   }
-  const { tlsOptions, retryOptions } = armClientOptions({
+  const { agent, retryOptions } = armClientOptions({
     endpoint,
     caCertFile: env.ARM_CA_CERT_FILE?.trim() || undefined,
   });
   return new DeploymentsClient(credential, required(env, "ADE_SUBSCRIPTION_ID"), {
     endpoint,
-    tlsOptions,
+    agent,
     retryOptions,
   });
 }

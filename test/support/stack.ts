@@ -215,19 +215,24 @@ export class Stack {
     pollMs = 20,
   ): Promise<{ seconds: number; status: Json }> {
     const started = process.hrtime.bigint();
+    const { operationLocation } = await this.deployStarted(token, name, definition);
+    const status = await this.finished(operationLocation, token, 600_000, pollMs);
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, status };
+  }
+
+  /** PUTs `me`'s environment of a samples definition; its operation's Operation-Location. */
+  async deployStarted(
+    token: string,
+    name: string,
+    definition: string,
+  ): Promise<{ operationLocation: string }> {
     const created = await this.request("PUT", `/projects/demo/users/me/environments/${name}`, token, {
       environmentType: "Dev",
       catalogName: "samples",
       environmentDefinitionName: definition,
     });
     if (created.status !== 201) throw new Error(`PUT ${name}: ${created.status} ${created.text}`);
-    const status = await this.finished(
-      created.headers.get("operation-location") as string,
-      token,
-      600_000,
-      pollMs,
-    );
-    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, status };
+    return { operationLocation: created.headers.get("operation-location") as string };
   }
 
   /** Polls an Operation-Location until the operation has ended; returns the OperationStatus. */
