@@ -1,6 +1,8 @@
 /**
  * Typed, validated settings. This is the one module that reads the environment: everything else
- * receives a Config (or a part of it). Each setting is listed in local.settings.sample.json.
+ * receives a Config (or a part of it). Each setting is listed in local.settings.sample.json. One
+ * file on purpose, long as it is: test/unit/infra/settings-parity.test.ts reads the settings it
+ * names and holds local.settings.sample.json and infra/main.bicep to them.
  */
 import { isIP } from "node:net";
 import { MAX_LOG_APPEND_BYTES } from "./core/limits";
