@@ -344,13 +344,8 @@ describe("developer portal (Chromium + dev host + real runner)", () => {
   });
 
   it("shows each user their own environments; an admin sees everyone's and syncs catalogs", async () => {
-    const created = await stack.request("PUT", `${ENVIRONMENTS}/alice-only`, alice, {
-      environmentType: "Dev",
-      catalogName: "samples",
-      environmentDefinitionName: "plain",
-    });
-    expect(created.status).toBe(201);
-    await stack.finished(created.headers.get("operation-location") as string, alice, WAIT_MS);
+    const { operationLocation } = await stack.deployStarted(alice, "alice-only", "plain");
+    await stack.finished(operationLocation, alice, WAIT_MS);
 
     tab = await browser.open(`${portal()}#/p/demo/environments`);
     await signIn(tab, "bob");
@@ -385,13 +380,8 @@ describe("developer portal (Chromium + dev host + real runner)", () => {
   });
 
   it("offers a project admin from the dev center's config everyone's environments", async () => {
-    const created = await stack.request("PUT", `${ENVIRONMENTS}/alice-shared`, alice, {
-      environmentType: "Dev",
-      catalogName: "samples",
-      environmentDefinitionName: "plain",
-    });
-    expect(created.status).toBe(201);
-    await stack.finished(created.headers.get("operation-location") as string, alice, WAIT_MS);
+    const { operationLocation } = await stack.deployStarted(alice, "alice-shared", "plain");
+    await stack.finished(operationLocation, alice, WAIT_MS);
 
     // Dana has no admin role in her token: the project's config makes her its admin.
     tab = await browser.open(`${portal()}#/p/demo/environments`);
