@@ -62,24 +62,67 @@ export function* callActivity<N extends ActivityName>(
   onRetry?: (notice: RetryNotice) => Generator<Task, void, unknown>,
   step?: StepInput,
 ): Generator<Task, ActivityOutput<N>, unknown> {
-  for (let attempt = 1; ; attempt++) {
+  const first = context.df.callActivity(name, step ? { input, step } : { input });
+  return yield* answerOf(context, name, input, first, retry, onRetry);
+}
+
+/**
+ * Calls an activity once per input with the first attempts side by side (scheduled in one episode,
+ * so they run at the same time), then retries each failed one on its own as callActivity does.
+ * The outputs come in the order of the inputs; the first failure out of retries is thrown.
+ */
+export function* callActivityForEach<N extends ActivityName>(
+  context: OrchestrationContext,
+  name: N,
+  inputs: ActivityInput<N>[],
+  retry: RetryPolicy,
+  step?: StepInput,
+): Generator<Task, ActivityOutput<N>[], unknown> {
+  const firsts = inputs.map((input, i) =>
+    context.df.callActivity(name, i === 0 && step ? { input, step } : { input }),
+  );
+  if (firsts.length > 1) {
+    try {
+      yield context.df.Task.all(firsts);
+    } catch {
+      // all() ends at the first thrown failure: each task says below how it went.
+    }
+  }
+  const outputs: ActivityOutput<N>[] = [];
+  for (const [i, first] of firsts.entries())
+    outputs.push(yield* answerOf(context, name, inputs[i], first, retry));
+  return outputs;
+}
+
+/** The output of an activity whose first attempt is `first`, retried as callActivity says. */
+function* answerOf<N extends ActivityName>(
+  context: OrchestrationContext,
+  name: N,
+  input: ActivityInput<N>,
+  first: Task,
+  retry: RetryPolicy,
+  onRetry?: (notice: RetryNotice) => Generator<Task, void, unknown>,
+): Generator<Task, ActivityOutput<N>, unknown> {
+  let attempt = first;
+  for (let attempts = 1; ; attempts++) {
     let failure: Failure;
     try {
-      const request: ActivityRequest<N> = attempt === 1 && step ? { input, step } : { input };
       // The one place an activity's answer is typed: runActivity gave this shape for this name.
-      const result = (yield context.df.callActivity(name, request)) as ActivityResult<ActivityOutput<N>>;
+      const result = (yield attempt) as ActivityResult<ActivityOutput<N>>;
       if (result.ok) return result.value;
       failure = result.failure;
     } catch (error) {
       failure = thrownFailure(error);
     }
-    if (attempt >= retry.maxAttempts || (failure.permanent && !retry.retryPermanent)) {
+    if (attempts >= retry.maxAttempts || (failure.permanent && !retry.retryPermanent)) {
       throw new ActivityFailed(name, failure);
     }
-    const seconds = Math.min(retry.firstIntervalSeconds * 2 ** (attempt - 1), retry.maxIntervalSeconds);
+    const seconds = Math.min(retry.firstIntervalSeconds * 2 ** (attempts - 1), retry.maxIntervalSeconds);
     const retryAt = new Date(context.df.currentUtcDateTime.getTime() + seconds * 1000);
-    if (onRetry) yield* onRetry({ activity: name, attempts: attempt, failure, retryAt });
+    if (onRetry) yield* onRetry({ activity: name, attempts, failure, retryAt });
     yield context.df.createTimer(retryAt);
+    const request: ActivityRequest<N> = { input };
+    attempt = context.df.callActivity(name, request);
   }
 }
 

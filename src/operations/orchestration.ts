@@ -16,6 +16,7 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import {
   ActivityFailed,
   callActivity,
+  callActivityForEach,
   failureOf,
   followArmOperation,
   type PollPolicy,
@@ -50,9 +51,10 @@ export type OperationStep =
   | "CleaningUp"
   | "Finishing";
 
+type RevokeCompensation = { activity: "revokeRole"; grant: RoleGrant | GrantedRole };
+
 export type Compensation =
-  | { activity: "revokeRole"; grant: RoleGrant | GrantedRole }
-  | { activity: "deleteRunner"; ref: RunnerContainerRef; poll: PollPolicy };
+  RevokeCompensation | { activity: "deleteRunner"; ref: RunnerContainerRef; poll: PollPolicy };
 
 /** How the wait for the runner ended. */
 type RunnerEnd =
@@ -100,16 +102,23 @@ export function* environmentOperation(
     outcome = { status: "Succeeded" };
     if (plan.runRunner) {
       step("GrantingRoles");
-      for (const grant of plan.runnerRoleGrants) {
-        const revoke: Compensation = { activity: "revokeRole", grant };
-        compensations.push(revoke);
-        // The assignment's name is kept in the orchestration's state: the revoke needs nothing else.
-        revoke.grant = yield* call("grantRole", grant, retry);
-      }
-      // The creator's and configured users' roles belong to the environment, not to the operation: they stay.
-      for (const grant of plan.memberRoleGrants) {
-        yield* call("grantRole", grant, retry);
-      }
+      // Every grant side by side (in Azure each is a round trip of seconds). The runner's are
+      // revoked at the end, so their revokes are pushed before they are granted; the creator's
+      // and configured users' roles belong to the environment, not to the operation: they stay.
+      const revokes: RevokeCompensation[] = plan.runnerRoleGrants.map((grant) => ({
+        activity: "revokeRole",
+        grant,
+      }));
+      compensations.push(...revokes);
+      const granted = yield* callActivityForEach(
+        context,
+        "grantRole",
+        [...plan.runnerRoleGrants, ...plan.memberRoleGrants],
+        retry,
+        takeStep(),
+      );
+      // The assignment's name is kept in the orchestration's state: the revoke needs nothing else.
+      revokes.forEach((revoke, i) => (revoke.grant = granted[i]));
 
       step("StartingRunner");
       compensations.push({ activity: "deleteRunner", ref: plan.runnerContainer, poll: deletePoll(plan) });

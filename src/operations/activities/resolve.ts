@@ -11,8 +11,10 @@ export async function resolveOperation(
   input: OperationInput,
   log: ActivityLog = silent,
 ): Promise<OperationPlan> {
-  const operation = await loadOperation(deps, input.project, input.operationId);
-  const stored = await deps.environments.get(input.project, input.environmentName);
+  const [operation, stored] = await Promise.all([
+    loadOperation(deps, input.project, input.operationId),
+    deps.environments.get(input.project, input.environmentName),
+  ]);
   if (!stored) {
     throw new OperationError("EnvironmentNotFound", `Environment ${input.environmentName} does not exist.`);
   }

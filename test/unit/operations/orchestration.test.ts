@@ -20,8 +20,10 @@ import type {
   FinishInput,
   OperationInput,
   OperationPlan,
+  RoleGrant,
   StepInput,
 } from "../../../src/operations/plan";
+import { EventType } from "../../../dev/host/durable/history";
 import { output, simulate, type Activities, type RaisedLater } from "../../support/durable-simulator";
 
 const INPUT: OperationInput = {
@@ -89,12 +91,17 @@ function activities(thePlan: OperationPlan, overrides: Partial<Record<ActivityNa
     finishOperation: () => null,
     ...overrides,
   };
+  // Attempts of the same activity and input (the step only goes with a first attempt).
+  const attempts = new Map<string, number>();
   return Object.fromEntries(
     Object.entries(stubs).map(([name, stub]) => [
       name,
-      (request: unknown, attempt: number) => {
+      (request: unknown) => {
         // As runActivity: the step a request carries is written too, and its failure does not count.
         const { input, step } = request as ActivityRequest<ActivityName>;
+        const key = `${name}:${JSON.stringify(input)}`;
+        const attempt = (attempts.get(key) ?? 0) + 1;
+        attempts.set(key, attempt);
         if (step) {
           try {
             stubs.recordStep(step, 1);
@@ -471,11 +478,11 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
   });
 
   it("sends a step only with the first attempt of its activity", async () => {
-    const { calls } = await run(
+    const { calls, finish } = await run(
       plan(),
       {
         ensureResourceGroup: (_input, attempt) => {
-          if (attempt < 2) throw new OperationError("ServiceUnavailable", "ARM is busy.");
+          if (attempt < 2) throw new OperationError("ServiceUnavailable", "ARM is busy.", false);
           return null;
         },
       },
@@ -483,5 +490,60 @@ describe("the operation orchestration (replayed by the SDK's executor)", () => {
     );
     const attempts = calls.filter((c) => c.name === "ensureResourceGroup").map((c) => c.step?.step);
     expect(attempts).toEqual(["PreparingResourceGroup", undefined]);
+    expect(finish?.outcome).toEqual({ status: "Succeeded" });
+  });
+
+  it("grants every role side by side: one episode schedules them all", async () => {
+    const member = { ...plan().memberRoleGrants[0], principalId: "bob", nameSeed: "rg-bob" };
+    const { sim, calls, finish } = await run(
+      plan({ memberRoleGrants: [...plan().memberRoleGrants, member] }),
+      {},
+      [finished(0)],
+    );
+    const events = sim.view.events;
+    const grants = events.filter(
+      (e) => e.EventType === EventType.TaskScheduled && "Name" in e && e.Name === "grantRole",
+    );
+    expect(grants).toHaveLength(3);
+    const firstResult = events.findIndex(
+      (e) =>
+        e.EventType === EventType.TaskCompleted &&
+        grants.length > 0 &&
+        "TaskScheduledId" in e &&
+        grants.some((g) => g.EventId === e.TaskScheduledId),
+    );
+    expect(events.indexOf(grants[2])).toBeLessThan(firstResult);
+    // The runner's grant carries the step; the revoke uses the name its grant answered.
+    expect(calls.filter((c) => c.name === "grantRole").map((c) => c.step?.step)).toEqual([
+      "GrantingRoles",
+      undefined,
+      undefined,
+    ]);
+    expect(calls.filter((c) => c.name === "revokeRole").map((c) => c.input)).toEqual([
+      { ...plan().runnerRoleGrants[0], assignmentName: "assignment-1" },
+    ]);
+    expect(finish?.outcome).toEqual({ status: "Succeeded" });
+  });
+
+  it("retries a failed grant on its own after the side-by-side attempts", async () => {
+    const { calls, finish } = await run(
+      plan(),
+      {
+        grantRole: (grant, attempt) => {
+          if ((grant as RoleGrant).principalId === "alice" && attempt < 2) {
+            throw new OperationError("PrincipalNotFound", "Not replicated yet.", false);
+          }
+          return { ...(grant as object), assignmentName: `assignment-${(grant as RoleGrant).principalId}` };
+        },
+      },
+      [finished(0)],
+    );
+    expect(
+      calls.filter((c) => c.name === "grantRole").map((c) => (c.input as RoleGrant).principalId),
+    ).toEqual(["runner", "alice", "alice"]);
+    expect(calls.find((c) => c.name === "revokeRole")?.input).toMatchObject({
+      assignmentName: "assignment-runner",
+    });
+    expect(finish?.outcome).toEqual({ status: "Succeeded" });
   });
 });
