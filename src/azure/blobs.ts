@@ -7,7 +7,6 @@ import type { TokenCredential } from "@azure/identity";
 import { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
 import type { StorageConnection } from "../config";
 import { AppendLogOptions, BlobInfo, BlobStore, BlobStoreError, PutBlobOptions } from "../storage/ports";
-import { CallOptions } from "../core/ports";
 import { restCode, restStatus } from "./rest-errors";
 
 export const MAX_APPEND_BLOCK_BYTES = 4 * 1024 * 1024;
@@ -28,37 +27,31 @@ export class AzureBlobStore implements BlobStore {
     await this.withContainer(container, name, "write", () =>
       blob.uploadData(bytes, {
         blobHTTPHeaders: options.contentType ? { blobContentType: options.contentType } : undefined,
-        abortSignal: options.abortSignal,
       }),
     );
   }
 
-  async get(container: string, name: string, options: CallOptions = {}): Promise<Buffer | undefined> {
+  async get(container: string, name: string): Promise<Buffer | undefined> {
     try {
-      return await this.container(container)
-        .getBlobClient(name)
-        .downloadToBuffer(0, undefined, { abortSignal: options.abortSignal });
+      return await this.container(container).getBlobClient(name).downloadToBuffer();
     } catch (error) {
       if (restStatus(error) === 404) return undefined;
       throw this.failed("read", container, name, error);
     }
   }
 
-  async exists(container: string, name: string, options: CallOptions = {}): Promise<boolean> {
+  async exists(container: string, name: string): Promise<boolean> {
     try {
-      return await this.container(container).getBlobClient(name).exists({ abortSignal: options.abortSignal });
+      return await this.container(container).getBlobClient(name).exists();
     } catch (error) {
       throw this.failed("check", container, name, error);
     }
   }
 
-  async list(container: string, prefix?: string, options: CallOptions = {}): Promise<BlobInfo[]> {
+  async list(container: string, prefix?: string): Promise<BlobInfo[]> {
     const blobs: BlobInfo[] = [];
     try {
-      for await (const item of this.container(container).listBlobsFlat({
-        prefix,
-        abortSignal: options.abortSignal,
-      })) {
+      for await (const item of this.container(container).listBlobsFlat({ prefix })) {
         blobs.push({
           name: item.name,
           size: item.properties.contentLength ?? 0,
@@ -73,9 +66,9 @@ export class AzureBlobStore implements BlobStore {
     return blobs;
   }
 
-  async delete(container: string, name: string, options: CallOptions = {}): Promise<void> {
+  async delete(container: string, name: string): Promise<void> {
     try {
-      await this.container(container).getBlobClient(name).delete({ abortSignal: options.abortSignal });
+      await this.container(container).getBlobClient(name).delete();
     } catch (error) {
       if (restStatus(error) === 404) return;
       throw this.failed("delete", container, name, error);
@@ -90,9 +83,7 @@ export class AzureBlobStore implements BlobStore {
   ): Promise<void> {
     const log = this.container(container).getAppendBlobClient(name);
     const bytes = Buffer.from(text, "utf8");
-    const { abortSignal } = options;
-    const create = () =>
-      this.withContainer(container, name, "create log", () => log.createIfNotExists({ abortSignal }));
+    const create = () => this.withContainer(container, name, "create log", () => log.createIfNotExists());
     if (bytes.length === 0) {
       await create();
       return;
@@ -101,7 +92,7 @@ export class AzureBlobStore implements BlobStore {
     for (let offset = 0; offset < bytes.length; offset += MAX_APPEND_BLOCK_BYTES) {
       const block = bytes.subarray(offset, offset + MAX_APPEND_BLOCK_BYTES);
       const conditions = position === undefined ? undefined : { appendPosition: position };
-      const append = () => log.appendBlock(block, block.length, { conditions, abortSignal });
+      const append = () => log.appendBlock(block, block.length, { conditions });
       try {
         await append().catch(async (error: unknown) => {
           if (restCode(error) !== "BlobNotFound" && restCode(error) !== "ContainerNotFound") throw error;
@@ -122,11 +113,9 @@ export class AzureBlobStore implements BlobStore {
     }
   }
 
-  async logSize(container: string, name: string, options: CallOptions = {}): Promise<number | undefined> {
+  async logSize(container: string, name: string): Promise<number | undefined> {
     try {
-      const properties = await this.container(container)
-        .getBlobClient(name)
-        .getProperties({ abortSignal: options.abortSignal });
+      const properties = await this.container(container).getBlobClient(name).getProperties();
       return properties.contentLength ?? 0;
     } catch (error) {
       if (restStatus(error) === 404) return undefined;
@@ -134,20 +123,14 @@ export class AzureBlobStore implements BlobStore {
     }
   }
 
-  async *streamLog(
-    container: string,
-    name: string,
-    start: number,
-    end: number,
-    options: CallOptions = {},
-  ): AsyncIterable<Uint8Array> {
+  async *streamLog(container: string, name: string, start: number, end: number): AsyncIterable<Uint8Array> {
     if (end <= start) return;
     let body: NodeJS.ReadableStream | undefined;
     try {
       // One ranged download, read as it arrives; a dropped connection is resumed where it broke.
       ({ readableStreamBody: body } = await this.container(container)
         .getBlobClient(name)
-        .download(start, end - start, { abortSignal: options.abortSignal, maxRetryRequests: 5 }));
+        .download(start, end - start, { maxRetryRequests: 5 }));
     } catch (error) {
       throw this.failed("read", container, name, error);
     }

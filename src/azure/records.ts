@@ -10,7 +10,6 @@
  */
 import type { TokenCredential } from "@azure/identity";
 import { TableClient, TableEntity, TransactionAction, odata } from "@azure/data-tables";
-import { CallOptions } from "../core/ports";
 import { restStatus } from "./rest-errors";
 import type { StorageConnection } from "../config";
 import {
@@ -106,17 +105,11 @@ export class TableRecordStore<T extends object> implements RecordBatchStore<T> {
     }
   }
 
-  async get(
-    partitionKey: string,
-    rowKey: string,
-    options: CallOptions = {},
-  ): Promise<StoredRecord<T> | undefined> {
+  async get(partitionKey: string, rowKey: string): Promise<StoredRecord<T> | undefined> {
     this.checkKeys(partitionKey, rowKey);
-    await this.ensureTable(options);
+    await this.ensureTable();
     try {
-      const entity = await this.client.getEntity<Record<string, unknown>>(partitionKey, rowKey, {
-        abortSignal: options.abortSignal,
-      });
+      const entity = await this.client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
       return { partitionKey, rowKey, value: this.parse(entity, partitionKey, rowKey), etag: entity.etag };
     } catch (error) {
       if (restStatus(error) === 404) return undefined;
@@ -124,11 +117,11 @@ export class TableRecordStore<T extends object> implements RecordBatchStore<T> {
     }
   }
 
-  async create(partitionKey: string, rowKey: string, value: T, options: CallOptions = {}): Promise<string> {
+  async create(partitionKey: string, rowKey: string, value: T): Promise<string> {
     const entity = this.toEntity(partitionKey, rowKey, value);
-    await this.ensureTable(options);
+    await this.ensureTable();
     try {
-      const result = await this.client.createEntity(entity, { abortSignal: options.abortSignal });
+      const result = await this.client.createEntity(entity);
       return result.etag ?? "";
     } catch (error) {
       if (restStatus(error) === 409) {
@@ -142,20 +135,11 @@ export class TableRecordStore<T extends object> implements RecordBatchStore<T> {
     return new RecordConflictError(this.table, partitionKey, rowKey, conflict);
   }
 
-  async replace(
-    partitionKey: string,
-    rowKey: string,
-    value: T,
-    etag: string,
-    options: CallOptions = {},
-  ): Promise<string> {
+  async replace(partitionKey: string, rowKey: string, value: T, etag: string): Promise<string> {
     const entity = this.toEntity(partitionKey, rowKey, value);
-    await this.ensureTable(options);
+    await this.ensureTable();
     try {
-      const result = await this.client.updateEntity(entity, "Replace", {
-        etag,
-        abortSignal: options.abortSignal,
-      });
+      const result = await this.client.updateEntity(entity, "Replace", { etag });
       return result.etag ?? "";
     } catch (error) {
       const status = restStatus(error);
@@ -169,19 +153,11 @@ export class TableRecordStore<T extends object> implements RecordBatchStore<T> {
     }
   }
 
-  async delete(
-    partitionKey: string,
-    rowKey: string,
-    etag?: string,
-    options: CallOptions = {},
-  ): Promise<void> {
+  async delete(partitionKey: string, rowKey: string, etag?: string): Promise<void> {
     this.checkKeys(partitionKey, rowKey);
-    await this.ensureTable(options);
+    await this.ensureTable();
     try {
-      await this.client.deleteEntity(partitionKey, rowKey, {
-        etag: etag ?? "*",
-        abortSignal: options.abortSignal,
-      });
+      await this.client.deleteEntity(partitionKey, rowKey, { etag: etag ?? "*" });
     } catch (error) {
       const status = restStatus(error);
       if (status === 404) return;
@@ -192,7 +168,7 @@ export class TableRecordStore<T extends object> implements RecordBatchStore<T> {
     }
   }
 
-  async batch(partitionKey: string, writes: RecordWrite<T>[], options: CallOptions = {}): Promise<string[]> {
+  async batch(partitionKey: string, writes: RecordWrite<T>[]): Promise<string[]> {
     if (writes.length === 0) return [];
     if (writes.length > MAX_BATCH_WRITES) {
       throw new RecordStoreError(
@@ -210,9 +186,9 @@ export class TableRecordStore<T extends object> implements RecordBatchStore<T> {
       if (write.kind === "upsert") return ["upsert", entity, "Replace"];
       return ["update", entity, "Replace", { etag: write.etag }];
     });
-    await this.ensureTable(options);
+    await this.ensureTable();
     try {
-      const result = await this.client.submitTransaction(actions, { abortSignal: options.abortSignal });
+      const result = await this.client.submitTransaction(actions);
       return writes.map((_, i) => result.subResponses[i]?.etag ?? "");
     } catch (error) {
       const conflict = BATCH_CONFLICTS[restStatus(error) ?? 0];
@@ -228,7 +204,7 @@ export class TableRecordStore<T extends object> implements RecordBatchStore<T> {
     this.checkKeys(partitionKey, options.prefix ?? "");
     this.checkKeys(options.from ?? "", options.after ?? "");
     this.checkKeys(options.before ?? "", "");
-    await this.ensureTable(options);
+    await this.ensureTable();
     let filter = odata`PartitionKey eq ${partitionKey}`;
     if (options.prefix) {
       filter += odata` and RowKey ge ${options.prefix}`;
@@ -245,7 +221,6 @@ export class TableRecordStore<T extends object> implements RecordBatchStore<T> {
       const entities = this.client.listEntities<Record<string, unknown>>({
         // $top: a limited list reads pages of its limit, not the service's pages of 1000.
         queryOptions: { filter, ...(limit < MAX_PAGE && { top: limit }) },
-        abortSignal: options.abortSignal,
       });
       for await (const entity of entities) {
         const rowKey = entity.rowKey ?? "";
@@ -263,17 +238,15 @@ export class TableRecordStore<T extends object> implements RecordBatchStore<T> {
     return records;
   }
 
-  private ensureTable(options: CallOptions): Promise<void> {
-    this.tableReady ??= this.client
-      .createTable({ abortSignal: options.abortSignal })
-      .catch((error: unknown) => {
-        this.tableReady = undefined;
-        throw new RecordStoreError(
-          "StorageRequestFailed",
-          `Creating table ${this.table} failed: ${error instanceof Error ? error.message : String(error)}`,
-          restStatus(error),
-        );
-      });
+  private ensureTable(): Promise<void> {
+    this.tableReady ??= this.client.createTable().catch((error: unknown) => {
+      this.tableReady = undefined;
+      throw new RecordStoreError(
+        "StorageRequestFailed",
+        `Creating table ${this.table} failed: ${error instanceof Error ? error.message : String(error)}`,
+        restStatus(error),
+      );
+    });
     return this.tableReady;
   }
 

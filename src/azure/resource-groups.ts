@@ -1,6 +1,5 @@
 /** ResourceGroups on @azure/arm-resources (one client per subscription). */
 import { ResourceManagementClient } from "@azure/arm-resources";
-import { CallOptions } from "../core/ports";
 import { ArmProgress, ResourceGroups } from "../operations/ports";
 import { armProgress, toArmError } from "./arm-options";
 import { restStatus } from "./rest-errors";
@@ -13,57 +12,38 @@ export class ArmResourceGroups implements ResourceGroups {
     name: string,
     location: string,
     tags: Record<string, string>,
-    options: CallOptions = {},
   ): Promise<{ id: string }> {
     try {
-      const group = await this.client(subscriptionId).resourceGroups.createOrUpdate(
-        name,
-        { location, tags },
-        { abortSignal: options.abortSignal },
-      );
+      const group = await this.client(subscriptionId).resourceGroups.createOrUpdate(name, { location, tags });
       return { id: group.id ?? `/subscriptions/${subscriptionId}/resourceGroups/${name}` };
     } catch (error) {
       throw toArmError(error, `Creating resource group ${name} in subscription ${subscriptionId}`);
     }
   }
 
-  async exists(subscriptionId: string, name: string, options: CallOptions = {}): Promise<boolean> {
+  async exists(subscriptionId: string, name: string): Promise<boolean> {
     try {
-      const result = await this.client(subscriptionId).resourceGroups.checkExistence(name, {
-        abortSignal: options.abortSignal,
-      });
+      const result = await this.client(subscriptionId).resourceGroups.checkExistence(name);
       return result.body;
     } catch (error) {
       throw toArmError(error, `Checking resource group ${name} in subscription ${subscriptionId}`);
     }
   }
 
-  async beginDelete(subscriptionId: string, name: string, options: CallOptions = {}): Promise<ArmProgress> {
+  async beginDelete(subscriptionId: string, name: string): Promise<ArmProgress> {
     try {
-      return await armProgress(
-        await this.client(subscriptionId).resourceGroups.beginDelete(name, {
-          abortSignal: options.abortSignal,
-        }),
-      );
+      return await armProgress(await this.client(subscriptionId).resourceGroups.beginDelete(name));
     } catch (error) {
       if (restStatus(error) === 404) return { done: true };
       throw toArmError(error, `Deleting resource group ${name} in subscription ${subscriptionId}`);
     }
   }
 
-  async pollDelete(
-    subscriptionId: string,
-    name: string,
-    resumeFrom: string,
-    options: CallOptions = {},
-  ): Promise<ArmProgress> {
+  async pollDelete(subscriptionId: string, name: string, resumeFrom: string): Promise<ArmProgress> {
     try {
       // With resumeFrom the SDK sends no new DELETE: it looks at the operation once.
       return await armProgress(
-        await this.client(subscriptionId).resourceGroups.beginDelete(name, {
-          abortSignal: options.abortSignal,
-          resumeFrom,
-        }),
+        await this.client(subscriptionId).resourceGroups.beginDelete(name, { resumeFrom }),
       );
     } catch (error) {
       throw toArmError(error, `Deleting resource group ${name} in subscription ${subscriptionId}`);

@@ -7,7 +7,6 @@ import {
   RoleAssignmentSpec,
   RoleAssignments,
 } from "../operations/ports";
-import { CallOptions } from "../core/ports";
 import { toArmError } from "./arm-options";
 import { restCode, restStatus } from "./rest-errors";
 
@@ -26,18 +25,13 @@ export class ArmRoleAssignments implements RoleAssignments {
 
   constructor(private readonly client: AuthorizationManagementClient) {}
 
-  async grant(spec: RoleAssignmentSpec, options: CallOptions = {}): Promise<GrantResult> {
+  async grant(spec: RoleAssignmentSpec): Promise<GrantResult> {
     try {
-      await this.client.roleAssignments.create(
-        sdkScope(spec.scope),
-        spec.name,
-        {
-          roleDefinitionId: spec.roleDefinitionId,
-          principalId: spec.principalId,
-          principalType: spec.principalType,
-        },
-        { abortSignal: options.abortSignal },
-      );
+      await this.client.roleAssignments.create(sdkScope(spec.scope), spec.name, {
+        roleDefinitionId: spec.roleDefinitionId,
+        principalId: spec.principalId,
+        principalType: spec.principalType,
+      });
       return { heldByAnotherAssignment: false };
     } catch (error) {
       if (restCode(error) !== "RoleAssignmentExists") {
@@ -49,27 +43,24 @@ export class ArmRoleAssignments implements RoleAssignments {
     }
     // ARM answers RoleAssignmentExists when the principal already holds the role at the scope,
     // whatever the assignment's name: find out whether that assignment is ours.
-    const mine = await this.get(spec.scope, spec.name, options);
+    const mine = await this.get(spec.scope, spec.name);
     return { heldByAnotherAssignment: mine === undefined };
   }
 
-  async revoke(scope: string, name: string, options: CallOptions = {}): Promise<void> {
+  async revoke(scope: string, name: string): Promise<void> {
     try {
-      await this.client.roleAssignments.delete(sdkScope(scope), name, { abortSignal: options.abortSignal });
+      await this.client.roleAssignments.delete(sdkScope(scope), name);
     } catch (error) {
       if (restStatus(error) === 404) return;
       throw toArmError(error, `Revoking role assignment ${name} at ${scope}`);
     }
   }
 
-  async listAtScope(scope: string, options: CallOptions = {}): Promise<RoleAssignmentInfo[]> {
+  async listAtScope(scope: string): Promise<RoleAssignmentInfo[]> {
     const assignments: RoleAssignmentInfo[] = [];
     try {
       // atScope() returns the scope's assignments and inherited ones; keep those made at the scope.
-      const pages = this.client.roleAssignments.listForScope(sdkScope(scope), {
-        filter: "atScope()",
-        abortSignal: options.abortSignal,
-      });
+      const pages = this.client.roleAssignments.listForScope(sdkScope(scope), { filter: "atScope()" });
       for await (const a of pages) {
         if (!a.scope || !sameScope(a.scope, scope)) continue;
         assignments.push({
@@ -87,22 +78,21 @@ export class ArmRoleAssignments implements RoleAssignments {
     return assignments;
   }
 
-  roleDefinitionIdByName(scope: string, roleName: string, options: CallOptions = {}): Promise<string> {
+  roleDefinitionIdByName(scope: string, roleName: string): Promise<string> {
     const cacheKey = `${sdkScope(scope).toLowerCase()}|${roleName}`;
     let id = this.roleIds.get(cacheKey);
     if (!id) {
-      id = this.findRoleDefinition(scope, roleName, options);
+      id = this.findRoleDefinition(scope, roleName);
       this.roleIds.set(cacheKey, id);
       id.catch(() => this.roleIds.delete(cacheKey));
     }
     return id;
   }
 
-  private async findRoleDefinition(scope: string, roleName: string, options: CallOptions): Promise<string> {
+  private async findRoleDefinition(scope: string, roleName: string): Promise<string> {
     try {
       const pages = this.client.roleDefinitions.list(sdkScope(scope), {
         filter: `roleName eq '${roleName.replace(/'/g, "''")}'`,
-        abortSignal: options.abortSignal,
       });
       for await (const definition of pages) {
         if (definition.id && definition.roleName?.toLowerCase() === roleName.toLowerCase())
@@ -114,11 +104,9 @@ export class ArmRoleAssignments implements RoleAssignments {
     throw new ArmError("RoleDefinitionNotFound", `No role named "${roleName}" is defined at ${scope}.`, 404);
   }
 
-  private async get(scope: string, name: string, options: CallOptions): Promise<unknown> {
+  private async get(scope: string, name: string): Promise<unknown> {
     try {
-      return await this.client.roleAssignments.get(sdkScope(scope), name, {
-        abortSignal: options.abortSignal,
-      });
+      return await this.client.roleAssignments.get(sdkScope(scope), name);
     } catch (error) {
       if (restStatus(error) === 404) return undefined;
       throw toArmError(error, `Reading role assignment ${name} at ${scope}`);

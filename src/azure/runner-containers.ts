@@ -1,7 +1,6 @@
 /** RunnerContainers on @azure/arm-containerinstance: one container group with one container per run. */
 import { ContainerGroup, ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import { RunnerContainerConfig } from "../config";
-import { CallOptions } from "../core/ports";
 import {
   ArmProgress,
   RunnerContainerRef,
@@ -23,7 +22,7 @@ export class ArmRunnerContainers implements RunnerContainers {
     private readonly pollIntervalMs: number,
   ) {}
 
-  async start(spec: RunnerContainerSpec, options: CallOptions = {}): Promise<void> {
+  async start(spec: RunnerContainerSpec): Promise<void> {
     const group: ContainerGroup = {
       location: spec.location,
       identity: { type: "UserAssigned", userAssignedIdentities: { [spec.identityResourceId]: {} } },
@@ -56,10 +55,7 @@ export class ArmRunnerContainers implements RunnerContainers {
         spec.resourceGroup,
         spec.name,
         group,
-        {
-          abortSignal: options.abortSignal,
-          updateIntervalInMs: this.pollIntervalMs,
-        },
+        { updateIntervalInMs: this.pollIntervalMs },
       );
     } catch (error) {
       // The SDK polls once after ARM accepted the group; a provisioning failure it sees there
@@ -74,12 +70,10 @@ export class ArmRunnerContainers implements RunnerContainers {
     }
   }
 
-  async state(ref: RunnerContainerRef, options: CallOptions = {}): Promise<RunnerContainerState> {
+  async state(ref: RunnerContainerRef): Promise<RunnerContainerState> {
     let group: ContainerGroup;
     try {
-      group = await this.client(ref.subscriptionId).containerGroups.get(ref.resourceGroup, ref.name, {
-        abortSignal: options.abortSignal,
-      });
+      group = await this.client(ref.subscriptionId).containerGroups.get(ref.resourceGroup, ref.name);
     } catch (error) {
       if (restStatus(error) === 404) return { state: "NotFound" };
       throw toArmError(error, `Reading runner container group ${ref.name} in ${ref.resourceGroup}`);
@@ -118,7 +112,7 @@ export class ArmRunnerContainers implements RunnerContainers {
         ref.resourceGroup,
         ref.name,
         RUNNER_CONTAINER_NAME,
-        { tail: options.tail, abortSignal: options.abortSignal },
+        { tail: options.tail },
       );
       return logs.content ?? "";
     } catch (error) {
@@ -127,12 +121,10 @@ export class ArmRunnerContainers implements RunnerContainers {
     }
   }
 
-  async beginDelete(ref: RunnerContainerRef, options: CallOptions = {}): Promise<ArmProgress> {
+  async beginDelete(ref: RunnerContainerRef): Promise<ArmProgress> {
     try {
       return await armProgress(
-        await this.client(ref.subscriptionId).containerGroups.beginDelete(ref.resourceGroup, ref.name, {
-          abortSignal: options.abortSignal,
-        }),
+        await this.client(ref.subscriptionId).containerGroups.beginDelete(ref.resourceGroup, ref.name),
       );
     } catch (error) {
       if (restStatus(error) === 404) return { done: true };
@@ -140,16 +132,11 @@ export class ArmRunnerContainers implements RunnerContainers {
     }
   }
 
-  async pollDelete(
-    ref: RunnerContainerRef,
-    resumeFrom: string,
-    options: CallOptions = {},
-  ): Promise<ArmProgress> {
+  async pollDelete(ref: RunnerContainerRef, resumeFrom: string): Promise<ArmProgress> {
     try {
       // With resumeFrom the SDK sends no new DELETE: it looks at the operation once.
       return await armProgress(
         await this.client(ref.subscriptionId).containerGroups.beginDelete(ref.resourceGroup, ref.name, {
-          abortSignal: options.abortSignal,
           resumeFrom,
         }),
       );

@@ -1,11 +1,7 @@
 /**
- * What every port shares: the options bag (with an optional AbortSignal), JSON values, and the base of
- * the typed errors ports throw, so callers never see SDK error types. Pure types, no I/O.
+ * What every port shares: JSON values and the base of the typed errors ports throw, so callers never
+ * see SDK error types. Pure types, no I/O.
  */
-
-export interface CallOptions {
-  abortSignal?: AbortSignal;
-}
 
 /** A JSON-serializable object (what a record holds). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

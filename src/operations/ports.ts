@@ -2,7 +2,7 @@
  * The Azure Resource Manager ports the operation activities call: role assignments, resource groups
  * and runner containers. Adapters in src/azure implement them with the Azure SDKs.
  */
-import { PortError, type CallOptions } from "../core/ports";
+import { PortError } from "../core/ports";
 
 /** An ARM call failed: `code` is ARM's error code (e.g. AuthorizationFailed), `statusCode` its status. */
 export class ArmError extends PortError {}
@@ -39,13 +39,13 @@ export interface GrantResult {
 
 export interface RoleAssignments {
   /** Idempotent: granting the same name again, or a role already held, is success. */
-  grant(spec: RoleAssignmentSpec, options?: CallOptions): Promise<GrantResult>;
+  grant(spec: RoleAssignmentSpec): Promise<GrantResult>;
   /** A missing assignment is success. */
-  revoke(scope: string, name: string, options?: CallOptions): Promise<void>;
+  revoke(scope: string, name: string): Promise<void>;
   /** Assignments at the scope itself (not inherited ones, not ones below it). */
-  listAtScope(scope: string, options?: CallOptions): Promise<RoleAssignmentInfo[]>;
+  listAtScope(scope: string): Promise<RoleAssignmentInfo[]>;
   /** The full role definition id of a role name (e.g. "Contributor"); ArmError RoleDefinitionNotFound. Cached. */
-  roleDefinitionIdByName(scope: string, roleName: string, options?: CallOptions): Promise<string>;
+  roleDefinitionIdByName(scope: string, roleName: string): Promise<string>;
 }
 
 /**
@@ -62,18 +62,12 @@ export interface ResourceGroups {
     name: string,
     location: string,
     tags: Record<string, string>,
-    options?: CallOptions,
   ): Promise<{ id: string }>;
-  exists(subscriptionId: string, name: string, options?: CallOptions): Promise<boolean>;
+  exists(subscriptionId: string, name: string): Promise<boolean>;
   /** Asks ARM to delete the group (a missing group is done at once); follow it with pollDelete. */
-  beginDelete(subscriptionId: string, name: string, options?: CallOptions): Promise<ArmProgress>;
+  beginDelete(subscriptionId: string, name: string): Promise<ArmProgress>;
   /** One look at a delete beginDelete started; an ArmError when ARM says the delete failed. */
-  pollDelete(
-    subscriptionId: string,
-    name: string,
-    resumeFrom: string,
-    options?: CallOptions,
-  ): Promise<ArmProgress>;
+  pollDelete(subscriptionId: string, name: string, resumeFrom: string): Promise<ArmProgress>;
 }
 
 export interface RunnerContainerRef {
@@ -115,7 +109,7 @@ export interface RunnerContainerState {
   detail?: string;
 }
 
-export interface RunnerLogsOptions extends CallOptions {
+export interface RunnerLogsOptions {
   /** Only the last N lines. */
   tail?: number;
 }
@@ -125,12 +119,12 @@ export interface RunnerContainers {
    * Creates the container group (restart policy Never, Linux) and returns once ARM accepted it,
    * without waiting for the image to be pulled: follow it with state(). Same name again is a no-op.
    */
-  start(spec: RunnerContainerSpec, options?: CallOptions): Promise<void>;
-  state(ref: RunnerContainerRef, options?: CallOptions): Promise<RunnerContainerState>;
+  start(spec: RunnerContainerSpec): Promise<void>;
+  state(ref: RunnerContainerRef): Promise<RunnerContainerState>;
   /** The container's combined output; "" when the group does not exist. */
   logs(ref: RunnerContainerRef, options?: RunnerLogsOptions): Promise<string>;
   /** Asks ARM to delete the group, stopping a running container (missing is done at once); follow it with pollDelete. */
-  beginDelete(ref: RunnerContainerRef, options?: CallOptions): Promise<ArmProgress>;
+  beginDelete(ref: RunnerContainerRef): Promise<ArmProgress>;
   /** One look at a delete beginDelete started; an ArmError when ARM says the delete failed. */
-  pollDelete(ref: RunnerContainerRef, resumeFrom: string, options?: CallOptions): Promise<ArmProgress>;
+  pollDelete(ref: RunnerContainerRef, resumeFrom: string): Promise<ArmProgress>;
 }

@@ -14,7 +14,6 @@
  * Records written before copies existed get theirs by one scan of their project, on the first list
  * of a user's environments there; the row `~copied` says the project is done.
  */
-import type { CallOptions } from "../core/ports";
 import {
   RecordConflictError,
   type ListRecordsOptions,
@@ -45,12 +44,7 @@ export interface UserEnvironmentRange {
 /** The environments table: records by project and name, and each user's in name order. */
 export interface EnvironmentStore extends RecordStore<EnvironmentRecord> {
   /** `user`'s environments of `project` in name order: one range read of their copies. */
-  listOfUser(
-    project: string,
-    user: string,
-    range?: UserEnvironmentRange,
-    options?: CallOptions,
-  ): Promise<EnvironmentRecord[]>;
+  listOfUser(project: string, user: string, range?: UserEnvironmentRange): Promise<EnvironmentRecord[]>;
 }
 
 interface CopiedMarker {
@@ -65,59 +59,36 @@ export class EnvironmentRecords implements EnvironmentStore {
     private readonly markers: RecordStore<CopiedMarker>,
   ) {}
 
-  get(
-    project: string,
-    name: string,
-    options?: CallOptions,
-  ): Promise<StoredRecord<EnvironmentRecord> | undefined> {
-    return this.records.get(project, name, options);
+  get(project: string, name: string): Promise<StoredRecord<EnvironmentRecord> | undefined> {
+    return this.records.get(project, name);
   }
 
-  async create(
-    project: string,
-    name: string,
-    value: EnvironmentRecord,
-    options?: CallOptions,
-  ): Promise<string> {
-    const [etag] = await this.records.batch(
-      project,
-      [
-        { kind: "create", rowKey: name, value },
-        { kind: "upsert", rowKey: environmentCopyRow(value.user, name), value },
-      ],
-      options,
-    );
+  async create(project: string, name: string, value: EnvironmentRecord): Promise<string> {
+    const [etag] = await this.records.batch(project, [
+      { kind: "create", rowKey: name, value },
+      { kind: "upsert", rowKey: environmentCopyRow(value.user, name), value },
+    ]);
     return etag;
   }
 
-  async replace(
-    project: string,
-    name: string,
-    value: EnvironmentRecord,
-    etag: string,
-    options?: CallOptions,
-  ): Promise<string> {
+  async replace(project: string, name: string, value: EnvironmentRecord, etag: string): Promise<string> {
     // Upsert: a record from before copies gets its copy here.
-    const [next] = await this.records.batch(
-      project,
-      [
-        { kind: "replace", rowKey: name, value, etag },
-        { kind: "upsert", rowKey: environmentCopyRow(value.user, name), value },
-      ],
-      options,
-    );
+    const [next] = await this.records.batch(project, [
+      { kind: "replace", rowKey: name, value, etag },
+      { kind: "upsert", rowKey: environmentCopyRow(value.user, name), value },
+    ]);
     return next;
   }
 
-  async delete(project: string, name: string, etag?: string, options?: CallOptions): Promise<void> {
+  async delete(project: string, name: string, etag?: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const stored = await this.records.get(project, name, options);
+      const stored = await this.records.get(project, name);
       if (!stored) return;
       if (etag !== undefined && stored.etag !== etag) {
         throw new RecordConflictError(TABLES.environments, project, name, "changed");
       }
       try {
-        return await this.deleteWithCopy(stored, options);
+        return await this.deleteWithCopy(stored);
       } catch (error) {
         // Without an etag the caller wants it gone whatever changed: read it again and retry.
         const retry = error instanceof RecordConflictError && etag === undefined;
@@ -126,31 +97,24 @@ export class EnvironmentRecords implements EnvironmentStore {
     }
   }
 
-  private async deleteWithCopy(
-    stored: StoredRecord<EnvironmentRecord>,
-    options?: CallOptions,
-  ): Promise<void> {
+  private async deleteWithCopy(stored: StoredRecord<EnvironmentRecord>): Promise<void> {
     const { partitionKey: project, rowKey: name, value } = stored;
     const copy = environmentCopyRow(value.user, name);
     let etag = stored.etag;
     try {
-      [etag] = await this.records.batch(
-        project,
-        [
-          { kind: "replace", rowKey: name, value, etag },
-          { kind: "delete", rowKey: copy },
-        ],
-        options,
-      );
+      [etag] = await this.records.batch(project, [
+        { kind: "replace", rowKey: name, value, etag },
+        { kind: "delete", rowKey: copy },
+      ]);
     } catch (error) {
       // "missing": the copy is (a record from before copies) or the record is (deleted meanwhile).
       if (!(error instanceof RecordConflictError && error.conflict === "missing")) throw error;
-      await this.records.delete(project, name, etag, options);
+      await this.records.delete(project, name, etag);
       // A first list's scan may have copied the record meanwhile.
-      await this.records.delete(project, copy, undefined, options);
+      await this.records.delete(project, copy);
       return;
     }
-    await this.records.delete(project, name, etag, options);
+    await this.records.delete(project, name, etag);
   }
 
   /** The project's environments: the rows before the store's own. */
@@ -163,12 +127,10 @@ export class EnvironmentRecords implements EnvironmentStore {
     project: string,
     user: string,
     range: UserEnvironmentRange = {},
-    options: CallOptions = {},
   ): Promise<EnvironmentRecord[]> {
-    await this.ensureCopied(project, options);
+    await this.ensureCopied(project);
     const prefix = environmentCopyRow(user, "");
     const copies = await this.records.list(project, {
-      ...options,
       prefix,
       ...(range.after !== undefined && { after: prefix + range.after }),
       ...(range.limit !== undefined && { limit: range.limit }),
@@ -176,34 +138,28 @@ export class EnvironmentRecords implements EnvironmentStore {
     return copies.map((copy) => copy.value);
   }
 
-  private async ensureCopied(project: string, options: CallOptions): Promise<void> {
+  private async ensureCopied(project: string): Promise<void> {
     // Once copied, a project stays copied (every writer keeps the copies): ask storage once.
     if (this.copied.has(project)) return;
-    if (!(await this.markers.get(project, COPIED_ROW, options))) await this.copyAll(project, options);
+    if (!(await this.markers.get(project, COPIED_ROW))) await this.copyAll(project);
     this.copied.add(project);
   }
 
   /** Gives every record of `project` without a copy its copy, then marks the project copied. */
-  private async copyAll(project: string, options: CallOptions): Promise<void> {
-    const rows = await this.records.list(project, options);
+  private async copyAll(project: string): Promise<void> {
+    const rows = await this.records.list(project);
     const present = new Set(rows.map((row) => row.rowKey));
     for (const { rowKey: name, value } of rows) {
       const copy = environmentCopyRow(value.user, name);
       if (name >= OWN_ROWS || present.has(copy)) continue;
       // A create, not an upsert: a copy written meanwhile by a replace is newer than this value.
-      if (!(await this.createIfMissing(this.records, project, copy, value, options))) continue;
+      if (!(await this.createIfMissing(this.records, project, copy, value))) continue;
       // The record may have been deleted since the list (its delete found no copy to remove).
-      if (!(await this.records.get(project, name, options))) {
-        await this.records.delete(project, copy, undefined, options);
+      if (!(await this.records.get(project, name))) {
+        await this.records.delete(project, copy);
       }
     }
-    await this.createIfMissing(
-      this.markers,
-      project,
-      COPIED_ROW,
-      { copiedAt: new Date().toISOString() },
-      options,
-    );
+    await this.createIfMissing(this.markers, project, COPIED_ROW, { copiedAt: new Date().toISOString() });
   }
 
   /** Whether this call created the row (false: it was there). */
@@ -212,10 +168,9 @@ export class EnvironmentRecords implements EnvironmentStore {
     project: string,
     row: string,
     value: T,
-    options: CallOptions,
   ): Promise<boolean> {
     try {
-      await store.create(project, row, value, options);
+      await store.create(project, row, value);
       return true;
     } catch (error) {
       if (error instanceof RecordConflictError) return false;

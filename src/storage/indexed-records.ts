@@ -9,7 +9,6 @@
  * of a record must not change with replace (owner and environment of a record are fixed). Records
  * written before the index existed are indexed by one scan of their partition, on first lookup.
  */
-import type { CallOptions } from "../core/ports";
 import { OpenOperationRecords, type OpenOperationPointer } from "./open-operations";
 import {
   RecordConflictError,
@@ -47,31 +46,25 @@ export class IndexedRecords<T extends object> implements IndexedRecordStore<T> {
     private readonly keyOf: (value: T, rowKey: string) => IndexKey,
   ) {}
 
-  get(partitionKey: string, rowKey: string, options?: CallOptions): Promise<StoredRecord<T> | undefined> {
-    return this.records.get(partitionKey, rowKey, options);
+  get(partitionKey: string, rowKey: string): Promise<StoredRecord<T> | undefined> {
+    return this.records.get(partitionKey, rowKey);
   }
 
-  async create(partitionKey: string, rowKey: string, value: T, options?: CallOptions): Promise<string> {
+  async create(partitionKey: string, rowKey: string, value: T): Promise<string> {
     await this.point(this.keyOf(value, rowKey), { partitionKey, rowKey });
-    return this.records.create(partitionKey, rowKey, value, options);
+    return this.records.create(partitionKey, rowKey, value);
   }
 
-  replace(
-    partitionKey: string,
-    rowKey: string,
-    value: T,
-    etag: string,
-    options?: CallOptions,
-  ): Promise<string> {
-    return this.records.replace(partitionKey, rowKey, value, etag, options);
+  replace(partitionKey: string, rowKey: string, value: T, etag: string): Promise<string> {
+    return this.records.replace(partitionKey, rowKey, value, etag);
   }
 
-  async delete(partitionKey: string, rowKey: string, etag?: string, options?: CallOptions): Promise<void> {
-    const stored = await this.records.get(partitionKey, rowKey, options);
-    await this.records.delete(partitionKey, rowKey, etag, options);
+  async delete(partitionKey: string, rowKey: string, etag?: string): Promise<void> {
+    const stored = await this.records.get(partitionKey, rowKey);
+    await this.records.delete(partitionKey, rowKey, etag);
     if (stored) {
       const key = this.keyOf(stored.value, rowKey);
-      await this.index.delete(key.partition, key.row, undefined, options);
+      await this.index.delete(key.partition, key.row);
     }
   }
 

@@ -10,7 +10,6 @@
  * up. A closed record never opens again (an operation that ended stays ended). Operations accepted
  * before this index existed are not in it.
  */
-import type { CallOptions } from "../core/ports";
 import { isTerminalOperationState } from "../core/states";
 import {
   RecordConflictError,
@@ -50,48 +49,36 @@ export class OpenOperationRecords implements IndexedRecordStore<OperationRecord>
     private readonly pointers: RecordStore<OpenOperationPointer>,
   ) {}
 
-  get(partitionKey: string, rowKey: string, options?: CallOptions) {
-    return this.records.get(partitionKey, rowKey, options);
+  get(partitionKey: string, rowKey: string) {
+    return this.records.get(partitionKey, rowKey);
   }
 
-  async create(
-    partitionKey: string,
-    rowKey: string,
-    value: OperationRecord,
-    options?: CallOptions,
-  ): Promise<string> {
+  async create(partitionKey: string, rowKey: string, value: OperationRecord): Promise<string> {
     if (isOpenOperation(value)) {
       try {
-        await this.pointers.create(
-          PARTITION,
-          pointerRow(partitionKey, rowKey),
-          { project: partitionKey, operationId: rowKey, startTime: value.startTime },
-          options,
-        );
+        await this.pointers.create(PARTITION, pointerRow(partitionKey, rowKey), {
+          project: partitionKey,
+          operationId: rowKey,
+          startTime: value.startTime,
+        });
       } catch (error) {
         if (!(error instanceof RecordConflictError)) throw error;
       }
     }
-    return this.records.create(partitionKey, rowKey, value, options);
+    return this.records.create(partitionKey, rowKey, value);
   }
 
-  async replace(
-    partitionKey: string,
-    rowKey: string,
-    value: OperationRecord,
-    etag: string,
-    options?: CallOptions,
-  ): Promise<string> {
-    const next = await this.records.replace(partitionKey, rowKey, value, etag, options);
+  async replace(partitionKey: string, rowKey: string, value: OperationRecord, etag: string): Promise<string> {
+    const next = await this.records.replace(partitionKey, rowKey, value, etag);
     if (!isOpenOperation(value)) {
-      await this.pointers.delete(PARTITION, pointerRow(partitionKey, rowKey), undefined, options);
+      await this.pointers.delete(PARTITION, pointerRow(partitionKey, rowKey));
     }
     return next;
   }
 
-  async delete(partitionKey: string, rowKey: string, etag?: string, options?: CallOptions): Promise<void> {
-    await this.records.delete(partitionKey, rowKey, etag, options);
-    await this.pointers.delete(PARTITION, pointerRow(partitionKey, rowKey), undefined, options);
+  async delete(partitionKey: string, rowKey: string, etag?: string): Promise<void> {
+    await this.records.delete(partitionKey, rowKey, etag);
+    await this.pointers.delete(PARTITION, pointerRow(partitionKey, rowKey));
   }
 
   list(partitionKey: string, options?: ListRecordsOptions): Promise<StoredRecord<OperationRecord>[]> {

@@ -2,7 +2,7 @@
  * The storage ports: records (tables) and blobs of Dev Center Storage. Adapters in src/azure implement
  * them with the Azure SDKs; operations, catalog, api and runner-api call them.
  */
-import { PortError, type CallOptions, type JsonObject } from "../core/ports";
+import { PortError, type JsonObject } from "../core/ports";
 
 // Records (Dev Center Storage tables)
 
@@ -14,7 +14,7 @@ export interface StoredRecord<T> {
   etag: string;
 }
 
-export interface ListRecordsOptions extends CallOptions {
+export interface ListRecordsOptions {
   /** Only rows whose rowKey starts with this. */
   prefix?: string;
   /** Only rows whose rowKey is this or greater. */
@@ -32,22 +32,16 @@ export interface ListRecordsOptions extends CallOptions {
  * characters (InvalidRecordKey). A value may be up to about 480 000 JSON characters (RecordTooLarge).
  */
 export interface RecordStore<T extends object = JsonObject> {
-  get(partitionKey: string, rowKey: string, options?: CallOptions): Promise<StoredRecord<T> | undefined>;
+  get(partitionKey: string, rowKey: string): Promise<StoredRecord<T> | undefined>;
   /** Creates the record; RecordConflictError when it already exists. Returns the new etag. */
-  create(partitionKey: string, rowKey: string, value: T, options?: CallOptions): Promise<string>;
+  create(partitionKey: string, rowKey: string, value: T): Promise<string>;
   /**
    * Replaces the record if it still has `etag`; RecordConflictError when it changed or was deleted
    * since. Returns the new etag.
    */
-  replace(
-    partitionKey: string,
-    rowKey: string,
-    value: T,
-    etag: string,
-    options?: CallOptions,
-  ): Promise<string>;
+  replace(partitionKey: string, rowKey: string, value: T, etag: string): Promise<string>;
   /** Deletes the record (only if it still has `etag`, when given). A missing record is success. */
-  delete(partitionKey: string, rowKey: string, etag?: string, options?: CallOptions): Promise<void>;
+  delete(partitionKey: string, rowKey: string, etag?: string): Promise<void>;
   list(partitionKey: string, options?: ListRecordsOptions): Promise<StoredRecord<T>[]>;
 }
 
@@ -69,7 +63,7 @@ export interface RecordBatchStore<T extends object = JsonObject> extends RecordS
    * no row, or a delete finds no row; nothing was written then. Returns each write's new etag
    * ("" for a delete).
    */
-  batch(partitionKey: string, writes: RecordWrite<T>[], options?: CallOptions): Promise<string[]>;
+  batch(partitionKey: string, writes: RecordWrite<T>[]): Promise<string[]>;
 }
 
 /** Opens a table of Dev Center Storage (StorageAdapters.records). */
@@ -129,11 +123,11 @@ export interface BlobInfo {
   lastModified?: Date;
 }
 
-export interface PutBlobOptions extends CallOptions {
+export interface PutBlobOptions {
   contentType?: string;
 }
 
-export interface AppendLogOptions extends CallOptions {
+export interface AppendLogOptions {
   /**
    * Append only if the log currently has exactly this many bytes (makes a retried append
    * idempotent); BlobConflictError otherwise.
@@ -148,27 +142,21 @@ export interface AppendLogOptions extends CallOptions {
 export interface BlobStore {
   put(container: string, name: string, data: Uint8Array | string, options?: PutBlobOptions): Promise<void>;
   /** The blob's bytes, or undefined when it does not exist. */
-  get(container: string, name: string, options?: CallOptions): Promise<Buffer | undefined>;
-  exists(container: string, name: string, options?: CallOptions): Promise<boolean>;
+  get(container: string, name: string): Promise<Buffer | undefined>;
+  exists(container: string, name: string): Promise<boolean>;
   /** Blobs whose name starts with `prefix` (all when omitted), in name order. */
-  list(container: string, prefix?: string, options?: CallOptions): Promise<BlobInfo[]>;
+  list(container: string, prefix?: string): Promise<BlobInfo[]>;
   /** A missing blob is success. */
-  delete(container: string, name: string, options?: CallOptions): Promise<void>;
+  delete(container: string, name: string): Promise<void>;
   /** Appends UTF-8 text to an append blob, creating it on first append (≤ 4 MiB per block). */
   appendLog(container: string, name: string, text: string, options?: AppendLogOptions): Promise<void>;
   /** The log's size in bytes now, or undefined when nothing was ever appended. */
-  logSize(container: string, name: string, options?: CallOptions): Promise<number | undefined>;
+  logSize(container: string, name: string): Promise<number | undefined>;
   /**
    * Bytes [start, end) of a log as they come from storage, never all held in memory: a log of any
    * size can be served. `end` must not exceed a size the log had.
    */
-  streamLog(
-    container: string,
-    name: string,
-    start: number,
-    end: number,
-    options?: CallOptions,
-  ): AsyncIterable<Uint8Array>;
+  streamLog(container: string, name: string, start: number, end: number): AsyncIterable<Uint8Array>;
 }
 
 /** Code BlobConflict (append position not met), InvalidContainerName or StorageRequestFailed. */
