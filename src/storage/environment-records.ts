@@ -52,7 +52,8 @@ interface CopiedMarker {
 }
 
 export class EnvironmentRecords implements EnvironmentStore {
-  private readonly copied = new Set<string>();
+  /** Per project: the check that its records have copies (and the scan that gives them), once done or under way. */
+  private readonly copied = new Map<string, Promise<void>>();
 
   constructor(
     private readonly records: RecordBatchStore<EnvironmentRecord>,
@@ -138,11 +139,18 @@ export class EnvironmentRecords implements EnvironmentStore {
     return copies.map((copy) => copy.value);
   }
 
-  private async ensureCopied(project: string): Promise<void> {
-    // Once copied, a project stays copied (every writer keeps the copies): ask storage once.
-    if (this.copied.has(project)) return;
-    if (!(await this.markers.get(project, COPIED_ROW))) await this.copyAll(project);
-    this.copied.add(project);
+  private ensureCopied(project: string): Promise<void> {
+    // Once copied, a project stays copied (every writer keeps the copies): ask storage once, and
+    // let concurrent first lists wait for the one check (and scan) under way.
+    let copied = this.copied.get(project);
+    if (!copied) {
+      copied = this.markers.get(project, COPIED_ROW).then(async (marker) => {
+        if (!marker) await this.copyAll(project);
+      });
+      this.copied.set(project, copied);
+      copied.catch(() => this.copied.delete(project));
+    }
+    return copied;
   }
 
   /** Gives every record of `project` without a copy its copy, then marks the project copied. */

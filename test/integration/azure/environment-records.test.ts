@@ -162,6 +162,26 @@ describe("environment records with copies by user (Azurite)", () => {
     expect(await raw.get(project, environmentCopyRow("alice-id", "doomed"))).toBeUndefined();
   });
 
+  it("scans a project once for concurrent first lists", async () => {
+    const { project } = fresh();
+    for (const name of ["old-1", "old-2"])
+      await raw.create(project, name, environment(project, name, "alice-id"));
+    let scans = 0;
+    const counting = Object.create(raw) as RecordBatchStore<EnvironmentRecord>;
+    counting.list = (...args) => {
+      if (!args[1]?.prefix) scans++;
+      return raw.list(...args);
+    };
+    const environments = environmentRecords(
+      <T extends object>() => counting as unknown as RecordBatchStore<T>,
+    );
+    const lists = await Promise.all(
+      Array.from({ length: 5 }, () => environments.listOfUser(project, "alice-id")),
+    );
+    expect(lists.map(names)).toEqual(Array.from({ length: 5 }, () => ["old-1", "old-2"]));
+    expect(scans).toBe(1);
+  });
+
   it("reads a page of a user's list by name: only that user's copies", async () => {
     const { project, environments } = fresh();
     for (const name of ["e5", "e1", "e3", "e2", "e4"]) {
