@@ -55,13 +55,15 @@ async function openLoop(rate: number, seconds: number, send: () => Promise<void>
       const now = performance.now();
       while (sent < total && start + sent * interval <= now) {
         const scheduled = start + sent * interval;
-        pending.push(
-          send().then(() => {
-            lastAnswer = performance.now();
-            firstAnswer = Math.min(firstAnswer, lastAnswer);
-            latencies.push(lastAnswer - scheduled);
-          }),
-        );
+        const answered = send().then(() => {
+          lastAnswer = performance.now();
+          firstAnswer = Math.min(firstAnswer, lastAnswer);
+          latencies.push(lastAnswer - scheduled);
+        });
+        // Failures reach Promise.all below; without a handler now, one before it would end the process
+        // as an unhandled rejection, past the cleanup (the floor server and the stack left running).
+        answered.catch(() => undefined);
+        pending.push(answered);
         sent++;
       }
       if (sent >= total) resolve();
@@ -168,6 +170,19 @@ process.on("exit", () => session.post("Profiler.stop", (error, result) => {
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The warnings and errors the dev host printed (it runs --quiet), to explain a failed request. */
+function hostComplaints(stack: Stack): string {
+  const lines = stack.host
+    .output()
+    .split("\n")
+    .filter((line) => /warn|error|fail/i.test(line));
+  if (lines.length === 0) return "the dev host printed no warning or error";
+  return `the dev host's last warnings and errors:\n${lines
+    .slice(-20)
+    .map((line) => `  ${line.slice(0, 600)}`)
+    .join("\n")}`;
 }
 
 async function main(): Promise<void> {
@@ -319,6 +334,8 @@ async function main(): Promise<void> {
       values: throughput.listProject,
     });
     cpu("listProject", "list the project's environments");
+  } catch (error) {
+    throw new Error(`${(error as Error)?.stack ?? error}\n${hostComplaints(stack)}`);
   } finally {
     agent.destroy();
     floor.child.kill();
