@@ -31,6 +31,7 @@ import { createOperationActivities } from "./operations/activities";
 import type { OperationActivities } from "./operations/activity-table";
 import { TABLES, type ResourceGroupClaim } from "./storage/records";
 import type { ExpiryDeps } from "./operations/expiry";
+import type { OpenOperationIndex } from "./storage/open-operations";
 import type { OperationScheduler } from "./operations/requests";
 import { createRunnerApi, type RunnerApi } from "./runner-api/handlers";
 import { newRunnerToken } from "./runner-protocol/token";
@@ -69,7 +70,8 @@ export interface AppContext {
   /** What the environment handlers get; PUT and DELETE also need the invocation's durable client. */
   environmentApi(log?: InvocationContext, scheduler?: OperationScheduler): EnvironmentApiDeps;
   /** What the expiry sweep needs, with the invocation's durable client. */
-  expiry(scheduler: OperationScheduler): ExpiryDeps;
+  /** The periodic sweep's: it also ends abandoned operations, found among the open ones. */
+  expiry(scheduler: OperationScheduler): ExpiryDeps & { operations: OpenOperationIndex };
   /** The operation activities, with the ARM adapters (made on first use). */
   operationActivities(): OperationActivities;
   /** The endpoints the runner's ade CLI calls (made on first use). */

@@ -7,6 +7,7 @@
  */
 import { isTerminalOperationState } from "../core/states";
 import type { EnvironmentRecord, ErrorDetail, OperationRecord } from "../storage/records";
+import type { OpenOperationIndex } from "../storage/open-operations";
 import type { RecordStore } from "../storage/ports";
 import { updateRecord } from "../storage/update-record";
 import type { OperationInput } from "./plan";
@@ -112,15 +113,21 @@ export const ABANDONED: AbandonedEnd = {
   },
 };
 
-/** The periodic sweep: ends every abandoned operation of the projects; returns their ids. */
-export async function endAbandonedOperations(deps: AbandonedDeps, projects: string[]): Promise<string[]> {
+/**
+ * The periodic sweep: ends every abandoned operation of the projects; returns their ids. It reads
+ * the operations that are open (the index of them), not every operation the projects ever had.
+ */
+export async function endAbandonedOperations(
+  deps: AbandonedDeps & { operations: OpenOperationIndex },
+  projects: string[],
+): Promise<string[]> {
+  await deps.operations.indexProjects(projects);
+  const swept = new Set(projects);
   const ended: string[] = [];
-  for (const project of projects) {
-    for (const { value: operation } of await deps.operations.list(project)) {
-      if (!(await isAbandoned(deps, operation))) continue;
-      await endAbandonedOperation(deps, operation, ABANDONED);
-      ended.push(`${project}/${operation.id}`);
-    }
+  for (const operation of await deps.operations.open(deps.now())) {
+    if (!swept.has(operation.project) || !(await isAbandoned(deps, operation))) continue;
+    await endAbandonedOperation(deps, operation, ABANDONED);
+    ended.push(`${operation.project}/${operation.id}`);
   }
   return ended;
 }

@@ -8,7 +8,8 @@
  * record that is open is created, and removed after a record is written closed or deleted. A crash
  * in between leaves at most a pointer to a closed or missing record, which `open` skips and tidies
  * up. A closed record never opens again (an operation that ended stays ended). Operations accepted
- * before this index existed are not in it.
+ * before this index existed get their pointers from one scan of their projects (`indexProjects`,
+ * which the periodic sweep runs before it reads the index); a marker row says it is done.
  */
 import { isTerminalOperationState } from "../core/states";
 import {
@@ -30,6 +31,16 @@ export interface OpenOperationPointer {
 
 const PARTITION = "open";
 
+/** The partition whose rows say which projects' operations of before the index have their pointers. */
+const INDEXED_PARTITION = "~indexed";
+
+/** The open operations, for the sweep: what the index holds once older operations are in it. */
+export interface OpenOperationIndex {
+  /** Gives the projects' open operations of before the index their pointers (one scan of each, once). */
+  indexProjects(projects: string[]): Promise<void>;
+  open(now: Date): Promise<OperationRecord[]>;
+}
+
 /** How old a pointer to no record must be before it is removed: its record may still be being created. */
 const MISSING_RECORD_GRACE_MS = 10 * 60_000;
 
@@ -43,7 +54,9 @@ function pointerRow(project: string, operationId: string): string {
   return `${project}:${operationId}`;
 }
 
-export class OpenOperationRecords implements IndexedRecordStore<OperationRecord> {
+export class OpenOperationRecords implements IndexedRecordStore<OperationRecord>, OpenOperationIndex {
+  private readonly indexed = new Set<string>();
+
   constructor(
     private readonly records: IndexedRecordStore<OperationRecord>,
     private readonly pointers: RecordStore<OpenOperationPointer>,
@@ -54,18 +67,41 @@ export class OpenOperationRecords implements IndexedRecordStore<OperationRecord>
   }
 
   async create(partitionKey: string, rowKey: string, value: OperationRecord): Promise<string> {
-    if (isOpenOperation(value)) {
-      try {
-        await this.pointers.create(PARTITION, pointerRow(partitionKey, rowKey), {
-          project: partitionKey,
-          operationId: rowKey,
-          startTime: value.startTime,
-        });
-      } catch (error) {
-        if (!(error instanceof RecordConflictError)) throw error;
-      }
-    }
+    if (isOpenOperation(value)) await this.point(value);
     return this.records.create(partitionKey, rowKey, value);
+  }
+
+  private async point(operation: OperationRecord): Promise<void> {
+    try {
+      await this.pointers.create(PARTITION, pointerRow(operation.project, operation.id), {
+        project: operation.project,
+        operationId: operation.id,
+        startTime: operation.startTime,
+      });
+    } catch (error) {
+      if (!(error instanceof RecordConflictError)) throw error;
+    }
+  }
+
+  async indexProjects(projects: string[]): Promise<void> {
+    for (const project of projects) {
+      // Once indexed, a project stays indexed (every writer keeps the index): ask storage once.
+      if (this.indexed.has(project)) continue;
+      if (!(await this.pointers.get(INDEXED_PARTITION, project))) {
+        for (const { value } of await this.records.list(project))
+          if (isOpenOperation(value)) await this.point(value);
+        await this.pointers
+          .create(INDEXED_PARTITION, project, {
+            project,
+            operationId: "",
+            startTime: new Date().toISOString(),
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof RecordConflictError)) throw error;
+          });
+      }
+      this.indexed.add(project);
+    }
   }
 
   async replace(partitionKey: string, rowKey: string, value: OperationRecord, etag: string): Promise<string> {
