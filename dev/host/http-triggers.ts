@@ -4,7 +4,7 @@
  * streams HTTP, the exchange with the library's stream proxy.
  */
 import { randomUUID } from "node:crypto";
-import { Agent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import type { FunctionsWorker, RegisteredFunction } from "./functions-worker";
 import { HttpHandler, HttpReply, HttpRequestIn, textReply } from "./http-server";
 import type { HostLogger } from "./logger";
@@ -135,24 +135,8 @@ export class HttpTriggers {
     proxy: URL,
   ): Promise<HttpReply> {
     const invocationId = randomUUID();
-    const proxied = httpRequest({
-      host: proxy.hostname,
-      port: proxy.port,
-      agent: this.proxyAgent,
-      method: request.method,
-      path: request.url.pathname + request.url.search,
-      headers: {
-        "x-ms-invocation-id": invocationId,
-        "x-forwarded-host": request.url.host,
-        "x-forwarded-proto": request.url.protocol.replace(/:$/, ""),
-        "content-length": String(request.body.length),
-      },
-    });
-    const answered = new Promise<IncomingMessage>((resolve, reject) => {
-      proxied.once("response", resolve).once("error", reject);
-    });
+    const { answered, destroy } = sendToProxy(proxy, this.proxyAgent, request, invocationId);
     answered.catch(() => undefined); // awaited below, or abandoned after the function failed
-    proxied.end(request.body);
     const metadata: Record<string, RpcTypedData> = { Headers: { json: JSON.stringify(http.headers) } };
     for (const [name, value] of Object.entries(http.params ?? {})) metadata[name] = { string: value };
     // The library writes the answer to the proxy while it converts the result.
@@ -165,7 +149,7 @@ export class HttpTriggers {
     try {
       const first = await Promise.race([answered, sent]);
       if (first === false) {
-        proxied.destroy();
+        destroy();
         return { status: 204 };
       }
       const response = first === true ? await answered : first;
@@ -182,10 +166,50 @@ export class HttpTriggers {
       }
       return { status: response.statusCode ?? 500, headers, body: response };
     } catch (error) {
-      proxied.destroy();
+      destroy();
       throw error;
     }
   }
+}
+
+/**
+ * Sends an invocation's request to the library's stream proxy. A kept-alive connection that the proxy
+ * closed as it was being reused fails with ECONNRESET before the proxy read the request: that one is
+ * sent again on another connection, as node's documentation advises (else the invocation would wait
+ * for its request forever and the client get a 500).
+ */
+export function sendToProxy(
+  proxy: URL,
+  agent: Agent,
+  request: HttpRequestIn,
+  invocationId: string,
+): { answered: Promise<IncomingMessage>; destroy(): void } {
+  let current: ClientRequest | undefined;
+  const answered = new Promise<IncomingMessage>((resolve, reject) => {
+    const send = () => {
+      const proxied = httpRequest({
+        host: proxy.hostname,
+        port: proxy.port,
+        agent,
+        method: request.method,
+        path: request.url.pathname + request.url.search,
+        headers: {
+          "x-ms-invocation-id": invocationId,
+          "x-forwarded-host": request.url.host,
+          "x-forwarded-proto": request.url.protocol.replace(/:$/, ""),
+          "content-length": String(request.body.length),
+        },
+      });
+      current = proxied;
+      proxied.once("response", resolve).once("error", (error: NodeJS.ErrnoException) => {
+        if (proxied.reusedSocket && error.code === "ECONNRESET") send();
+        else reject(error);
+      });
+      proxied.end(request.body);
+    };
+    send();
+  });
+  return { answered, destroy: () => current?.destroy() };
 }
 
 function toReply(out: RpcHttpData | undefined): HttpReply {
