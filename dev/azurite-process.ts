@@ -8,7 +8,8 @@
  *   writes a temporary file and renames it, so a kill mid-save keeps the previous save).
  *   Reads do not wait unless a write is pending. Blob contents are files Azurite writes before it answers.
  * - It never outlives its parent: the parent holds an IPC channel, which closes when the parent
- *   dies however it dies (kill -9 included); then Azurite exits.
+ *   dies however it dies (kill -9 included); then Azurite exits. On SIGTERM it exits at once too,
+ *   after the saves under way.
  */
 import { ServerResponse } from "node:http";
 import path from "node:path";
@@ -67,6 +68,14 @@ ServerResponse.prototype.end = function (this: ServerResponse, ...args: unknown[
 } as typeof ServerResponse.prototype.end;
 
 process.on("disconnect", () => process.exit(0));
+
+// Azurite's own SIGTERM handler closes its servers, which waits for every kept-alive client
+// connection to go idle and close (seconds). Nothing needs that wait: every acknowledged write is
+// saved already, so once the saves under way are done, exit.
+process.once("SIGTERM", () => {
+  const exit = () => process.exit(0);
+  (saveChanged() ?? Promise.resolve()).then(exit, exit);
+});
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require(path.join(azuriteRoot, "dist", "src", "azurite.js"));
