@@ -106,13 +106,7 @@ async function breakdown(
   requested: number,
   status: Json,
 ): Promise<Breakdown> {
-  const log = (
-    await stack.request(
-      "GET",
-      `/projects/demo/users/me/environments/${name}/operations/${status.name}/logs`,
-      token,
-    )
-  ).text;
+  const log = await stack.operationLog(token, name, status.name as string);
   const reply = await stack.request(
     "GET",
     `/runtime/webhooks/durabletask/instances/${status.name}?showHistory=true`,
@@ -170,7 +164,10 @@ async function deploy(
 ): Promise<{ seconds: number; parts: Breakdown }> {
   const requested = Date.now();
   const { seconds, status } = await stack.deployAndWait(token, name, "sleeper", pollMs);
-  if (status.status !== "Succeeded") throw new Error(`${name}: ${JSON.stringify(status)}`);
+  if (status.status !== "Succeeded") {
+    const log = await stack.operationLog(token, name, status.name as string).catch(String);
+    throw new Error(`${name}: ${JSON.stringify(status)}\n    its log ends:\n${log.slice(-1500)}`);
+  }
   return { seconds, parts: await breakdown(stack, sleeper, token, name, requested, status) };
 }
 

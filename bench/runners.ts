@@ -36,13 +36,7 @@ function lineTime(log: string, text: string, last = false): number {
 async function deployOnce(stack: Stack, token: string, name: string): Promise<Run> {
   const { seconds: total, status } = await stack.deployAndWait(token, name, "arm-storage");
   if (status.status !== "Succeeded") throw new Error(`${name}: ${JSON.stringify(status)}`);
-  const log = (
-    await stack.request(
-      "GET",
-      `/projects/demo/users/me/environments/${name}/operations/${status.name}/logs`,
-      token,
-    )
-  ).text;
+  const log = await stack.operationLog(token, name, status.name as string);
   const deployment = stack.arm().deployments.find((d) => d.name === `ade-${status.name}`);
   if (!deployment) throw new Error(`the emulator has no deployment ade-${status.name}`);
   const first = lineTime(log, "Initializing runner");

@@ -235,6 +235,14 @@ export class Stack {
     return { operationLocation: created.headers.get("operation-location") as string };
   }
 
+  /** The log of an operation of `me`'s environment, as the logs API answers it. */
+  async operationLog(token: string, environmentName: string, operationId: string): Promise<string> {
+    const path = `/projects/demo/users/me/environments/${environmentName}/operations/${operationId}/logs`;
+    const reply = await this.request("GET", path, token);
+    if (reply.status !== 200) throw new Error(`GET ${path}: ${reply.status} ${reply.text}`);
+    return reply.text;
+  }
+
   /** Polls an Operation-Location until the operation has ended; returns the OperationStatus. */
   async finished(operationLocation: string, token: string, timeoutMs = 60_000, pollMs = 100): Promise<Json> {
     const url = new URL(operationLocation);
