@@ -62,8 +62,13 @@ export function* callActivity<N extends ActivityName>(
   onRetry?: (notice: RetryNotice) => Generator<Task, void, unknown>,
   step?: StepInput,
 ): Generator<Task, ActivityOutput<N>, unknown> {
-  const first = context.df.callActivity(name, step ? { input, step } : { input });
+  const first = context.df.callActivity(name, requestOf(input, step));
   return yield* answerOf(context, name, input, first, retry, onRetry);
+}
+
+/** What one attempt sends: the input, and with a step's first attempt the step. */
+function requestOf<N extends ActivityName>(input: ActivityInput<N>, step?: StepInput): ActivityRequest<N> {
+  return step ? { input, step } : { input };
 }
 
 /**
@@ -79,7 +84,7 @@ export function* callActivityForEach<N extends ActivityName>(
   step?: StepInput,
 ): Generator<Task, ActivityOutput<N>[], unknown> {
   const firsts = inputs.map((input, i) =>
-    context.df.callActivity(name, i === 0 && step ? { input, step } : { input }),
+    context.df.callActivity(name, requestOf(input, i === 0 ? step : undefined)),
   );
   if (firsts.length > 1) {
     try {
@@ -103,12 +108,12 @@ function* answerOf<N extends ActivityName>(
   retry: RetryPolicy,
   onRetry?: (notice: RetryNotice) => Generator<Task, void, unknown>,
 ): Generator<Task, ActivityOutput<N>, unknown> {
-  let attempt = first;
+  let task = first;
   for (let attempts = 1; ; attempts++) {
     let failure: Failure;
     try {
       // The one place an activity's answer is typed: runActivity gave this shape for this name.
-      const result = (yield attempt) as ActivityResult<ActivityOutput<N>>;
+      const result = (yield task) as ActivityResult<ActivityOutput<N>>;
       if (result.ok) return result.value;
       failure = result.failure;
     } catch (error) {
@@ -121,8 +126,7 @@ function* answerOf<N extends ActivityName>(
     const retryAt = new Date(context.df.currentUtcDateTime.getTime() + seconds * 1000);
     if (onRetry) yield* onRetry({ activity: name, attempts, failure, retryAt });
     yield context.df.createTimer(retryAt);
-    const request: ActivityRequest<N> = { input };
-    attempt = context.df.callActivity(name, request);
+    task = context.df.callActivity(name, requestOf(input));
   }
 }
 
