@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { Agent, request as httpRequest } from "node:http";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -26,7 +26,7 @@ import { environmentRecords } from "../src/storage/environment-records";
 import type { EnvironmentRecord } from "../src/storage/records";
 import { localObjectId } from "../dev/token";
 import { API_VERSION, Stack } from "../test/support/stack";
-import { percentile, print as printFigure, type Figure } from "./measure";
+import { cpuSeconds, percentile, print as printFigure, type Figure } from "./measure";
 
 const PROJECT = "demo";
 const USER = "bench-user";
@@ -166,25 +166,6 @@ process.on("exit", () => session.post("Profiler.stop", (error, result) => {
   return file;
 }
 
-/** CPU milliseconds a process has used so far (Linux /proc; clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** The warnings and errors the dev host printed (it runs --quiet), to explain a failed request. */
-function hostComplaints(stack: Stack): string {
-  const lines = stack.host
-    .output()
-    .split("\n")
-    .filter((line) => /warn|error|fail/i.test(line));
-  if (lines.length === 0) return "the dev host printed no warning or error";
-  return `the dev host's last warnings and errors:\n${lines
-    .slice(-20)
-    .map((line) => `  ${line.slice(0, 600)}`)
-    .join("\n")}`;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -271,10 +252,15 @@ async function main(): Promise<void> {
     for (let run = 0; run < runs; run++) {
       for (const name of chosen) {
         const send = targets[name];
-        const before = { host: cpuMs(stack.host.pid), azurite: cpuMs(stack.services.azurite.pid) };
+        const before = {
+          host: cpuSeconds(stack.host.pid) * 1000,
+          azurite: cpuSeconds(stack.services.azurite.pid) * 1000,
+        };
         const load = await openLoop(name === "listProject" ? projectRate : rate, seconds, send);
-        hostCpu[name].push((cpuMs(stack.host.pid) - before.host) / load.latencies.length);
-        azuriteCpu[name].push((cpuMs(stack.services.azurite.pid) - before.azurite) / load.latencies.length);
+        hostCpu[name].push((cpuSeconds(stack.host.pid) * 1000 - before.host) / load.latencies.length);
+        azuriteCpu[name].push(
+          (cpuSeconds(stack.services.azurite.pid) * 1000 - before.azurite) / load.latencies.length,
+        );
         p50[name].push(percentile(load.latencies, 50));
         p99[name].push(percentile(load.latencies, 99));
         throughput[name].push(load.throughput);
@@ -335,7 +321,7 @@ async function main(): Promise<void> {
     });
     cpu("listProject", "list the project's environments");
   } catch (error) {
-    throw new Error(`${(error as Error)?.stack ?? error}\n${hostComplaints(stack)}`);
+    throw new Error(`${(error as Error)?.stack ?? error}\n${stack.hostComplaints()}`);
   } finally {
     agent.destroy();
     floor.child.kill();

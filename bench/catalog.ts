@@ -202,72 +202,69 @@ async function main(): Promise<void> {
 
     // The parser's first use compiles its schemas: not part of either side.
     await checked(path.join(local, "Environments"));
-    // Figure and reference alternate run by run, so that both see the same load.
-    if (cases.includes("local")) {
-      const reference: number[] = [];
-      const again: number[] = [];
-      const cpu: number[] = [];
-      const full = await repeat(runs, async () => {
-        reference.push(await seconds(() => checked(path.join(local, "Environments"))));
-        const sync = await syncTwice(() => new LocalFolderSource({ root: local, path: "Environments" }));
-        again.push(sync.again);
-        cpu.push(sync.cpu);
-        return sync.full;
-      });
-      print({
-        label: "local folder full sync",
-        unit: "s",
-        values: full,
-        reference: { label: "read + parse", values: reference },
-        target: { maxRatio: 3 },
-      });
-      print({ label: "local folder unchanged re-sync", unit: "ms", values: again, target: { max: 50 } });
-      print({ label: "local folder unchanged re-sync, CPU of this process", unit: "ms", values: cpu });
-    }
-    if (cases.includes("git")) {
-      const reference: number[] = [];
+    /**
+     * One source's figures: full syncs against `reference` (run before each, so that figure and
+     * reference alternate run by run and see the same load), then the unchanged re-syncs.
+     */
+    const figures = async (
+      what: { label: string; referenceLabel: string; maxRatio: number },
+      reference: (run: number) => Promise<number>,
+      source: () => CatalogSource,
+    ) => {
+      const references: number[] = [];
       const again: number[] = [];
       const cpu: number[] = [];
       const full = await repeat(runs, async (i) => {
-        const clone = path.join(root, `clone${i}`);
-        const args = [
-          "clone",
-          "-q",
-          "--depth",
-          "1",
-          "--single-branch",
-          "--no-tags",
-          "-b",
-          "main",
-          url,
-          clone,
-        ];
-        reference.push(
-          await seconds(async () => {
-            await run("git", args);
-            await checked(path.join(clone, "Environments"));
-          }),
-        );
-        await rm(clone, { recursive: true, force: true });
-        const sync = await syncTwice(() => new GitSource({ url, branch: "main", path: "Environments" }));
+        references.push(await reference(i));
+        const sync = await syncTwice(source);
         again.push(sync.again);
         cpu.push(sync.cpu);
         return sync.full;
       });
       print({
-        label: "git full sync (http-backend)",
+        label: `${what.label} full sync`,
         unit: "s",
         values: full,
-        reference: { label: "git clone --depth 1 + parse", values: reference },
-        target: { maxRatio: 1.5 },
+        reference: { label: what.referenceLabel, values: references },
+        target: { maxRatio: what.maxRatio },
       });
-      print({
-        label: "git unchanged re-sync (http-backend)",
-        unit: "ms",
-        values: again,
-        target: { max: 50 },
-      });
-      print({ label: "git unchanged re-sync, CPU of this process", unit: "ms", values: cpu });
+      print({ label: `${what.label} unchanged re-sync`, unit: "ms", values: again, target: { max: 50 } });
+      print({ label: `${what.label} unchanged re-sync, CPU of this process`, unit: "ms", values: cpu });
+    };
+
+    if (cases.includes("local")) {
+      await figures(
+        { label: "local folder", referenceLabel: "read + parse", maxRatio: 3 },
+        () => seconds(() => checked(path.join(local, "Environments"))),
+        () => new LocalFolderSource({ root: local, path: "Environments" }),
+      );
+    }
+    if (cases.includes("git")) {
+      await figures(
+        { label: "git (http-backend)", referenceLabel: "git clone --depth 1 + parse", maxRatio: 1.5 },
+        async (i) => {
+          const clone = path.join(root, `clone${i}`);
+          const args = [
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--single-branch",
+            "--no-tags",
+            "-b",
+            "main",
+            url,
+            clone,
+          ];
+          const took = await seconds(async () => {
+            await run("git", args);
+            await checked(path.join(clone, "Environments"));
+          });
+          await rm(clone, { recursive: true, force: true });
+          return took;
+        },
+        () => new GitSource({ url, branch: "main", path: "Environments" }),
+      );
     }
   } finally {
     await backend.stop();

@@ -10,7 +10,7 @@
  *   npm run build && node dist/bench/logs.js [runs=3] [logMegabytes=200, 0 to skip (b) and (c)]
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
@@ -18,7 +18,7 @@ import { performance } from "node:perf_hooks";
 import { createBlobStore } from "../src/azure/blobs";
 import { CONTAINERS, operationLogBlob } from "../src/storage/records";
 import { API_VERSION, Stack } from "../test/support/stack";
-import { print, repeat } from "./measure";
+import { print, repeat, rssMegabytes } from "./measure";
 
 const LINES = 100_000;
 /** The loud and quiet definitions' secure parameter: masking it is part of what the lines cost. */
@@ -55,14 +55,6 @@ function bareSeconds(script: string): number {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Resident set size of a process in MB (Linux /proc). */
-function rssMegabytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("VmRSS:"));
-  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 
 function logsPath(environment: string, operationId: string): string {

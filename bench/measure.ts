@@ -3,6 +3,7 @@
  * min/median/max beside its reference measured in the same process, with the ratio of the medians and
  * the target it is held to. The machine is shared and noisy, so ratios carry the meaning, not seconds.
  */
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
 export interface Spread {
@@ -103,4 +104,22 @@ export function describe(figure: Figure): string {
 
 export function print(figure: Figure): void {
   process.stdout.write(`${describe(figure)}\n`);
+}
+
+/**
+ * CPU seconds a process has used so far (Linux /proc, in clock ticks of 1/100 s); with `children`,
+ * those of its ended children instead (e.g. the runners the ARM emulator ran as processes).
+ */
+export function cpuSeconds(pid: number | "self", children = false): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  const [user, system] = children ? [fields[13], fields[14]] : [fields[11], fields[12]];
+  return (Number(user) + Number(system)) / 100;
+}
+
+/** Resident set size of a process in MB (Linux /proc). */
+export function rssMegabytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
+  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }

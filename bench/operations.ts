@@ -18,28 +18,11 @@ import os from "node:os";
 import path from "node:path";
 import { DEFAULT_RETRY_AFTER_SECONDS } from "../src/api/headers";
 import { Stack, type Json } from "../test/support/stack";
-import { percentile, print, repeat, spread } from "./measure";
+import { cpuSeconds, percentile, print, repeat, rssMegabytes, spread } from "./measure";
 
 const SLEEP_SECONDS = 2;
 /** The Retry-After of a running operation, RETRY_AFTER_SECONDS' default (src/api/headers.ts). */
 const RETRY_AFTER_MS = DEFAULT_RETRY_AFTER_SECONDS * 1000;
-
-/**
- * CPU seconds a process has used so far (Linux /proc, in clock ticks of 1/100 s); with `children`,
- * those of its ended children instead (here: the runners the ARM emulator ran as processes).
- */
-function cpuSeconds(pid: number | "self", children = false): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  const [user, system] = children ? [fields[13], fields[14]] : [fields[11], fields[12]];
-  return (Number(user) + Number(system)) / 100;
-}
-
-function rssMegabytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("VmRSS:"));
-  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
-}
 
 /** Where one deploy's time went, in ms, from the orchestration's history and the script's marks. */
 interface Breakdown {
@@ -171,20 +154,6 @@ async function deploy(
   return { seconds, parts: await breakdown(stack, sleeper, token, name, requested, status) };
 }
 
-/** The warnings and errors the dev host printed (it runs --quiet), to explain a failed deploy. */
-function hostComplaints(stack: Stack): string {
-  const lines = stack.host
-    .output()
-    .split("\n")
-    .filter((line) => /warn|error|fail/i.test(line));
-  return lines.length === 0
-    ? "    the dev host printed no warning or error\n"
-    : `    the dev host's last warnings and errors:\n${lines
-        .slice(-20)
-        .map((line) => `      ${line.slice(0, 600)}\n`)
-        .join("")}`;
-}
-
 const PARTS: [keyof Breakdown, string][] = [
   ["beforeRunner", "control plane: request → runner started"],
   ["runnerStart", "runner: started → script start"],
@@ -264,7 +233,7 @@ async function main(): Promise<void> {
         target: { min: concurrent },
       });
       for (const error of failed.slice(0, 3)) process.stdout.write(`    ${error.message.slice(0, 1000)}\n`);
-      if (failed.length > 0) process.stdout.write(hostComplaints(stack));
+      if (failed.length > 0) process.stdout.write(stack.hostComplaints("    "));
       print({
         label: "  dev host CPU per deploy",
         unit: "ms",

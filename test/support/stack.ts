@@ -158,6 +158,17 @@ export class Stack {
     return this.services.token(user);
   }
 
+  /** The dev host's last warnings and errors (it runs --quiet), to explain a failure; `indent` each line. */
+  hostComplaints(indent = ""): string {
+    const lines = this.host
+      .output()
+      .split("\n")
+      .filter((line) => /warn|error|fail/i.test(line));
+    if (lines.length === 0) return `${indent}the dev host printed no warning or error\n`;
+    const last = lines.slice(-20).map((line) => `${indent}  ${line.slice(0, 600)}\n`);
+    return `${indent}the dev host's last warnings and errors:\n${last.join("")}`;
+  }
+
   /** The dev host's key: its webhooks, Durable API and /admin answer 401 without it. */
   get masterKey(): string {
     return this.host.masterKey;
